@@ -1,0 +1,167 @@
+/**
+ * The recursive objective of model-based policy learning (lecture step 02).
+ *
+ * A closed-loop policy is judged by unrolling it through the model:
+ *
+ *   J(θ) = Σ_{t=0}^{H−1} γ^t r(s_t, a_t, s_{t+1}),   a_t = π_θ(s_t),   s_{t+1} = f(s_t, a_t).
+ *
+ * Every s_t depends on θ through all earlier steps, so J is a deep composition of f and π_θ:
+ * the same shape as a recurrent network unrolled over H steps, which is why its gradient is
+ * computed by backpropagation through time. An open-loop plan is the same unroll with the
+ * actions a_0..a_{H−1} given instead of chosen from the state.
+ *
+ * Conventions (shared with `RewardFn`): the return of one trajectory sums the H transition
+ * rewards r(s_t, a_t, s_{t+1}) for t = 0..H−1, discounted by γ^t (γ = 1 by default). The
+ * objective is the mean return over the batch of start states, a scalar that tfjs autodiff
+ * can differentiate with respect to the policy's variables or the actions.
+ *
+ * Ensembles (`dynamics.members = M > 1`) see the batch as is, member-major: the batch size must
+ * be a multiple of M, and the mean over the batch is then also the mean over members.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { assertShape, check, fillOptions, inRange } from "../checks";
+import type { Rng } from "../random";
+import type { Dynamics, Policy, RewardFn } from "../envs/types";
+
+/** Options of a rollout objective. */
+export interface RolloutOptions {
+  /**
+   * Discount γ in [0, 1]: the reward of step t is weighted by γ^t.
+   * @default 1
+   */
+  discount: number;
+  /**
+   * Source of process noise for stochastic dynamics (passed to `dynamics.step`); the noise is
+   * an input like the start state, so gradients flow through the noisy trajectory.
+   * When omitted, the dynamics step their mean.
+   * @default undefined
+   */
+  rng: Rng | undefined;
+}
+
+const DEFAULTS: RolloutOptions = { discount: 1, rng: undefined };
+
+/** How the action of step t is chosen: from the state (closed loop) or from a plan (open loop). */
+type ChooseAction = (state: tf.Tensor2D, t: number) => tf.Tensor2D;
+
+function checkHorizon(where: string, horizon: number): void {
+  check(Number.isInteger(horizon) && horizon > 0, where, `horizon must be a positive integer, got ${horizon}`);
+}
+
+function checkMembers(where: string, dynamics: Dynamics, batch: number): void {
+  check(batch % dynamics.members === 0, where,
+    `the batch (${batch} rows) must be a multiple of dynamics.members = ${dynamics.members} (member-major layout)`);
+}
+
+/**
+ * The unroll shared by the closed-loop and open-loop objectives: only the choice of a_t differs.
+ * @param startStates (B, S)
+ * @returns returns (B)
+ */
+function unroll(
+  where: string, dynamics: Dynamics, reward: RewardFn, startStates: tf.Tensor2D,
+  horizon: number, chooseAction: ChooseAction, options: RolloutOptions,
+): tf.Tensor1D {
+  const [B, S] = startStates.shape;
+  const A = dynamics.actionSize;
+  return tf.tidy(() => {
+    let state = startStates;
+    let total: tf.Tensor1D = tf.zeros([B]);
+    for (let t = 0; t < horizon; t++) {
+      const action = chooseAction(state, t); //            a_t
+      assertShape(where, "action", action, [B, A]);
+      const next = dynamics.step(state, action, options.rng); // s_{t+1} = f(s_t, a_t)
+      assertShape(where, "dynamics.step output", next, [B, S]);
+      const r = reward(state, action, next); //             r(s_t, a_t, s_{t+1})
+      assertShape(where, "reward output", r, [B]);
+      total = total.add(options.discount === 1 ? r : r.mul(options.discount ** t));
+      state = next;
+    }
+    return total;
+  });
+}
+
+/**
+ * Returns of a closed-loop policy unrolled through the dynamics, one per start state:
+ * R_b = Σ_{t=0}^{H−1} γ^t r(s_t, π(s_t), s_{t+1}) with s_0 = startStates[b].
+ * @param startStates (B, S)
+ * @param horizon H ≥ 1
+ * @returns returns (B)
+ */
+export function policyReturns(
+  dynamics: Dynamics, reward: RewardFn, policy: Policy, startStates: tf.Tensor2D,
+  horizon: number, options?: Partial<RolloutOptions>,
+): tf.Tensor1D {
+  const where = "policyReturns";
+  const o = fillOptions(where, DEFAULTS, options, { discount: inRange(0, 1) });
+  checkHorizon(where, horizon);
+  const [B] = assertShape(where, "startStates", startStates, [null, dynamics.stateSize]);
+  checkMembers(where, dynamics, B);
+  return unroll(where, dynamics, reward, startStates, horizon, (state) => policy(state), o);
+}
+
+/**
+ * The policy objective J(θ): the mean over start states of the return of π_θ unrolled through
+ * the dynamics for H steps. Differentiable with respect to the variables π closes over, e.g.
+ * `tf.variableGrads(() => policyObjective(...))`.
+ * @param startStates (B, S)
+ * @param horizon H ≥ 1
+ * @returns J, a scalar
+ */
+export function policyObjective(
+  dynamics: Dynamics, reward: RewardFn, policy: Policy, startStates: tf.Tensor2D,
+  horizon: number, options?: Partial<RolloutOptions>,
+): tf.Scalar {
+  return tf.tidy(() => policyReturns(dynamics, reward, policy, startStates, horizon, options).mean());
+}
+
+/**
+ * Returns of open-loop action sequences: R_b = Σ_{t=0}^{H−1} γ^t r(s_t, a_{b,t}, s_{t+1}).
+ * A single start state or a single sequence is shared across the batch (broadcast), so one
+ * state with B sequences (a shooting planner's candidates) and B states with one sequence both
+ * work.
+ * @param startStates (S), (1, S) or (B, S)
+ * @param actions (H, A), (1, H, A) or (B, H, A)
+ * @returns returns (B), B = the larger of the two batch sizes
+ */
+export function openLoopReturns(
+  dynamics: Dynamics, reward: RewardFn, startStates: tf.Tensor1D | tf.Tensor2D,
+  actions: tf.Tensor2D | tf.Tensor3D, options?: Partial<RolloutOptions>,
+): tf.Tensor1D {
+  const where = "openLoopReturns";
+  const o = fillOptions(where, DEFAULTS, options, { discount: inRange(0, 1) });
+  const [S, A] = [dynamics.stateSize, dynamics.actionSize];
+  check(startStates.rank === 1 || startStates.rank === 2, where, `startStates must have shape [${S}] or [*, ${S}], got [${startStates.shape}]`);
+  check(actions.rank === 2 || actions.rank === 3, where, `actions must have shape [*, ${A}] or [*, *, ${A}], got [${actions.shape}]`);
+  const [Bs] = startStates.rank === 1 ? [1] : assertShape(where, "startStates", startStates, [null, S]);
+  if (startStates.rank === 1) assertShape(where, "startStates", startStates, [S]);
+  const [Ba, H] = actions.rank === 2
+    ? [1, assertShape(where, "actions", actions, [null, A])[0]]
+    : assertShape(where, "actions", actions, [null, null, A]);
+  checkHorizon(where, H);
+  const B = Math.max(Bs, Ba);
+  check(Bs === 1 || Bs === B, where, `startStates has ${Bs} rows and actions ${Ba} sequences; one of them must be 1 or both equal`);
+  check(Ba === 1 || Ba === B, where, `actions has ${Ba} sequences and startStates ${Bs} rows; one of them must be 1 or both equal`);
+  checkMembers(where, dynamics, B);
+  return tf.tidy(() => {
+    const starts = startStates.reshape([Bs, S]).tile([B / Bs, 1]) as tf.Tensor2D;
+    const plan = actions.reshape([Ba, H, A]).tile([B / Ba, 1, 1]) as tf.Tensor3D;
+    const byStep = tf.unstack(plan, 1) as tf.Tensor2D[]; // H tensors (B, A)
+    return unroll(where, dynamics, reward, starts, H, (_, t) => byStep[t], o);
+  });
+}
+
+/**
+ * The open-loop (shooting) objective: the mean over the batch of `openLoopReturns`; for one
+ * start state and one sequence it is that sequence's return. Differentiable with respect to
+ * the actions, e.g. `tf.grad((a) => openLoopObjective(f, r, s0, a))(actions)` gives ∂J/∂a_t.
+ * @param startStates (S), (1, S) or (B, S)
+ * @param actions (H, A), (1, H, A) or (B, H, A)
+ * @returns J, a scalar
+ */
+export function openLoopObjective(
+  dynamics: Dynamics, reward: RewardFn, startStates: tf.Tensor1D | tf.Tensor2D,
+  actions: tf.Tensor2D | tf.Tensor3D, options?: Partial<RolloutOptions>,
+): tf.Scalar {
+  return tf.tidy(() => openLoopReturns(dynamics, reward, startStates, actions, options).mean());
+}

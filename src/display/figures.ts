@@ -1,0 +1,145 @@
+/**
+ * A thin layer of figure builders. Each returns a plain Plotly `Figure`; `showFigure`
+ * displays it. Every builder requires a title and axis labels, and shows a legend, so no
+ * figure in the course goes out unlabelled.
+ */
+import type { Figure } from "./plotly";
+
+/** One axis: its label (with units) and whether it is logarithmic. */
+export interface Axis {
+  label: string;
+  /** @default false */
+  log?: boolean;
+  /** Fixed range [min, max]; for log axes give the data range, not its log. */
+  range?: [number, number];
+}
+
+/** A labelled series of (x, y) points, optionally with a shaded band [lower, upper]. */
+export interface Series {
+  name: string;
+  x: ArrayLike<number>;
+  y: ArrayLike<number>;
+  /** A band around y, e.g. a 95% confidence interval; drawn as a filled area. */
+  band?: { lower: ArrayLike<number>; upper: ArrayLike<number> };
+  /** "lines" for curves, "markers" for points, or both. @default "lines" */
+  mode?: "lines" | "markers" | "lines+markers";
+  /** Error bars (half-widths) on each point. */
+  errorY?: ArrayLike<number>;
+  /** Dashed line, for reference curves such as closed forms. @default false */
+  dash?: boolean;
+  color?: string;
+}
+
+export interface PlotSpec {
+  title: string;
+  x: Axis;
+  y: Axis;
+  series: Series[];
+  /** Plot height in pixels. @default 420 */
+  height?: number;
+}
+
+/** A qualitative palette that reads well on white and in print. */
+export const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#17becf"];
+
+function need(text: string | undefined, what: string): string {
+  if (!text || !text.trim()) throw new Error(`figure: ${what} is required`);
+  return text;
+}
+
+function axisLayout(axis: Axis, which: string): Record<string, unknown> {
+  const log = axis.log ?? false;
+  const layout: Record<string, unknown> = { title: { text: need(axis.label, `${which}.label`) }, type: log ? "log" : "linear", zeroline: false };
+  if (axis.range) layout.range = log ? axis.range.map(Math.log10) : axis.range;
+  return layout;
+}
+
+/** Plotly needs plain arrays in JSON; also turns NaN/±Infinity into gaps (null). */
+function values(a: ArrayLike<number>): (number | null)[] {
+  return Array.from(a, (v) => (Number.isFinite(v) ? v : null));
+}
+
+function baseLayout(title: string, x: Axis, y: Axis, height = 420): Record<string, unknown> {
+  return {
+    title: { text: need(title, "title") },
+    xaxis: axisLayout(x, "x"),
+    yaxis: axisLayout(y, "y"),
+    showlegend: true,
+    height,
+    margin: { l: 70, r: 30, t: 60, b: 60 },
+    template: { layout: { font: { family: "sans-serif" } } },
+  };
+}
+
+function checkLengths(s: Series): void {
+  if (s.x.length !== s.y.length) throw new Error(`figure: series "${s.name}" has ${s.x.length} x values but ${s.y.length} y values`);
+  for (const [k, v] of [["band.lower", s.band?.lower], ["band.upper", s.band?.upper], ["errorY", s.errorY]] as const) {
+    if (v && v.length !== s.x.length) throw new Error(`figure: series "${s.name}" ${k} has ${v.length} values, expected ${s.x.length}`);
+  }
+}
+
+/** The traces for one series: a filled band (if any) under the line itself. */
+function seriesTraces(s: Series, color: string): Record<string, unknown>[] {
+  checkLengths(s);
+  const traces: Record<string, unknown>[] = [];
+  if (s.band) {
+    const x = values(s.x);
+    traces.push({
+      type: "scatter", mode: "lines", name: `${s.name} band`, legendgroup: s.name, showlegend: false, hoverinfo: "skip",
+      x: [...x, ...x.slice().reverse()],
+      y: [...values(s.band.upper), ...values(s.band.lower).reverse()],
+      fill: "toself", fillcolor: color, opacity: 0.2, line: { width: 0, color },
+    });
+  }
+  const trace: Record<string, unknown> = {
+    type: "scatter", mode: s.mode ?? "lines", name: need(s.name, "series name"), legendgroup: s.name,
+    x: values(s.x), y: values(s.y), line: { color, dash: s.dash ? "dash" : "solid" }, marker: { color },
+  };
+  if (s.errorY) trace.error_y = { type: "data", array: values(s.errorY), visible: true };
+  traces.push(trace);
+  return traces;
+}
+
+/** Curves (and points) against a shared x axis, each optionally with a ± band. */
+export function lines(spec: PlotSpec): Figure {
+  if (spec.series.length === 0) throw new Error("figure: series must not be empty");
+  const data = spec.series.flatMap((s, i) => seriesTraces(s, s.color ?? PALETTE[i % PALETTE.length]));
+  return { data, layout: baseLayout(spec.title, spec.x, spec.y, spec.height), config: { responsive: true, displaylogo: false } };
+}
+
+/** Points only: `lines` with every series drawn as markers. */
+export function scatter(spec: PlotSpec): Figure {
+  return lines({ ...spec, series: spec.series.map((s) => ({ ...s, mode: s.mode ?? "markers" })) });
+}
+
+/** Paths in a plane (e.g. x–y trajectories of a point mass); equal axis scales. */
+export function trajectories(spec: PlotSpec & { obstacles?: { x0: number; x1: number; y0: number; y1: number }[] }): Figure {
+  const figure = lines(spec);
+  figure.layout.yaxis = { ...(figure.layout.yaxis as object), scaleanchor: "x", scaleratio: 1 };
+  figure.layout.shapes = (spec.obstacles ?? []).map((o) => ({ type: "rect", ...o, fillcolor: "#555", opacity: 0.6, line: { width: 0 } }));
+  return figure;
+}
+
+export interface HeatmapSpec {
+  title: string;
+  x: Axis & { values: ArrayLike<number> };
+  y: Axis & { values: ArrayLike<number> };
+  /** z[i][j] is the value at (x[j], y[i]). */
+  z: ArrayLike<number>[];
+  /** What the colour means, with units: shown as the colour bar's title (the legend of a heatmap). */
+  zLabel: string;
+  height?: number;
+}
+
+/** A heatmap of z over a grid, with a titled colour bar as its legend. */
+export function heatmap(spec: HeatmapSpec): Figure {
+  if (spec.z.length !== spec.y.values.length) throw new Error(`heatmap: z has ${spec.z.length} rows, expected ${spec.y.values.length} (one per y value)`);
+  spec.z.forEach((row, i) => {
+    if (row.length !== spec.x.values.length) throw new Error(`heatmap: z row ${i} has ${row.length} values, expected ${spec.x.values.length}`);
+  });
+  const trace = {
+    type: "heatmap", name: need(spec.zLabel, "zLabel"), x: values(spec.x.values), y: values(spec.y.values), z: spec.z.map(values),
+    colorscale: "RdBu", reversescale: true, colorbar: { title: { text: spec.zLabel } },
+  };
+  return { data: [trace], layout: baseLayout(spec.title, spec.x, spec.y, spec.height), config: { responsive: true, displaylogo: false } };
+}

@@ -1,0 +1,62 @@
+/**
+ * Sending outputs to the notebook.
+ *
+ * tslab's public `display` sends one mime type per output, but a figure needs a bundle
+ * (`text/html` for the chart, `text/plain` as a fallback). The kernel's internal writer,
+ * `lastWriteDisplayData` in tslab's `dist/jupyter.js`, takes whole bundles and display ids.
+ * The kernel's copy of that module may not be the one `require("tslab")` would give this
+ * library, so we look it up in `require.cache` by path.
+ */
+import * as path from "path";
+
+/** A Jupyter mime bundle: every output carries at least `text/plain`. */
+export interface MimeBundle {
+  "text/plain": string;
+  "text/html"?: string;
+  /** base64-encoded PNG */
+  "image/png"?: string;
+}
+
+/** What `show` sends: the bundle plus metadata (kept for tools that read outputs). */
+export interface Output {
+  data: MimeBundle;
+  metadata: Record<string, unknown>;
+}
+
+type Writer = (msg: { data: MimeBundle; metadata: Record<string, unknown>; transient: { display_id?: string } }, update: boolean) => void;
+
+const JUPYTER_MODULE = path.join("tslab", "dist", "jupyter.js");
+
+/** The kernel's writer for the cell now running, or undefined outside a tslab kernel. */
+function kernelWriter(): Writer | undefined {
+  for (const [file, mod] of Object.entries(require.cache)) {
+    if (!file.endsWith(JUPYTER_MODULE)) continue;
+    const writer = (mod?.exports as { lastWriteDisplayData?: Writer | null } | undefined)?.lastWriteDisplayData;
+    if (writer) return writer;
+  }
+  return undefined;
+}
+
+/** True when running inside a tslab kernel that can take outputs. */
+export function inKernel(): boolean {
+  return kernelWriter() !== undefined;
+}
+
+/**
+ * Show an output in the current cell. Outside a kernel (a script, a test) the
+ * `text/plain` part is printed instead, so library demos still say something.
+ * @param displayId with `update`, replaces the output first shown under this id
+ */
+export function show(output: Output, displayId?: string, update = false): void {
+  const writer = kernelWriter();
+  if (!writer) {
+    if (!update) console.log(output.data["text/plain"]);
+    return;
+  }
+  writer({ data: output.data, metadata: output.metadata, transient: displayId ? { display_id: displayId } : {} }, update);
+}
+
+/** Escape text for HTML element content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}

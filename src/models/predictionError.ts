@@ -1,0 +1,83 @@
+/**
+ * Multi-step (open-loop) prediction error of a dynamics model against the horizon.
+ *
+ * A model that is accurate for one step can still drift far over many: each prediction is
+ * fed back as the next input, so errors compound, and the model is queried on states it was
+ * never trained on. This is why long model rollouts, and gradients through them, are fragile.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { assertShape, check } from "../checks";
+import type { Dynamics } from "../envs/types";
+
+/** Recorded trajectories, as tensors or plain nested arrays. */
+export interface Trajectories {
+  /** (E, T+1, S): s_0 … s_T of each episode. */
+  states: tf.Tensor3D | number[][][];
+  /** (E, T, A): a_0 … a_{T−1} of each episode. */
+  actions: tf.Tensor3D | number[][][];
+}
+
+const where = "predictionErrorByHorizon";
+
+function toTensor(name: string, value: tf.Tensor3D | number[][][]): tf.Tensor3D {
+  check(value != null, where, `data.${name} is missing`);
+  try {
+    return value instanceof tf.Tensor ? value.clone() : tf.tensor3d(value);
+  } catch (e) {
+    throw new Error(`${where}: data.${name} must be a 3-d array of numbers (${(e as Error).message})`);
+  }
+}
+
+/**
+ * Roll the model forward open-loop from each episode's first state with its recorded actions,
+ * and compare with the recorded states.
+ *
+ * For an ensemble (M members) every member rolls out every episode on its own (the episodes
+ * are tiled M times, member-major), and the errors are averaged over members.
+ *
+ * @param model any `Dynamics`, stepped without noise
+ * @param data states (E, T+1, S) and actions (E, T, A)
+ * @returns T numbers: entry k−1 is the mean over episodes, members and state dimensions of
+ *   (ŝ_k − s_k)², the squared error k steps ahead. Entry 0 is the one-step MSE in state units.
+ *   A rollout that diverges gives Infinity or NaN from that step on (left for the caller to report).
+ */
+export function predictionErrorByHorizon(model: Dynamics, data: Trajectories): number[] {
+  check(data != null, where, "data is missing");
+  const states = toTensor("states", data.states);
+  try {
+    const actions = toTensor("actions", data.actions);
+    try {
+      const [episodes, steps] = assertShape(where, "data.states", states, [null, null, model.stateSize]);
+      check(episodes >= 1 && steps >= 2, where, `data.states must hold at least one episode of at least 2 states (T ≥ 1), got [${states.shape}]`);
+      assertShape(where, "data.actions", actions, [episodes, steps - 1, model.actionSize]);
+      return rolloutErrors(model, states, actions);
+    } finally {
+      actions.dispose();
+    }
+  } finally {
+    states.dispose();
+  }
+}
+
+/** The open-loop rollout itself; states (E, T+1, S), actions (E, T, A). */
+function rolloutErrors(model: Dynamics, states: tf.Tensor3D, actions: tf.Tensor3D): number[] {
+  const [, steps, S] = states.shape;
+  const A = actions.shape[2];
+  const tileMembers = (t: tf.Tensor2D) => tf.tile(t, [model.members, 1]) as tf.Tensor2D;
+  const at = (t: tf.Tensor3D, k: number, width: number) =>
+    tileMembers(tf.slice(t, [0, k, 0], [-1, 1, width]).squeeze([1]) as tf.Tensor2D);
+  let s = tf.tidy(() => at(states, 0, S));
+  const errors: tf.Scalar[] = [];
+  try {
+    for (let k = 1; k < steps; k++) {
+      const next: tf.Tensor2D = tf.tidy(() => model.step(s, at(actions, k - 1, A)));
+      s.dispose();
+      s = next;
+      errors.push(tf.tidy(() => tf.mean(tf.square(tf.sub(s, at(states, k, S)))) as tf.Scalar));
+    }
+    return Array.from(tf.tidy(() => tf.stack(errors).dataSync()));
+  } finally {
+    s.dispose();
+    errors.forEach((e) => e.dispose());
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * Returns of action sequences (open loop) and of policies (closed loop), batched for planners.
+ *
+ * The return of a sequence a_0..a_{H−1} from s_0 is Σ_{t=0}^{H−1} r(s_t, a_t, s_{t+1}). Planners
+ * score thousands of sequences at once, so this is the hot path: all sequences advance
+ * together with ONE `dynamics.step` per time step, and nothing is read back from the device
+ * inside the time loop.
+ *
+ * Ensembles: a model with `members = M` splits its batch member-major, so the N sequences are
+ * tiled M times (rows m·N … (m+1)·N − 1 go to member m) and the M returns of each sequence
+ * are averaged. Sampled futures: with `particles = K ≥ 1` and an rng, each sequence is also
+ * repeated K times, the model draws its noise, and the K returns are averaged. That average is
+ * open-loop evaluation: every future must follow the same actions, whatever it reveals.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { assertShape, check, fillOptions, nonNegativeInt } from "../checks";
+import type { Rng } from "../random";
+import type { Dynamics, Policy, RewardFn } from "../envs/types";
+
+/** What a return needs: dynamics (true or learned) and a reward. A `Task` is one. */
+export interface System {
+  readonly dynamics: Dynamics;
+  readonly reward: RewardFn;
+}
+
+export interface ReturnOptions {
+  /**
+   * Sampled futures K per sequence. 0 scores each sequence once on the model's mean
+   * (noise-free) dynamics, the certainty-equivalent choice; K ≥ 1 averages K futures whose
+   * noise is drawn from the rng (which is then required). @default 0
+   */
+  particles: number;
+}
+
+const RETURN_DEFAULTS: ReturnOptions = { particles: 0 };
+
+/**
+ * Repeat a batch `copies` times along its first axis, copy-major: row c·B + b is row b.
+ * With copies = M this is the member-major layout of an ensemble `Dynamics`.
+ * @param x (B, ...)
+ * @returns (copies·B, ...)
+ */
+export function tileForMembers<T extends tf.Tensor>(x: T, copies: number): T {
+  check(Number.isInteger(copies) && copies > 0, "tileForMembers", `copies must be a positive integer, got ${copies}`);
+  check(x.rank >= 1, "tileForMembers", "x must have rank >= 1");
+  return tf.tile(x, [copies, ...new Array<number>(x.rank - 1).fill(1)]) as T;
+}
+
+/** The copies (members × particles) each row is evaluated under. */
+function copiesOf(where: string, dynamics: Dynamics, particles: number, rng: Rng | undefined): number {
+  check(Number.isInteger(dynamics.members) && dynamics.members > 0, where, `dynamics.members must be a positive integer, got ${dynamics.members}`);
+  check(particles === 0 || rng !== undefined, where, `option particles = ${particles} draws sampled futures and needs an rng`);
+  return dynamics.members * Math.max(particles, 1);
+}
+
+/**
+ * Σ_t r(s_t, a_t, s_{t+1}) for a batch of B rows, with a_t = act(s_t, t). One tidy per step
+ * keeps memory flat; the states and running total are the only tensors carried over.
+ * @param states (B, S)
+ * @returns (B)
+ */
+function accumulate(where: string, system: System, states: tf.Tensor2D, horizon: number,
+  act: (states: tf.Tensor2D, t: number) => tf.Tensor2D, rng: Rng | undefined): tf.Tensor1D {
+  const [B, S] = states.shape;
+  const A = system.dynamics.actionSize;
+  let s = states;
+  let total = tf.zeros([B]) as tf.Tensor1D;
+  for (let t = 0; t < horizon; t++) {
+    const [next, sum] = tf.tidy(() => {
+      const a = act(s, t);
+      assertShape(where, "action", a, [B, A]);
+      const n = system.dynamics.step(s, a, rng);
+      assertShape(where, "dynamics.step output", n, [B, S]);
+      const r = system.reward(s, a, n);
+      assertShape(where, "reward output", r, [B]);
+      return [n, total.add(r)] as [tf.Tensor2D, tf.Tensor1D];
+    });
+    if (s !== states) s.dispose();
+    total.dispose();
+    s = next;
+    total = sum;
+  }
+  if (s !== states) s.dispose();
+  return total;
+}
+
+/**
+ * Returns of N action sequences from each of P start states, averaged over ensemble members
+ * (and sampled futures). The caller disposes the result.
+ * @param starts (P, S)
+ * @param sequences (P, N, H, A): N sequences per start state
+ * @param rng noise for the sampled futures; required iff particles ≥ 1
+ * @returns (P, N)
+ */
+export function sequenceReturnsBatch(system: System, starts: tf.Tensor2D, sequences: tf.Tensor4D, rng?: Rng,
+  options?: Partial<ReturnOptions>): tf.Tensor2D {
+  const where = "sequenceReturnsBatch";
+  const o = fillOptions(where, RETURN_DEFAULTS, options, { particles: nonNegativeInt });
+  const [P] = assertShape(where, "starts", starts, [null, system.dynamics.stateSize]);
+  const [, N, H, A] = assertShape(where, "sequences", sequences, [P, null, null, system.dynamics.actionSize]);
+  check(P > 0 && N > 0, where, `starts and sequences must hold at least one row and sequence, got P = ${P}, N = ${N}`);
+  check(H > 0, where, "sequences must have a horizon H >= 1 (their third axis)");
+  const copies = copiesOf(where, system.dynamics, o.particles, rng);
+  const noise = o.particles > 0 ? rng : undefined;
+  return tf.tidy(() => {
+    // Row (c, p, n) of the big batch: copy c of start p under sequence n.
+    const s0 = starts.expandDims(1).tile([1, N, 1]).reshape([P * N, starts.shape[1]]) as tf.Tensor2D;
+    const seq = tileForMembers(sequences.reshape([P * N, H, A]) as tf.Tensor3D, copies);
+    const byStep = tf.unstack(seq, 1) as tf.Tensor2D[]; // H tensors (copies·P·N, A)
+    const total = accumulate(where, system, tileForMembers(s0, copies), H, (_, t) => byStep[t], noise);
+    return total.reshape([copies, P * N]).mean(0).reshape([P, N]) as tf.Tensor2D;
+  });
+}
+
+/**
+ * Returns of N action sequences from one start state, averaged over ensemble members (and
+ * sampled futures). The caller disposes the result.
+ * @param start (S)
+ * @param sequences (N, H, A)
+ * @param rng noise for the sampled futures; required iff particles ≥ 1
+ * @returns (N)
+ */
+export function sequenceReturns(system: System, start: tf.Tensor1D, sequences: tf.Tensor3D, rng?: Rng,
+  options?: Partial<ReturnOptions>): tf.Tensor1D {
+  const where = "sequenceReturns";
+  const [S] = assertShape(where, "start", start, [system.dynamics.stateSize]);
+  const [N, H, A] = assertShape(where, "sequences", sequences, [null, null, system.dynamics.actionSize]);
+  return tf.tidy(() => {
+    const r = sequenceReturnsBatch(system, start.reshape([1, S]), sequences.reshape([1, N, H, A]), rng, options);
+    return r.reshape([N]) as tf.Tensor1D;
+  });
+}
+
+/**
+ * Closed-loop returns: the policy chooses a_t = π(s_t) from the state it reaches, for each of
+ * E start states, averaged over ensemble members. With an rng, stochastic dynamics draw their
+ * noise from it; without, they step their mean. The caller disposes the result.
+ * @param starts (E, S)
+ * @param horizon H ≥ 1
+ * @returns (E)
+ */
+export function closedLoopReturns(system: System, policy: Policy, starts: tf.Tensor2D, horizon: number, rng?: Rng): tf.Tensor1D {
+  const where = "closedLoopReturns";
+  const [E] = assertShape(where, "starts", starts, [null, system.dynamics.stateSize]);
+  check(E > 0, where, "starts must hold at least one row");
+  check(Number.isInteger(horizon) && horizon > 0, where, `horizon must be a positive integer, got ${horizon}`);
+  const M = copiesOf(where, system.dynamics, 0, rng);
+  return tf.tidy(() => {
+    const total = accumulate(where, system, tileForMembers(starts, M), horizon, (s) => policy(s), rng);
+    return total.reshape([M, E]).mean(0) as tf.Tensor1D;
+  });
+}
