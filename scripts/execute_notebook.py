@@ -8,12 +8,34 @@ a line `FAILED cell N (id ID): ENAME: EVALUE` followed by the traceback, then ex
 """
 import argparse
 import os
+import re
 import sys
 
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from nbformat.sign import NotebookNotary
+
+
+def cell_stderr(cell):
+    return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("name") == "stderr")
+
+
+def describe_failure(error, cell):
+    """One line: the error's name and message.
+
+    tslab reports every failure as ename "<Error>" with an empty value and puts the real
+    message (a thrown Error or a TypeScript diagnostic) on the cell's stderr, so look there.
+    """
+    ename, evalue = getattr(error, "ename", ""), getattr(error, "evalue", "")
+    if evalue and ename != "<Error>":
+        return f"{ename}: {evalue}"
+    lines = [l.strip() for l in cell_stderr(cell).splitlines() if l.strip()]
+    thrown = [l for l in lines if re.match(r"^[A-Za-z]*(Error|Exception)\b.*:", l)]
+    if thrown or lines:
+        return (thrown or lines)[0]
+    summary = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {summary[-1] if summary else ''}"
 
 
 def main():
@@ -45,13 +67,9 @@ def main():
         client.execute()
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as e:
         i = current["index"]
-        cell_id = nb.cells[i].get("id", "?") if i is not None else "?"
-        summary = str(e).strip().splitlines()
-        kind = type(e).__name__
-        ename = getattr(e, "ename", kind)
-        evalue = getattr(e, "evalue", summary[-1] if summary else "")
-        print(f"FAILED cell {i} (id {cell_id}): {ename}: {evalue}", file=sys.stderr)
-        print(str(e), file=sys.stderr)
+        cell = nb.cells[i] if i is not None else {}
+        print(f"FAILED cell {i} (id {cell.get('id', '?')}): {describe_failure(e, cell)}", file=sys.stderr)
+        print(cell_stderr(cell) or str(e), file=sys.stderr)
         nbformat.write(nb, args.output)  # partial outputs, for inspection; the caller keeps the old copy
         sys.exit(1)
     # What `jupyter trust` does: record the notebook's signature, so JupyterLab and Notebook

@@ -22,10 +22,6 @@ const STEPS = 100;
 const DECIMALS = 6;
 /** Starts cover the full circle and every speed the pendulum can reach. */
 const START = { angleCenter: 0, angleHalfWidth: Math.PI, speedHalfWidth: 8 };
-const HEADER = [
-  "episode", "t", "cos_theta", "sin_theta", "theta_dot", "torque", "reward",
-  "next_cos_theta", "next_sin_theta", "next_theta_dot",
-];
 
 function parseArgs(argv) {
   const args = { out: path.join(__dirname, "..", "data", "pendulum_random.csv"), lib: path.join(__dirname, "..", "dist") };
@@ -54,7 +50,9 @@ function recordRows(lib) {
   // its own printed state and torque, and each row's next state is the next row's state.
   const round = (x) => Number(x.toFixed(DECIMALS));
   const fmt = (x) => x.toFixed(DECIMALS);
-  const lines = [HEADER.join(",")];
+  const stateNames = lib.PENDULUM_STATE_NAMES; // cos_theta, sin_theta, theta_dot
+  const header = ["episode", "t", ...stateNames, "torque", "reward", ...stateNames.map((n) => `next_${n}`)];
+  const lines = [header.join(",")];
   for (let episode = 0; episode < EPISODES; episode++) {
     const rng = root.split(); // one stream per episode
     let state = lib.sampleStartStateRows(rng, 1, START)[0].map(round);

@@ -272,8 +272,8 @@ export function spdConditionNumber(a: Matrix): number {
 /**
  * Spectral radius max|λ| of a general square matrix, from Gelfand's formula
  * ρ(a) = lim ‖a^k‖^{1/k}, with k = 2⁶⁴ reached by 64 normalised squarings (log-scale, so
- * nothing overflows). Accurate to a relative ~1e-12 for the small matrices used here, which is
- * plenty to decide stability (ρ < 1) of a closed loop A − BK.
+ * nothing overflows). Rounding limits it to a relative ~1e-10 (less for ill-conditioned
+ * eigenvectors), plenty to decide whether a closed loop A − BK is stable (ρ < 1).
  * @param a (n, n)
  */
 export function spectralRadius(a: Matrix): number {

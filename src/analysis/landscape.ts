@@ -103,29 +103,34 @@ export function parameterObjective(variables: tf.Variable[], objective: () => tf
 }
 
 /**
- * Roughness of a slice: its total variation divided by its range,
+ * Roughness of a slice: the total variation of its slope, in units of the slope that would
+ * cross the slice's range once,
  *
- *   R = Σ_i |J_{i+1} − J_i| / (max J − min J).
+ *   R = (α_max − α_min) · Σ_i |s_{i+1} − s_i| / (max J − min J),   s_i = (J_{i+1} − J_i) / (α_{i+1} − α_i).
  *
- * It counts how many times the slice travels its own full height: R = 1 for a monotone slice,
- * 2 for a single valley or peak, and it grows with every wiggle, however small, in proportion
- * to the wiggle's height. It is invariant to scaling and shifting J (so slices at different
- * horizons, whose returns differ by orders of magnitude, compare fairly), and for a smooth
- * slice it does not depend on how finely α is sampled. (A measure built on second differences
- * would shrink like the grid spacing on smooth slices, mixing resolution into the number.)
- * A constant slice has R = 0 by definition.
- * @param values J at increasing α; all finite
+ * A straight line scores 0 and a parabola about 8 (exactly 8(N−2)/(N−1) on N even points):
+ * its slope turns from −4 to +4 of that unit. A ripple of height ε and angular frequency ω
+ * adds about ε·ω²·(α_max − α_min)²·(2/π) / (max J − min J), so jaggedness is punished even
+ * where the slice keeps rising (the total variation of J itself would not notice it there).
+ * R is invariant to J → c·J + b and to rescaling α. For a smooth slice it does not depend on
+ * how finely α is sampled; detail finer than the grid adds more with every extra point, so
+ * compare roughness only between slices taken on the same α grid. A constant slice has R = 0.
+ * @param values J at each α, all finite
+ * @param alphas the increasing α of each value; default evenly spaced (R then needs no α)
  */
-export function roughness(values: ArrayLike<number>): number {
+export function roughness(values: ArrayLike<number>, alphas?: ArrayLike<number>): number {
   const where = "roughness";
-  check(values != null && values.length >= 2, where, `values must hold at least 2 numbers, got ${values?.length}`);
+  check(values != null && values.length >= 3, where, `values must hold at least 3 numbers, got ${values?.length}`);
   assertFinite(where, "values", values);
-  let variation = 0;
+  const n = values.length;
+  const at = alphas ?? Array.from({ length: n }, (_, i) => i);
+  check(at.length === n, where, `alphas must hold one number per value (${n}), got ${at.length}`);
+  assertFinite(where, "alphas", at);
+  for (let i = 1; i < n; i++) check(at[i] > at[i - 1], where, `alphas must increase, but alphas[${i}] = ${at[i]} <= alphas[${i - 1}]`);
+  const slope = (i: number) => (values[i + 1] - values[i]) / (at[i + 1] - at[i]);
+  let slopeVariation = 0;
+  for (let i = 0; i + 2 < n; i++) slopeVariation += Math.abs(slope(i + 1) - slope(i));
   let [lo, hi] = [values[0], values[0]];
-  for (let i = 1; i < values.length; i++) {
-    variation += Math.abs(values[i] - values[i - 1]);
-    lo = Math.min(lo, values[i]);
-    hi = Math.max(hi, values[i]);
-  }
-  return hi > lo ? variation / (hi - lo) : 0;
+  for (let i = 1; i < n; i++) [lo, hi] = [Math.min(lo, values[i]), Math.max(hi, values[i])];
+  return hi > lo ? ((at[n - 1] - at[0]) * slopeVariation) / (hi - lo) : 0;
 }

@@ -42,63 +42,27 @@ export interface BpttProgress {
 
 /** Options of `trainBptt`. */
 export interface BpttOptions {
-  /**
-   * Rollout length H through the model.
-   * @default 20
-   */
+  /** Rollout length H through the model. @default 20 */
   horizon: number;
-  /**
-   * Where start states come from: a sampler called every iteration with the trainer's own
-   * child `Rng`, or a fixed (B, S) tensor used every iteration (the caller keeps ownership).
-   * @default none: required
-   */
+  /** Where start states come from: a sampler called every iteration with the trainer's own child `Rng`, or a fixed (B, S) tensor used every iteration (the caller keeps ownership). @default none: required */
   startStates: StartStates;
-  /**
-   * Start states per iteration. With a fixed tensor it defaults to, and must equal, its rows.
-   * @default 64 with a sampler; the tensor's rows with a fixed batch
-   */
+  /** Start states per iteration. With a fixed tensor it defaults to, and must equal, its rows. @default 64 with a sampler; the tensor's rows with a fixed batch */
   batchSize: number | undefined;
-  /**
-   * Step size of the optimiser.
-   * @default 1e-3
-   */
+  /** Step size of the optimiser. @default 1e-3 */
   learningRate: number;
-  /**
-   * "adam" (the usual choice) or "sgd" (plain gradient steps, whose size shows the raw gradient:
-   * Adam rescales it away).
-   * @default "adam"
-   */
+  /** "adam" (the usual choice) or "sgd" (plain gradient steps, whose size shows the raw gradient: Adam rescales it away). @default "adam" */
   optimizer: "adam" | "sgd";
-  /**
-   * Training iterations (one rollout, backward pass and update each).
-   * @default 100
-   */
+  /** Training iterations (one rollout, backward pass and update each). @default 100 */
   iterations: number;
-  /**
-   * Clip the global gradient norm to this value before the update; undefined means no clipping.
-   * @default undefined
-   */
+  /** Clip the global gradient norm to this value before the update; undefined means no clipping. @default undefined */
   maxGradNorm: number | undefined;
-  /**
-   * Discount γ of the rollout objective.
-   * @default 1
-   */
+  /** Discount γ of the rollout objective. @default 1 */
   discount: number;
-  /**
-   * Roll out with process noise (`dynamics.step` receives an rng): stochastic BPTT through a
-   * reparameterised model. Off means the dynamics step their mean.
-   * @default false
-   */
+  /** Roll out with process noise (`dynamics.step` receives an rng): stochastic BPTT through a reparameterised model. Off means the dynamics step their mean. @default false */
   processNoise: boolean;
-  /**
-   * Seed of the trainer's `Rng` (start states and process noise).
-   * @default 0
-   */
+  /** Seed of the trainer's `Rng` (start states and process noise). @default 0 */
   seed: number;
-  /**
-   * Called after each applied update with plain numbers.
-   * @default undefined
-   */
+  /** Called after each applied update with plain numbers. @default undefined */
   onProgress: ((progress: BpttProgress) => void) | undefined;
 }
 
@@ -240,31 +204,15 @@ export function trainBptt(
 
 /** Options of `gradientNormByHorizon`. */
 export interface GradientNormOptions {
-  /**
-   * Horizons H at which to measure ‖∇θ J‖.
-   * @default [1, 2, 5, 10, 20, 50, 100]
-   */
+  /** Horizons H at which to measure ‖∇θ J‖. @default [1, 2, 5, 10, 20, 50, 100] */
   horizons: number[];
-  /**
-   * One measurement per seed and horizon; the seed draws the start states (shared by all
-   * horizons) and, when the policy is given as a factory, the policy's initial parameters.
-   * @default [0, 1, 2]
-   */
+  /** One measurement per seed and horizon; the seed draws the start states (shared by all horizons) and, when the policy is given as a factory, the policy's initial parameters. @default [0, 1, 2] */
   seeds: number[];
-  /**
-   * A sampler or a fixed (B, S) batch, as in `trainBptt`.
-   * @default none: required
-   */
+  /** A sampler or a fixed (B, S) batch, as in `trainBptt`. @default none: required */
   startStates: StartStates;
-  /**
-   * Start states per measurement; with a fixed tensor, its rows.
-   * @default 64 with a sampler; the tensor's rows with a fixed batch
-   */
+  /** Start states per measurement; with a fixed tensor, its rows. @default 64 with a sampler; the tensor's rows with a fixed batch */
   batchSize: number | undefined;
-  /**
-   * Discount γ of the objective.
-   * @default 1
-   */
+  /** Discount γ of the objective. @default 1 */
   discount: number;
 }
 

@@ -90,8 +90,9 @@ function riccatiStep(where: string, sys: LQSystem, next: Matrix): { K: Matrix; P
   } catch {
     throw new Error(`${where}: R + BᵀPB is singular, so the optimal action is not unique; make R positive definite`);
   }
-  const closed = sub(sys.A, matmul(sys.B, K));
-  return { K, P: symmetrize(add(sys.Q, matmul(matmul(transpose(sys.A), next), closed))) };
+  const growth = matmul(matmul(transpose(sys.A), next), sub(sys.A, matmul(sys.B, K)));
+  if (!Number.isFinite(maxAbs(growth))) throw new Error(`${where}: ${OVERFLOW}`);
+  return { K, P: symmetrize(add(sys.Q, growth)) };
 }
 
 /** The finite-horizon LQR solution. */

@@ -140,8 +140,8 @@ export function openLoopReturns(
     : assertShape(where, "actions", actions, [null, null, A]);
   checkHorizon(where, H);
   const B = Math.max(Bs, Ba);
-  check(Bs === 1 || Bs === B, where, `startStates has ${Bs} rows and actions ${Ba} sequences; one of them must be 1 or both equal`);
-  check(Ba === 1 || Ba === B, where, `actions has ${Ba} sequences and startStates ${Bs} rows; one of them must be 1 or both equal`);
+  check(Bs === Ba || Bs === 1 || Ba === 1, where,
+    `startStates has ${Bs} rows and actions ${Ba} sequences; they must be equal, or one of them 1`);
   checkMembers(where, dynamics, B);
   return tf.tidy(() => {
     const starts = startStates.reshape([Bs, S]).tile([B / Bs, 1]) as tf.Tensor2D;

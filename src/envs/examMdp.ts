@@ -141,8 +141,8 @@ export interface ExamSimulationOptions extends ExamOptions {
 export function simulateExam(strategy: ExamStrategy, rng: Rng, options?: Partial<ExamSimulationOptions>): Float64Array {
   const o = fillOptions("simulateExam", { ...EXAM_DEFAULTS, episodes: 1000 }, options, { ...EXAM_RULES, episodes: positiveInt });
   const questions: ExamQuestion[] = Array.from({ length: o.episodes }, () => (rng.bernoulli(o.p) ? "A" : "B"));
-  const answers = questions.map((q) => strategy.answer(q));
-  return Float64Array.from(questions, (q, i) => (strategy.first === "home" ? 0 : examAnswerReward(q, answers[i], o)));
+  const exam = { p: o.p, reward: o.reward, penalty: o.penalty };
+  return Float64Array.from(questions, (q) => (strategy.first === "home" ? 0 : examAnswerReward(q, strategy.answer(q), exam)));
 }
 
 export interface ExamGridOptions {

@@ -14,7 +14,7 @@ import * as tf from "@tensorflow/tfjs";
 import { assertFinite, check, fillOptions, positive, positiveInt, type Rule } from "../checks";
 import type { Rng } from "../random";
 import {
-  asBatchObjective, checkBox, checkProblems, rows, sampleNormal, sampleUniform, scoreCandidates,
+  asBatchObjective, checkBox, checkProblems, gatherCandidates, rows, sampleNormal, sampleUniform, scoreCandidates,
   type BatchBox, type BatchSearchObjective, type Box, type SearchObjective,
 } from "./search";
 
@@ -120,9 +120,9 @@ function optimise(where: string, objective: BatchSearchObjective, space: BatchSe
         const candidates = prior ? sampleNormal(rng, prior.mean, prior.std, o.samples, space) : sampleUniform(rng, P, o.samples, space);
         const scores = scoreCandidates(where, objective, candidates); // (P, N)
         const { values, indices } = tf.topk(scores, o.elites); // (P, E), best first
-        const elites = tf.gather(candidates, indices, 1, 1); // (P, E, D)
+        const elites = gatherCandidates(candidates, indices); // (P, E, D)
         const { mean, variance } = tf.moments(elites, 1);
-        const top = tf.gather(candidates, indices.slice([0, 0], [P, 1]), 1, 1).reshape([P, D]);
+        const top = gatherCandidates(candidates, indices.slice([0, 0], [P, 1])).reshape([P, D]);
         const smooth = (fit: tf.Tensor, old?: tf.Tensor) => (old ? fit.mul(o.alpha).add(old.mul(1 - o.alpha)) : fit);
         return {
           mean: smooth(mean, prior?.mean) as tf.Tensor2D,

@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { assertFinite, fillOptions, positiveInt } from "../checks";
 import type { Rng } from "../random";
 import {
-  asBatchObjective, checkBox, checkProblems, rows, sampleUniform, scoreCandidates,
+  asBatchObjective, checkBox, checkProblems, gatherCandidates, rows, sampleUniform, scoreCandidates,
   type BatchBox, type BatchSearchObjective, type Box, type SearchObjective,
 } from "./search";
 
@@ -42,10 +42,10 @@ function shoot(where: string, objective: BatchSearchObjective, space: BatchBox, 
   const [best, bestScore] = tf.tidy(() => {
     const candidates = sampleUniform(rng, P, o.samples, space); // (P, N, D)
     const scores = scoreCandidates(where, objective, candidates); // (P, N)
-    const top = tf.argMax(scores, 1).expandDims(1); // (P, 1)
-    return [tf.gather(candidates, top, 1, 1).reshape([P, D]), tf.max(scores, 1)];
+    const top = tf.argMax(scores, 1).expandDims(1) as tf.Tensor2D; // (P, 1)
+    return [gatherCandidates(candidates, top).reshape([P, D]), tf.max(scores, 1)] as [tf.Tensor2D, tf.Tensor1D];
   });
-  const result = { best: rows(best.dataSync() as Float32Array, D), bestScore: Array.from(bestScore.dataSync()) };
+  const result = { best: rows(best.dataSync() as Float32Array, D), bestScore: Array.from(bestScore.dataSync() as Float32Array) };
   tf.dispose([best, bestScore]);
   assertFinite(where, "best score (objective output)", result.bestScore);
   return result;

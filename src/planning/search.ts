@@ -85,6 +85,23 @@ export function sampleNormal(rng: Rng, mean: tf.Tensor2D, std: tf.Tensor2D, samp
   });
 }
 
+/**
+ * Pick K candidates per problem by index. (tf.gather with batchDims is avoided on purpose: the
+ * wasm backend of tfjs 4.22 returns wrong rows for it beyond the first batch.)
+ * @param candidates (P, N, D)
+ * @param indices (P, K) int32, each in [0, N)
+ * @returns (P, K, D)
+ */
+export function gatherCandidates(candidates: tf.Tensor3D, indices: tf.Tensor2D): tf.Tensor3D {
+  const [P, N, D] = candidates.shape;
+  const K = indices.shape[1];
+  return tf.tidy(() => {
+    const offsets = tf.range(0, P * N, N, "int32").reshape([P, 1]);
+    const flat = tf.gather(candidates.reshape([P * N, D]), indices.add(offsets).reshape([P * K]));
+    return flat.reshape([P, K, D]) as tf.Tensor3D;
+  });
+}
+
 /** Call a batched objective and check that it returned one score per candidate. */
 export function scoreCandidates(where: string, objective: BatchSearchObjective, candidates: tf.Tensor3D): tf.Tensor2D {
   const [P, N] = candidates.shape;

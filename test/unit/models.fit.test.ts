@@ -40,8 +40,6 @@ describe("fitDynamics", () => {
     const model = new DynamicsModel(2, 1, new Rng(2), { hiddenSizes: [32, 32] });
     const seen: FitProgress[] = [];
     const history = await fitDynamics(model, data, { epochs: 80, batchSize: 64, learningRate: 3e-3 }, (p) => seen.push(p));
-    console.log(JSON.stringify(history.filter((h,i)=>i%10==9)));
-    const all0 = oneStepMSE(model, data); console.log(all0, model.deltaNormalizer.values());
     expect(seen).toEqual(history);
     expect(history.map((h) => h.epoch)).toEqual(Array.from({ length: 80 }, (_, i) => i + 1));
 
@@ -66,6 +64,81 @@ describe("fitDynamics", () => {
     const blocks = Array.from({ length: 8 }, (_, b) => history.slice(10 * b, 10 * b + 10).reduce((acc, h) => acc + h.trainLoss, 0) / 10);
     blocks.slice(1).forEach((m, b) => expect(m).toBeLessThan(blocks[b]));
     expect(last.trainLoss).toBeLessThan(history[0].trainLoss / 50);
+    model.dispose();
+  });
+
+  it("is reproducible: the same seed gives identical fitted weights, another seed different ones", async () => {
+    const data = linearData(new Rng(4), 300);
+    const fitted = async (seed: number) => {
+      const model = new DynamicsModel(2, 1, new Rng(5), { hiddenSizes: [8], members: 2 });
+      await fitDynamics(model, data, { epochs: 3, batchSize: 32, seed });
+      const flat = model.net.getFlat();
+      model.dispose();
+      return Array.from(flat);
+    };
+    const first = await fitted(7);
+    expect(await fitted(7)).toEqual(first);
+    expect(await fitted(8)).not.toEqual(first);
+  });
+
+  it("trains each ensemble member on its own loss: without bootstrap, member 0 replays a one-member fit", async () => {
+    // Member m draws its shuffles from the m-th child stream of the seed, so with the same seed and
+    // no bootstrap, member 0 sees exactly the minibatches a one-member model sees. Its loss being
+    // its own MSE (not shared with member 1) then makes the two fits agree.
+    const data = linearData(new Rng(6), 400);
+    const ensemble = new DynamicsModel(2, 1, new Rng(7), { hiddenSizes: [8], members: 2 });
+    const single = new DynamicsModel(2, 1, new Rng(8), { hiddenSizes: [8] });
+    const P = single.net.memberParameterCount();
+    single.net.setFlat(ensemble.net.getFlat().subarray(0, P));
+    const options = { epochs: 3, batchSize: 50, seed: 9, bootstrap: false, validationFraction: 0 };
+    const historyEnsemble = await fitDynamics(ensemble, data, options);
+    const historySingle = await fitDynamics(single, data, options);
+    const member0 = ensemble.net.getFlat().subarray(0, P);
+    const alone = single.net.getFlat();
+    for (let i = 0; i < P; i++) expect(Math.abs(member0[i] - alone[i])).toBeLessThan(1e-5);
+    expect(historySingle.every((h) => h.valLoss === null && h.valStateMSE === null)).toBe(true);
+    expect(historyEnsemble[0].trainLoss).not.toBeCloseTo(historySingle[0].trainLoss, 6); // member 1 counts in the mean
+    ensemble.dispose();
+    single.dispose();
+  });
+
+  it("leaks no tensors across repeated fits, with an ensemble and validation data", async () => {
+    const data = linearData(new Rng(10), 200);
+    const tensors = {
+      states: tf.tensor2d(data.states),
+      actions: tf.tensor2d(data.actions),
+      nextStates: tf.tensor2d(data.nextStates),
+    };
+    const model = new DynamicsModel(2, 1, new Rng(11), { hiddenSizes: [8], members: 3 });
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) await fitDynamics(model, tensors, { epochs: 1, batchSize: 64, seed: i });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(tensors.states.isDisposed).toBe(false); // the caller's data stays the caller's
+    tf.dispose(Object.values(tensors));
+    model.dispose();
+  });
+
+  it("rejects bad options and data, naming the argument, without leaking", async () => {
+    const model = new DynamicsModel(2, 1, new Rng(12), { hiddenSizes: [4] });
+    const good: TransitionData = linearData(new Rng(13), 20);
+    const before = tf.memory().numTensors;
+    const cases: [Partial<TransitionData>, object, RegExp][] = [
+      [good, { epochs: 0 }, /fitDynamics: option epochs must be a positive integer/],
+      [good, { batchSize: 2.5 }, /fitDynamics: option batchSize/],
+      [good, { learningRate: -1 }, /fitDynamics: option learningRate/],
+      [good, { validationFraction: 0.9 }, /fitDynamics: option validationFraction must be in \[0, 0.5\]/],
+      [good, { bootstrap: "yes" }, /fitDynamics: option bootstrap must be a boolean/],
+      [good, { epoch: 3 }, /fitDynamics: unknown option "epoch"/],
+      [{ ...good, states: good.actions }, {}, /fitDynamics: data.states must have shape \[\*, 2\]/],
+      [{ ...good, actions: [[1]] }, {}, /fitDynamics: data.states, data.actions and data.nextStates must have the same number of rows/],
+      [{ ...good, actions: undefined }, {}, /fitDynamics: data.actions is missing/],
+      [{ ...good, nextStates: [[0, NaN], ...(good.nextStates as number[][]).slice(1)] }, {}, /fitDynamics: data.nextStates must be finite/],
+      [{ states: [[0, 0]], actions: [[0]], nextStates: [[0, 0]] }, { validationFraction: 0.3 }, /leaves no validation transition/],
+    ];
+    for (const [data, options, message] of cases) {
+      await expect(fitDynamics(model, data as TransitionData, options as never)).rejects.toThrow(message);
+    }
+    expect(tf.memory().numTensors).toBe(before);
     model.dispose();
   });
 });
