@@ -1,15 +1,23 @@
 /**
- * Checking a gradient against central finite differences.
+ * Gradient diagnostics: is a gradient right (`gradientCheck`, by central finite differences),
+ * and how large does the BPTT gradient get as the horizon grows (`gradientNormByHorizon`).
  *
- * ĝ_i = (f(x + h_i e_i) − f(x − h_i e_i)) / (2 h_i) has two errors: truncation, about
- * h²·|f'''|/6, and rounding, about ε·|f|/h, since f is evaluated in float32 (ε ≈ 1.19e−7).
- * Their sum is smallest near h ≈ ε^{1/3} ≈ 5e−3 for a well-scaled f, where both are ~1e−5·|f|
- * in size: so the default step is 5e−3, relative to |x_i| when |x_i| > 1 (so that x ± h stays
- * distinct in float32), and agreement to a relative error of about 1e−3..1e−2 is what float32
- * allows. A step of 1e−6, fine in float64, would leave rounding noise of order 0.1·|f|.
+ * Why the finite-difference step is 5e−3: ĝ_i = (f(x + h_i e_i) − f(x − h_i e_i)) / (2 h_i)
+ * has a truncation error of about h²·|f'''|/6 and a rounding error of about ε·|f|/h, since f
+ * is evaluated in float32 (ε ≈ 1.19e−7). Their sum is smallest near h ≈ ε^{1/3} ≈ 5e−3 for a
+ * well-scaled f, where both are ~1e−5·|f|. The step is taken relative to |x_i| when |x_i| > 1,
+ * so that x ± h stays well apart in float32. Agreement to a relative error of about 1e−3..1e−2
+ * is what float32 allows; a step of 1e−6, fine in float64, would leave rounding noise of order
+ * 0.1·|f|.
  */
 import * as tf from "@tensorflow/tfjs";
-import { check, fillOptions, positive } from "../checks";
+import { check, fillOptions, inRange, positive, positiveInt } from "../checks";
+import { Rng } from "../random";
+import type { Dynamics, RewardFn } from "../envs/types";
+import { policyObjective } from "../control/rollout";
+import {
+  checkTrainable, drawStartStates, fillWithStartStates, valueAndGradNorm, type BpttOptions, type TrainablePolicy,
+} from "../control/bptt";
 
 /** Options of `gradientCheck`. */
 export interface GradientCheckOptions {
@@ -131,4 +139,69 @@ export function gradientCheck(
     maxRelativeError: entries.reduce((m, e) => Math.max(m, e.relativeError), 0),
     noiseFloor: (EPS32 * Math.abs(value)) / smallestStep,
   };
+}
+
+/** Options of `gradientNormByHorizon`; startStates, batchSize and discount as in `BpttOptions`. */
+export interface GradientNormOptions extends Pick<BpttOptions, "startStates" | "batchSize" | "discount"> {
+  /** Horizons H at which to measure. @default [1, 2, 5, 10, 20, 50, 100] */
+  horizons: number[];
+  /**
+   * Each seed draws the start states (shared by all horizons) and, for a policy factory, the
+   * initial parameters. @default [0, 1, 2]
+   */
+  seeds: number[];
+}
+
+/** One measurement: plain numbers for a table or a log-scale plot. */
+export interface GradientNormPoint {
+  horizon: number;
+  seed: number;
+  /** J(θ), the mean return. */
+  objective: number;
+  /** ‖∇θ J‖₂ over all policy variables. */
+  gradNorm: number;
+  /** False when J or the gradient is non-finite: exclude the point from plots, report it. */
+  finite: boolean;
+}
+
+const NORM_DEFAULTS: Omit<GradientNormOptions, "startStates"> = {
+  horizons: [1, 2, 5, 10, 20, 50, 100], seeds: [0, 1, 2], batchSize: undefined, discount: 1,
+};
+
+/**
+ * ‖∇θ J‖ against the horizon, for the exploding/vanishing-gradient plots. Nothing is trained.
+ * @param trainable a fixed policy, or a factory making a fresh one per seed (its variables are
+ *   disposed after that seed's measurements)
+ * @returns one point per (seed, horizon), seeds outermost
+ */
+export function gradientNormByHorizon(
+  dynamics: Dynamics, reward: RewardFn, trainable: TrainablePolicy | ((rng: Rng) => TrainablePolicy),
+  options: Partial<GradientNormOptions> & Pick<GradientNormOptions, "startStates">,
+): GradientNormPoint[] {
+  const where = "gradientNormByHorizon";
+  const o = fillWithStartStates<GradientNormOptions>(where, NORM_DEFAULTS, options, {
+    horizons: (v) => (v?.length > 0 && v.every((h) => !positiveInt(h)) ? undefined : `must list positive integers, got [${v}]`),
+    seeds: (v) => (v?.length > 0 && v.every(Number.isInteger) ? undefined : `must list integers, got [${v}]`),
+    discount: inRange(0, 1),
+  }, dynamics.stateSize);
+  const points: GradientNormPoint[] = [];
+  for (const seed of o.seeds) {
+    const rng = new Rng(seed);
+    const [policyRng, startRng] = [rng.split(), rng.split()];
+    const made = typeof trainable === "function" ? trainable(policyRng) : undefined;
+    const current = made ?? (trainable as TrainablePolicy);
+    checkTrainable(where, current);
+    const starts = drawStartStates(where, o.startStates, startRng, o.batchSize as number, dynamics.stateSize);
+    try {
+      for (const horizon of o.horizons) {
+        const { value, gradNorm } = valueAndGradNorm(() => policyObjective(dynamics, reward, current.policy,
+          starts.states, horizon, { discount: o.discount }), current.variables);
+        points.push({ horizon, seed, objective: value, gradNorm, finite: Number.isFinite(value) && Number.isFinite(gradNorm) });
+      }
+    } finally {
+      if (starts.owned) starts.states.dispose();
+      made?.variables.forEach((v) => v.dispose());
+    }
+  }
+  return points;
 }

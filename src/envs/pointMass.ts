@@ -69,6 +69,16 @@ function fill(where: string, given?: Partial<PointMassOptions>): PointMassOption
 
 const cols = (t: tf.Tensor2D) => tf.split(t, t.shape[1], 1) as tf.Tensor2D[];
 
+// Masks are float 0/1 tensors combined by arithmetic, and branches blended as m·a + (1−m)·b:
+// tfjs has no gradients for logical ops or most comparisons, and these keep the step
+// differentiable in states and actions (the masks themselves have zero gradient).
+type T = tf.Tensor | number;
+const ge = (a: T, b: T) => tf.greaterEqual(a, b).cast("float32");
+const not = (m: tf.Tensor) => tf.sub(1, m);
+const and = (...ms: tf.Tensor[]) => ms.reduce((a, b) => a.mul(b));
+const or = (a: tf.Tensor, b: tf.Tensor) => a.add(b).sub(a.mul(b));
+const pick = (m: tf.Tensor, a: T, b: T) => m.mul(a).add(not(m).mul(b));
+
 /** The true dynamics: pure and batched; randomness only from what is passed in. */
 export class PointMassDynamics implements Dynamics {
   readonly stateSize = 4;
@@ -81,8 +91,8 @@ export class PointMassDynamics implements Dynamics {
   }
 
   /**
-   * One step. With `rng`: one normal (noise) then one uniform (reveal coin) per row, drawn
-   * every step whatever the states. Without: the mean dynamics, with no noise and no reveal;
+   * One step. With `rng`: B normals (noise), then B uniforms (reveal coins), drawn every step
+   * whatever the states. Without: the mean dynamics, with no noise and no reveal;
    * a gap still unknown at the wall then counts as closed (the model cannot tell which is open).
    * @param states (B, 4)
    * @param actions (B, 1)
@@ -112,30 +122,28 @@ export class PointMassDynamics implements Dynamics {
     const o = this.options;
     return tf.tidy(() => {
       const [x, y, gap, crashed] = cols(states);
-      const stopped = crashed.greater(0.5);
       const xMoved = x.add(1);
       const yMoved = y.add(actions.clipByValue(-o.maxSpeed, o.maxSpeed)).add(noise.mul(o.noiseStd));
-      const revealing = gap.equal(0).logicalAnd(xMoved.greaterEqual(o.stepsToWall - o.revealSteps));
-      const drawn = coins ? tf.sub(1, coins.greaterEqual(o.p).cast("float32").mul(2)) : gap; // +1 if coin < p
-      const newGap = tf.where(revealing.logicalAnd(stopped.logicalNot()), drawn, gap);
-      const crossing = x.less(o.stepsToWall).logicalAnd(xMoved.greaterEqual(o.stepsToWall));
-      const hit = crossing.logicalAnd(stopped.logicalNot()).logicalAnd(this.open(yMoved, newGap).logicalNot());
-      const wallX = tf.fill([batch, 1], o.stepsToWall) as tf.Tensor2D;
+      const revealing = and(not(ge(gap.abs(), 0.5)), ge(xMoved, o.stepsToWall - o.revealSteps), not(crashed));
+      const drawn = coins ? tf.sub(1, ge(coins, o.p).mul(2)) : gap; // +1 (upper) if coin < p
+      const newGap = pick(revealing, drawn, gap);
+      const crossing = and(not(ge(x, o.stepsToWall)), ge(xMoved, o.stepsToWall));
+      const hit = and(crossing, not(crashed), not(this.open(yMoved, newGap)));
       return tf.concat([
-        tf.where(stopped, x, tf.where(hit, wallX, xMoved)),
-        tf.where(stopped, y, yMoved),
+        pick(crashed, x, pick(hit, tf.fill([batch, 1], o.stepsToWall), xMoved)),
+        pick(crashed, y, yMoved),
         newGap,
-        tf.where(hit, tf.onesLike(crashed), crashed),
+        pick(hit, tf.onesLike(crashed), crashed),
       ], 1) as tf.Tensor2D;
     });
   }
 
-  /** Whether the wall lets a mass at lateral position y through. */
+  /** 1 where the wall lets a mass at lateral position y through, else 0. */
   private open(y: tf.Tensor, gap: tf.Tensor): tf.Tensor {
     const o = this.options;
-    const inUpper = y.sub(o.gapCenter).abs().lessEqual(o.gapHalfWidth).logicalAnd(gap.equal(1));
-    const inLower = y.add(o.gapCenter).abs().lessEqual(o.gapHalfWidth).logicalAnd(gap.equal(-1));
-    return y.abs().greaterEqual(o.wallHalfLength).logicalOr(inUpper).logicalOr(inLower);
+    const inUpper = and(ge(o.gapHalfWidth, y.sub(o.gapCenter).abs()), ge(gap, 0.5));
+    const inLower = and(ge(o.gapHalfWidth, y.add(o.gapCenter).abs()), ge(gap.neg(), 0.5));
+    return or(ge(y.abs(), o.wallHalfLength), or(inUpper, inLower));
   }
 }
 
@@ -154,10 +162,9 @@ export function pointMassReward(options?: Partial<PointMassOptions>): RewardFn {
     return tf.tidy(() => {
       const [x, , , crashed] = cols(states);
       const [x2, , , crashed2] = cols(nextStates);
-      const moving = tf.sub(1, crashed);
+      const moving = not(crashed);
       const hit = moving.mul(crashed2);
-      const crossed = x.less(o.stepsToWall).logicalAnd(x2.greaterEqual(o.stepsToWall)).cast("float32");
-      const passed = crossed.mul(tf.sub(1, crashed2));
+      const passed = and(not(ge(x, o.stepsToWall)), ge(x2, o.stepsToWall), not(crashed2));
       const effort = actions.clipByValue(-o.maxSpeed, o.maxSpeed).square().mul(moving);
       return passed.mul(o.reward).add(hit.mul(o.penalty)).sub(effort.mul(o.actionCost)).reshape([batch]) as tf.Tensor1D;
     });

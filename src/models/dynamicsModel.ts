@@ -41,7 +41,11 @@ export class DynamicsModel implements Dynamics {
   readonly stateSize: number;
   readonly actionSize: number;
   readonly members: number;
-  /** The network(s): (S + A) → hidden… → S, on normalised inputs and deltas. */
+  /**
+   * The network(s): (S + A) → hidden… → S, on normalised inputs and deltas. Its variables are
+   * trainable, so when backpropagating through the model to train something else (BPTT),
+   * pass that thing's variables as `varList` to keep the model frozen.
+   */
   readonly net: MLP;
   private inputNorm: Normalizer;
   private deltaNorm: Normalizer;

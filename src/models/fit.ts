@@ -8,20 +8,11 @@
  * disagreement is what an ensemble is for. A single model uses the training split as is.
  */
 import * as tf from "@tensorflow/tfjs";
-import { assertShape, check, fillOptions, inRange, nonNegativeInt, positive, positiveInt } from "../checks";
+import { check, fillOptions, inRange, nonNegativeInt, positive, positiveInt } from "../checks";
 import { Rng } from "../random";
+import { dataTensor, type TransitionData } from "./data";
 import type { DynamicsModel } from "./dynamicsModel";
 import { Normalizer } from "./normalizer";
-
-/** Recorded transitions, as tensors or plain nested arrays. */
-export interface TransitionData {
-  /** (N, S) */
-  states: tf.Tensor2D | number[][];
-  /** (N, A) */
-  actions: tf.Tensor2D | number[][];
-  /** (N, S) */
-  nextStates: tf.Tensor2D | number[][];
-}
 
 /** Options of `fitDynamics`. */
 export interface FitOptions {
@@ -71,25 +62,6 @@ export interface FitProgress {
 
 const where = "fitDynamics";
 
-/** Turn one field of the data into a tensor (N, width) we own, checking shape and finiteness. */
-function toTensor(name: string, value: tf.Tensor2D | number[][], width: number): tf.Tensor2D {
-  check(value != null, where, `data.${name} is missing`);
-  let t: tf.Tensor2D;
-  try {
-    t = value instanceof tf.Tensor ? value.clone() : tf.tensor2d(value);
-  } catch (e) {
-    throw new Error(`${where}: data.${name} must be an (N, ${width}) array of numbers (${(e as Error).message})`);
-  }
-  try {
-    assertShape(where, `data.${name}`, t, [null, width]);
-    check(tf.tidy(() => tf.all(tf.isFinite(t)).dataSync()[0]) === 1, where, `data.${name} must be finite`);
-  } catch (e) {
-    t.dispose();
-    throw e;
-  }
-  return t;
-}
-
 /** Row indices each member trains on: the training rows, or a bootstrap resample of them. */
 function memberRows(nTrain: number, bootstrap: boolean, rng: Rng): Int32Array {
   const rows = new Int32Array(nTrain);
@@ -106,13 +78,98 @@ function minibatchRows(orders: Int32Array[], rows: Int32Array[], start: number, 
   return out;
 }
 
+/** The training and validation data, normalised for the network, and every tensor to free. */
+interface Prepared {
+  /** Normalised inputs (N_train, S + A) and target deltas (N_train, S). */
+  xTrain: tf.Tensor2D;
+  yTrain: tf.Tensor2D;
+  /** Raw validation transitions [states, actions, nextStates], empty without validation. */
+  validation: tf.Tensor2D[];
+  owned: tf.Tensor[];
+}
+
+/**
+ * Check the data, split it at random into training and validation rows, set the model's
+ * normalisation from the training rows, and normalise them.
+ */
+function prepare(model: DynamicsModel, data: TransitionData, o: FitOptions, splitRng: Rng): Prepared {
+  check(data != null, where, "data is missing");
+  const owned: tf.Tensor[] = [];
+  const keep = <T extends tf.Tensor>(t: T): T => (owned.push(t), t);
+  try {
+    const raw = [
+      keep(dataTensor<tf.Tensor2D>(where, "states", data.states, [null, model.stateSize])),
+      keep(dataTensor<tf.Tensor2D>(where, "actions", data.actions, [null, model.actionSize])),
+      keep(dataTensor<tf.Tensor2D>(where, "nextStates", data.nextStates, [null, model.stateSize])),
+    ];
+    const n = raw[0].shape[0];
+    check(raw.every((t) => t.shape[0] === n), where,
+      `data.states, data.actions and data.nextStates must have the same number of rows, got ${raw.map((t) => t.shape[0]).join(", ")}`);
+    const nVal = Math.round(o.validationFraction * n);
+    check(n - nVal >= 1, where, `data must leave at least one training transition, got N = ${n}`);
+    check(o.validationFraction === 0 || nVal >= 1, where, `validationFraction ${o.validationFraction} of N = ${n} leaves no validation transition`);
+    const perm = splitRng.permutation(n);
+    const pick = (idx: Int32Array) => raw.map((t) => keep(tf.tidy(() => tf.gather(t, tf.tensor1d(idx, "int32")) as tf.Tensor2D)));
+    const [s, a, next] = pick(perm.subarray(0, n - nVal));
+    const statsOf = (t: tf.Tensor2D) => {
+      const stats = Normalizer.fromData(t);
+      t.dispose();
+      return stats;
+    };
+    model.setNormalization(statsOf(tf.concat([s, a], 1)), statsOf(tf.sub(next, s)));
+    return {
+      xTrain: keep(model.normalizedInputs(s, a)),
+      yTrain: keep(model.normalizedDeltas(s, next)),
+      validation: nVal > 0 ? pick(perm.subarray(n - nVal)) : [],
+      owned,
+    };
+  } catch (e) {
+    owned.forEach((t) => t.dispose());
+    throw e;
+  }
+}
+
+/**
+ * One pass over the training rows: every member steps through its own shuffled rows in
+ * minibatches, all members in one batched step. Returns the mean over rows and members of
+ * the normalised-delta MSE.
+ */
+function trainEpoch(model: DynamicsModel, optimizer: tf.Optimizer, p: Prepared, rows: Int32Array[], memberRngs: Rng[], batchSize: number): number {
+  const nTrain = p.xTrain.shape[0];
+  const orders = memberRngs.map((r) => r.permutation(nTrain));
+  let lossSum: tf.Tensor = tf.scalar(0);
+  for (let start = 0; start < nTrain; start += batchSize) {
+    const size = Math.min(batchSize, nTrain - start);
+    const batchRows = minibatchRows(orders, rows, start, size);
+    const next = tf.tidy(() => {
+      const idx = tf.tensor1d(batchRows, "int32");
+      const x = tf.gather(p.xTrain, idx);
+      const y = tf.gather(p.yTrain, idx);
+      // The mean over all members' rows is the mean of the member MSEs; × M makes it their sum.
+      const loss = () => tf.mul(tf.losses.meanSquaredError(y, model.net.forward(x)), model.members) as tf.Scalar;
+      const cost = optimizer.minimize(loss, true, model.net.variables()) as tf.Scalar;
+      return tf.add(lossSum, tf.mul(cost, size / model.members));
+    });
+    lossSum.dispose();
+    lossSum = next;
+  }
+  const total = lossSum.dataSync()[0];
+  lossSum.dispose();
+  return total / nTrain;
+}
+
 /**
  * Fit the model's normalisation statistics and weights to transitions.
  *
- * The input and delta statistics are recomputed from the training split, then every member
- * is trained with Adam on the sum over members of their own MSE of normalised deltas (the
- * sum, so each member's gradient is exactly that of its own loss). Yields to the event loop
- * after each epoch so that live progress displays can update.
+ * A random `validationFraction` of the transitions is held out. The input and delta
+ * statistics are recomputed from the training rows, then every member is trained with a
+ * fresh Adam on the sum over members of their own MSE of normalised deltas (the sum, so each
+ * member's gradient is exactly that of its own loss). Yields to the event loop after each
+ * epoch so that live progress displays can update.
+ *
+ * Seeding: the seed's first child stream splits the data, and the next M child streams give
+ * each member its bootstrap and shuffles; so without bootstrap, member 0 of an ensemble sees
+ * the same minibatches as a one-member model fitted with the same seed.
  *
  * @param data transitions: states (N, S), actions (N, A), nextStates (N, S)
  * @param onProgress called after every epoch with plain numbers
@@ -124,7 +181,9 @@ export async function fitDynamics(
   options?: Partial<FitOptions>,
   onProgress?: (progress: FitProgress) => void,
 ): Promise<FitProgress[]> {
-  const o = fillOptions(where, { epochs: 20, batchSize: 256, learningRate: 1e-3, validationFraction: 0.1, seed: 0, bootstrap: model.members > 1 }, options, {
+  check(model != null && model.net != null, where, "model must be a DynamicsModel");
+  const defaults: FitOptions = { epochs: 20, batchSize: 256, learningRate: 1e-3, validationFraction: 0.1, seed: 0, bootstrap: model.members > 1 };
+  const o = fillOptions(where, defaults, options, {
     epochs: positiveInt,
     batchSize: positiveInt,
     learningRate: positive,
@@ -132,62 +191,18 @@ export async function fitDynamics(
     seed: nonNegativeInt,
     bootstrap: (v) => (typeof v === "boolean" ? undefined : `must be a boolean, got ${v}`),
   });
-  check(data != null, where, "data is missing");
-  const owned: tf.Tensor[] = [];
-  const keep = <T extends tf.Tensor>(t: T): T => (owned.push(t), t);
+  const rng = new Rng(o.seed);
+  const p = prepare(model, data, o, rng.split());
   const optimizer = tf.train.adam(o.learningRate);
   try {
-    const states = keep(toTensor("states", data.states, model.stateSize));
-    const actions = keep(toTensor("actions", data.actions, model.actionSize));
-    const nextStates = keep(toTensor("nextStates", data.nextStates, model.stateSize));
-    const n = states.shape[0];
-    check(actions.shape[0] === n && nextStates.shape[0] === n, where,
-      `data.states, data.actions and data.nextStates must have the same number of rows, got ${n}, ${actions.shape[0]}, ${nextStates.shape[0]}`);
-
-    const rng = new Rng(o.seed);
-    const perm = rng.split().permutation(n);
-    const nVal = Math.round(o.validationFraction * n);
-    const nTrain = n - nVal;
-    check(nTrain >= 1, where, `data must leave at least one training transition, got N = ${n}`);
-    check(o.validationFraction === 0 || nVal >= 1, where, `validationFraction ${o.validationFraction} of N = ${n} leaves no validation transition`);
-    const pick = (idx: Int32Array, t: tf.Tensor2D) => keep(tf.tidy(() => tf.gather(t, tf.tensor1d(idx, "int32")) as tf.Tensor2D));
-    const trainIdx = perm.subarray(0, nTrain);
-    const valIdx = perm.subarray(nTrain);
-    const [sTr, aTr, nTr] = [states, actions, nextStates].map((t) => pick(trainIdx, t));
-    const inputStats = tf.tidy(() => tf.concat([sTr, aTr], 1) as tf.Tensor2D);
-    const deltaStats = tf.tidy(() => tf.sub(nTr, sTr) as tf.Tensor2D);
-    model.setNormalization(Normalizer.fromData(inputStats), Normalizer.fromData(deltaStats));
-    inputStats.dispose();
-    deltaStats.dispose();
-    const xTrain = keep(model.normalizedInputs(sTr, aTr));
-    const yTrain = keep(model.normalizedDeltas(sTr, nTr));
-
     const memberRngs = rng.splitN(model.members);
-    const rows = memberRngs.map((r) => memberRows(nTrain, o.bootstrap, r));
-    const validate = nVal > 0 ? validator(model, [states, actions, nextStates].map((t) => pick(valIdx, t))) : undefined;
-
+    const rows = memberRngs.map((r) => memberRows(p.xTrain.shape[0], o.bootstrap, r));
     const history: FitProgress[] = [];
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
-      const orders = memberRngs.map((r) => r.permutation(nTrain));
-      let lossSum: tf.Tensor = tf.scalar(0);
-      for (let start = 0; start < nTrain; start += o.batchSize) {
-        const size = Math.min(o.batchSize, nTrain - start);
-        const batchRows = minibatchRows(orders, rows, start, size);
-        const next = tf.tidy(() => {
-          const idx = tf.tensor1d(batchRows, "int32");
-          const x = tf.gather(xTrain, idx);
-          const y = tf.gather(yTrain, idx);
-          // Mean over rows and features of all members = mean of member MSEs; × M makes it their sum.
-          const cost = optimizer.minimize(() => tf.mul(tf.losses.meanSquaredError(y, model.net.forward(x)), model.members) as tf.Scalar, true, model.net.variables());
-          return tf.add(lossSum, tf.mul(cost as tf.Scalar, size / model.members));
-        });
-        lossSum.dispose();
-        lossSum = next;
-      }
-      const trainLoss = lossSum.dataSync()[0] / nTrain;
-      lossSum.dispose();
+      const trainLoss = trainEpoch(model, optimizer, p, rows, memberRngs, o.batchSize);
       check(Number.isFinite(trainLoss), where, `training loss became ${trainLoss} at epoch ${epoch}; try a smaller learningRate`);
-      const progress: FitProgress = { epoch, trainLoss, ...(validate ? validate() : { valLoss: null, valStateMSE: null }) };
+      const val = p.validation.length > 0 ? validate(model, p.validation) : { valLoss: null, valStateMSE: null };
+      const progress: FitProgress = { epoch, trainLoss, ...val };
       history.push(progress);
       onProgress?.(progress);
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -195,22 +210,22 @@ export async function fitDynamics(
     return history;
   } finally {
     optimizer.dispose();
-    owned.forEach((t) => t.dispose());
+    p.owned.forEach((t) => t.dispose());
   }
 }
 
 /**
- * A function that scores every member on the whole validation set, one batched pass:
- * the validation rows are tiled M times, member-major.
+ * Score every member on the whole validation set in one batched pass (the rows tiled M
+ * times, member-major): the mean over members of the MSE of normalised deltas, and of s'
+ * in state units.
+ * @param validation [states (V, S), actions (V, A), nextStates (V, S)]
  */
-function validator(model: DynamicsModel, [s, a, next]: tf.Tensor2D[]): () => { valLoss: number; valStateMSE: number } {
-  return () => {
-    const [valLoss, valStateMSE] = tf.tidy(() => {
-      const tile = (t: tf.Tensor2D) => tf.tile(t, [model.members, 1]) as tf.Tensor2D;
-      const err = tf.sub(model.net.forward(model.normalizedInputs(tile(s), tile(a))), tile(model.normalizedDeltas(s, next)));
-      const stateErr = tf.mul(err, model.deltaNormalizer.std); // error of s' in state units
-      return tf.stack([tf.mean(tf.square(err)), tf.mean(tf.square(stateErr))]).dataSync();
-    });
-    return { valLoss, valStateMSE };
-  };
+function validate(model: DynamicsModel, [s, a, next]: tf.Tensor2D[]): { valLoss: number; valStateMSE: number } {
+  const [valLoss, valStateMSE] = tf.tidy(() => {
+    const tile = (t: tf.Tensor2D) => tf.tile(t, [model.members, 1]) as tf.Tensor2D;
+    const err = tf.sub(model.net.forward(model.normalizedInputs(tile(s), tile(a))), tile(model.normalizedDeltas(s, next)));
+    const stateErr = tf.mul(err, model.deltaNormalizer.std); // s' error = delta error, in state units
+    return tf.stack([tf.mean(tf.square(err)), tf.mean(tf.square(stateErr))]).dataSync();
+  });
+  return { valLoss, valStateMSE };
 }

@@ -2,5 +2,6 @@
 export { MLP, type MLPOptions } from "./mlp";
 export { Normalizer } from "./normalizer";
 export { DynamicsModel, type DynamicsModelOptions } from "./dynamicsModel";
-export { fitDynamics, type FitOptions, type FitProgress, type TransitionData } from "./fit";
-export { predictionErrorByHorizon, type Trajectories } from "./predictionError";
+export type { TransitionData, Trajectories } from "./data";
+export { fitDynamics, type FitOptions, type FitProgress } from "./fit";
+export { predictionErrorByHorizon } from "./predictionError";

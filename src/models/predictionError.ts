@@ -6,27 +6,11 @@
  * never trained on. This is why long model rollouts, and gradients through them, are fragile.
  */
 import * as tf from "@tensorflow/tfjs";
-import { assertShape, check } from "../checks";
+import { check } from "../checks";
 import type { Dynamics } from "../envs/types";
-
-/** Recorded trajectories, as tensors or plain nested arrays. */
-export interface Trajectories {
-  /** (E, T+1, S): s_0 … s_T of each episode. */
-  states: tf.Tensor3D | number[][][];
-  /** (E, T, A): a_0 … a_{T−1} of each episode. */
-  actions: tf.Tensor3D | number[][][];
-}
+import { dataTensor, type Trajectories } from "./data";
 
 const where = "predictionErrorByHorizon";
-
-function toTensor(name: string, value: tf.Tensor3D | number[][][]): tf.Tensor3D {
-  check(value != null, where, `data.${name} is missing`);
-  try {
-    return value instanceof tf.Tensor ? value.clone() : tf.tensor3d(value);
-  } catch (e) {
-    throw new Error(`${where}: data.${name} must be a 3-d array of numbers (${(e as Error).message})`);
-  }
-}
 
 /**
  * Roll the model forward open-loop from each episode's first state with its recorded actions,
@@ -43,13 +27,12 @@ function toTensor(name: string, value: tf.Tensor3D | number[][][]): tf.Tensor3D 
  */
 export function predictionErrorByHorizon(model: Dynamics, data: Trajectories): number[] {
   check(data != null, where, "data is missing");
-  const states = toTensor("states", data.states);
+  const states = dataTensor<tf.Tensor3D>(where, "states", data.states, [null, null, model.stateSize]);
   try {
-    const actions = toTensor("actions", data.actions);
+    const [episodes, steps] = states.shape;
+    check(episodes >= 1 && steps >= 2, where, `data.states must hold at least one episode of at least 2 states (T ≥ 1), got [${states.shape}]`);
+    const actions = dataTensor<tf.Tensor3D>(where, "actions", data.actions, [episodes, steps - 1, model.actionSize]);
     try {
-      const [episodes, steps] = assertShape(where, "data.states", states, [null, null, model.stateSize]);
-      check(episodes >= 1 && steps >= 2, where, `data.states must hold at least one episode of at least 2 states (T ≥ 1), got [${states.shape}]`);
-      assertShape(where, "data.actions", actions, [episodes, steps - 1, model.actionSize]);
       return rolloutErrors(model, states, actions);
     } finally {
       actions.dispose();

@@ -66,9 +66,9 @@ describe("MLP", () => {
     const net = new MLP([40, 60, 20], new Rng(2));
     const w = net.weights[0].dataSync();
     const limit = Math.sqrt(6 / 100);
-    expect(Math.max(...w.map(Math.abs))).toBeLessThanOrEqual(limit);
+    expect(Math.max(...Array.from(w, Math.abs))).toBeLessThanOrEqual(limit);
     // Var of U(−L, L) is L²/3: check the sample variance to 10 %.
-    const variance = w.reduce((acc, v) => acc + v * v, 0) / w.length;
+    const variance = Array.from(w).reduce((acc, v) => acc + v * v, 0) / w.length;
     expect(Math.abs(variance / (limit * limit / 3) - 1)).toBeLessThan(0.1);
     expect(Array.from(net.biases[0].dataSync()).every((b) => b === 0)).toBe(true);
     net.dispose();
@@ -183,35 +183,34 @@ describe("DynamicsModel", () => {
     model.dispose();
   });
 
-  it("its gradient with respect to states and actions matches central finite differences", () => {
-    const model = modelWithStats(8, 1);
+  it.each([1, 2])("its gradient with respect to states and actions matches central finite differences (members = %i)", (members) => {
+    const model = modelWithStats(8, members);
     const rng = new Rng(9);
-    const s = randomRows(rng, 3, 3);
-    const a = randomRows(rng, 3, 2);
-    const w = randomRows(rng, 3, 3); // J = Σ w ⊙ step(s, a)
+    const rows = 2 * members; // member-major: rows [2m, 2m + 2) belong to member m
+    const s = randomRows(rng, rows, 3);
+    const a = randomRows(rng, rows, 2);
+    const w = randomRows(rng, rows, 3); // J = Σ w ⊙ step(s, a)
     const [gs, ga] = tf.tidy(() => {
       const f = (st: tf.Tensor, at: tf.Tensor) => tf.sum(tf.mul(model.step(st as tf.Tensor2D, at as tf.Tensor2D), tf.tensor2d(w)));
       return tf.grads(f)([tf.tensor2d(s), tf.tensor2d(a)]).map((g) => g.arraySync() as number[][]);
     });
-    // Finite differences of the float64 reference, h = 1e-5 (truncation error ~1e-10).
+    // Central differences of the float64 reference, h = 1e-5 (truncation error ~1e-10).
     const flat = model.net.getFlat();
-    const J = (ss: number[], aa: number[], i: number) => refStep(model, flat, ss, aa).reduce((acc, v, d) => acc + v * w[i][d], 0);
+    const P = model.net.memberParameterCount();
+    const J = (ss: number[], aa: number[], i: number) =>
+      refStep(model, flat.subarray(Math.floor(i / 2) * P), ss, aa).reduce((acc, v, d) => acc + v * w[i][d], 0);
     const h = 1e-5;
-    // float32 forward and backward: agreement to 1e-4 relative to the gradient's size.
+    const central = (i: number, bump: (x: number[], y: number[], e: number) => [number[], number[]]) =>
+      (J(...bump(s[i], a[i], h), i) - J(...bump(s[i], a[i], -h), i)) / (2 * h);
+    // The model runs in float32, forward and backward: agreement to 1e-4 relative to the gradient's size.
     const tol = (g: number) => 1e-4 * (1 + Math.abs(g));
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < rows; i++) {
       for (let d = 0; d < 3; d++) {
-        const up = [...s[i]], dn = [...s[i]];
-        up[d] += h;
-        dn[d] -= h;
-        const fd = (J(up, a[i], i) - J(dn, a[i], i)) / (2 * h);
+        const fd = central(i, (x, y, e) => [x.map((v, j) => (j === d ? v + e : v)), y]);
         expect(Math.abs(gs[i][d] - fd)).toBeLessThanOrEqual(tol(fd));
       }
       for (let d = 0; d < 2; d++) {
-        const up = [...a[i]], dn = [...a[i]];
-        up[d] += h;
-        dn[d] -= h;
-        const fd = (J(s[i], up, i) - J(s[i], dn, i)) / (2 * h);
+        const fd = central(i, (x, y, e) => [x, y.map((v, j) => (j === d ? v + e : v))]);
         expect(Math.abs(ga[i][d] - fd)).toBeLessThanOrEqual(tol(fd));
       }
     }
@@ -297,7 +296,7 @@ describe("predictionErrorByHorizon", () => {
     expect(() => predictionErrorByHorizon(model, { states, actions: [[[0]]] })).toThrow(/predictionErrorByHorizon: data.actions must have shape \[1, 2, 1\]/);
     expect(() => predictionErrorByHorizon(model, { states: [[[0, 0, 0]]], actions: [[[0]]] })).toThrow(/data.states must have shape \[\*, \*, 2\]/);
     expect(() => predictionErrorByHorizon(model, { states: [[[0, 0]]], actions: [[[0]]] })).toThrow(/at least 2 states/);
-    expect(() => predictionErrorByHorizon(model, { states: [[0, 0]] as never, actions: [[[0]]] })).toThrow(/data.states must be a 3-d array/);
+    expect(() => predictionErrorByHorizon(model, { states: [[0, 0]] as never, actions: [[[0]]] })).toThrow(/data.states must have shape \[\*, \*, 2\], got \[1, 2\]/);
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -1,0 +1,161 @@
+import { describe, it, expect, vi } from "vitest";
+import * as vm from "vm";
+import * as dfd from "danfojs-node";
+import {
+  figureOutput, formatCell, heatmap, lines, plotlyInitOutput, progressOutput, scatter, show, tableOutput, trajectories,
+  type Figure,
+} from "../../src/display";
+
+const simple = (title = "A title"): Figure =>
+  lines({ title, x: { label: "t (s)" }, y: { label: "x (m)" }, series: [{ name: "x", x: [0, 1, 2], y: [1, 4, 9] }] });
+
+/** The JSON object assigned to `spec` inside a figure's script. */
+function specOf(html: string): { data: unknown[]; layout: Record<string, unknown> } {
+  const m = html.match(/var spec = (.*);\n/);
+  if (!m) throw new Error("no spec in figure html");
+  return JSON.parse(m[1]);
+}
+
+/** The JavaScript inside every <script> of an HTML string. */
+function scripts(html: string): string[] {
+  return [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]);
+}
+
+describe("figure outputs", () => {
+  it("are one bundle with text/html and text/plain, whose script holds the figure", () => {
+    const fig = simple();
+    const out = figureOutput(fig, 1);
+    expect(Object.keys(out.data).sort()).toEqual(["text/html", "text/plain"]);
+    expect(out.data["text/plain"]).toBe("Figure: A title (1 trace)");
+    expect(specOf(out.data["text/html"]!)).toEqual({ data: fig.data, layout: fig.layout, config: fig.config });
+    expect(out.metadata).toEqual({ mbrl: { kind: "figure", traces: 1 } });
+  });
+
+  it("cannot be broken out of by text in the figure", () => {
+    const nasty = "</script><script>alert(1)</script>\u2028";
+    const html = figureOutput(simple(nasty), 1).data["text/html"]!;
+    expect(html.match(/<\/script/g)).toHaveLength(1); // only the closing tag of our own script
+    expect(html).not.toContain("\u2028");
+    expect((specOf(html).layout.title as { text: string }).text).toBe(nasty);
+  });
+
+  it("get ids that are stable across runs and distinct between figures", () => {
+    const id = (o: ReturnType<typeof figureOutput>) => o.data["text/html"]!.match(/id="([^"]+)"/)![1];
+    expect(id(figureOutput(simple(), 1))).toBe(id(figureOutput(simple(), 1)));
+    expect(id(figureOutput(simple(), 1))).not.toBe(id(figureOutput(simple(), 2)));
+    expect(id(figureOutput(simple("B"), 1))).not.toBe(id(figureOutput(simple(), 1)));
+  });
+
+  it("can carry a fallback PNG inside the div and as image/png", () => {
+    const out = figureOutput(simple(), 1, "iVBORw0KGgo=");
+    expect(out.data["image/png"]).toBe("iVBORw0KGgo=");
+    expect(out.data["text/html"]).toMatch(/<div [^>]*><img class="mbrl-fallback"[^>]*src="data:image\/png;base64,iVBORw0KGgo="/);
+  });
+
+  it("queue until plotly.js has loaded, then draw; the loader hides AMD define", () => {
+    // A stand-in bundle that behaves like plotly.js's UMD header: with `module` or `define`
+    // visible it would not set window.Plotly.
+    const fakeBundle = `if (typeof module === "object" && module) { module.exports = {}; }
+      else if (typeof define === "function") { define([], function () {}); }
+      else { window.Plotly = { newPlot: function (el, data, layout) { window.drawn.push([el.id, data.length, layout.title.text]); } }; }`;
+    const defineCalls: unknown[] = [];
+    const window: Record<string, unknown> = { drawn: [] };
+    const define = (...a: unknown[]) => defineCalls.push(a);
+    Object.assign(window, { define, document: { getElementById: (id: string) => ({ id, innerHTML: "x" }) } });
+    const context = vm.createContext({ window, define, document: window.document });
+    const fig = figureOutput(simple("queued"), 1);
+    for (const js of scripts(fig.data["text/html"]!)) vm.runInContext(js, context);
+    expect(window.drawn).toEqual([]); // nothing to draw with yet
+    for (const js of scripts(plotlyInitOutput(fakeBundle).data["text/html"]!)) vm.runInContext(js, context);
+    expect(defineCalls).toEqual([]);
+    expect((window.drawn as unknown[])[0]).toEqual([expect.stringMatching(/^mbrl-fig-/), 1, "queued"]);
+    for (const js of scripts(figureOutput(simple("direct"), 2).data["text/html"]!)) vm.runInContext(js, context);
+    expect((window.drawn as unknown[][]).map((d) => d[2])).toEqual(["queued", "direct"]);
+  });
+
+  it("embed the real plotly.js bundle once, with nothing that closes the script early", () => {
+    const html = plotlyInitOutput().data["text/html"]!;
+    expect(html.length).toBeGreaterThan(3_000_000);
+    expect(html.match(/<\/script/gi)).toHaveLength(1);
+    expect(html.match(/plotly\.js v\d/g)).toHaveLength(1);
+    expect(html).toContain("if (!window.Plotly)");
+  });
+});
+
+describe("figure builders", () => {
+  it("label everything and show a legend", () => {
+    const fig = simple();
+    expect(fig.layout).toMatchObject({ title: { text: "A title" }, xaxis: { title: { text: "t (s)" } }, yaxis: { title: { text: "x (m)" } }, showlegend: true });
+    expect(() => lines({ title: "", x: { label: "a" }, y: { label: "b" }, series: [{ name: "s", x: [1], y: [1] }] })).toThrow(/title is required/);
+    expect(() => lines({ title: "t", x: { label: " " }, y: { label: "b" }, series: [{ name: "s", x: [1], y: [1] }] })).toThrow(/x.label is required/);
+    expect(() => lines({ title: "t", x: { label: "a" }, y: { label: "b" }, series: [] })).toThrow(/series must not be empty/);
+  });
+
+  it("draw a band as a closed filled trace under its line", () => {
+    const fig = lines({
+      title: "t", x: { label: "a" }, y: { label: "b", log: true, range: [1, 100] },
+      series: [{ name: "m", x: [0, 1], y: [2, 3], band: { lower: [1, 2], upper: [3, 4] } }],
+    });
+    expect(fig.data).toHaveLength(2);
+    expect(fig.data[0]).toMatchObject({ fill: "toself", x: [0, 1, 1, 0], y: [3, 4, 2, 1], showlegend: false });
+    expect(fig.layout.yaxis).toMatchObject({ type: "log", range: [0, 2] });
+  });
+
+  it("check lengths, and turn non-finite values into gaps", () => {
+    expect(() => lines({ title: "t", x: { label: "a" }, y: { label: "b" }, series: [{ name: "s", x: [1, 2], y: [1] }] })).toThrow(/series "s" has 2 x values but 1 y values/);
+    const fig = scatter({ title: "t", x: { label: "a" }, y: { label: "b" }, series: [{ name: "s", x: [1, 2, 3], y: [1, NaN, Infinity] }] });
+    expect(fig.data[0]).toMatchObject({ mode: "markers", y: [1, null, null] });
+  });
+
+  it("make heatmaps with a titled colour bar and checked dimensions", () => {
+    const spec = { title: "h", x: { label: "a", values: [1, 2, 3] }, y: { label: "b", values: [1, 2] }, zLabel: "gap", z: [[1, 2, 3], [4, 5, 6]] };
+    expect(heatmap(spec).data[0]).toMatchObject({ type: "heatmap", colorbar: { title: { text: "gap" } } });
+    expect(() => heatmap({ ...spec, z: [[1, 2, 3]] })).toThrow(/z has 1 rows, expected 2/);
+    expect(() => heatmap({ ...spec, z: [[1, 2, 3], [4, 5]] })).toThrow(/z row 1 has 2 values, expected 3/);
+  });
+
+  it("draw trajectories with equal axis scales and obstacles", () => {
+    const fig = trajectories({ title: "p", x: { label: "x (m)" }, y: { label: "y (m)" }, series: [{ name: "path", x: [0, 1], y: [0, 1] }], obstacles: [{ x0: 0, x1: 1, y0: 2, y1: 3 }] });
+    expect(fig.layout.yaxis).toMatchObject({ scaleanchor: "x" });
+    expect(fig.layout.shapes).toEqual([expect.objectContaining({ type: "rect", x0: 0, x1: 1, y0: 2, y1: 3 })]);
+  });
+});
+
+describe("tables", () => {
+  it("render rows as an escaped HTML table with an aligned text fallback", () => {
+    const out = tableOutput([{ name: "<a>", value: 1.23456 }, { name: "b", value: 2 }], { caption: "C & D" });
+    expect(out.data["text/html"]).toContain("<caption>C &amp; D</caption>");
+    expect(out.data["text/html"]).toContain("<tr><td>&lt;a&gt;</td><td>1.235</td></tr>");
+    expect(out.data["text/plain"]).toBe("C & D\nname  value\n <a>  1.235\n   b      2");
+    expect(() => tableOutput([])).toThrow(/non-empty/);
+  });
+
+  it("render a danfo DataFrame with its index and columns", () => {
+    const df = new dfd.DataFrame({ theta: [0.5, 1.5], torque: [-2, 2] });
+    const html = tableOutput(df as never).data["text/html"]!;
+    expect(html).toContain("<th></th><th>theta</th><th>torque</th>");
+    expect(html).toContain("<tr><td>1</td><td>1.5</td><td>2</td></tr>");
+  });
+
+  it("format numbers to significant digits, integers exactly", () => {
+    expect([formatCell(12345678), formatCell(0.000012345), formatCell(3.14159, 3), formatCell(NaN), formatCell(null)]).toEqual(["12345678", "1.234e-5", "3.14", "NaN", ""]);
+  });
+});
+
+describe("progress", () => {
+  it("shows the fraction done, the metrics and the elapsed time", () => {
+    const out = progressOutput({ label: "fit", done: 5, total: 20, metrics: { loss: 0.5 }, seconds: 1.25 });
+    expect(out.data["text/plain"]).toBe("fit [########......................] 5/20  loss=0.5  (1.3 s)");
+    expect(out.data["text/html"]).toContain('style="width:25.0%');
+    expect(out.metadata).toEqual({ mbrl: { kind: "progress" } });
+  });
+});
+
+describe("show outside a kernel", () => {
+  it("prints the plain-text part", () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    show(tableOutput([{ a: 1 }]));
+    expect(log).toHaveBeenCalledWith("a\n1");
+    log.mockRestore();
+  });
+});

@@ -1,0 +1,152 @@
+import { describe, it, expect, beforeAll } from "vitest";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../../src/backend";
+import { Rng } from "../../src/random";
+import type { Dynamics, RewardFn } from "../../src/envs/types";
+import type { TrainablePolicy } from "../../src/control/bptt";
+import { gradientCheck, gradientNormByHorizon, relativeError } from "../../src/analysis/gradientCheck";
+
+/** f(x) = Σ sin(x_i)·x_i², with ∂f/∂x_i = cos(x_i)·x_i² + 2 x_i sin(x_i). */
+const f = (x: tf.Tensor) => tf.tidy(() => x.sin().mul(x.square()).sum() as tf.Scalar);
+const df = (x: number) => Math.cos(x) * x * x + 2 * x * Math.sin(x);
+
+/** Scalar x' = a x + b u, reward −(q x² + r u²), policy u = −k x with k a variable. */
+function scalarSystem(a: number, b: number): Dynamics {
+  return { stateSize: 1, actionSize: 1, members: 1, step: (s, u) => tf.tidy(() => s.mul(a).add(u.mul(b)) as tf.Tensor2D) };
+}
+function quadratic(q: number, r: number): RewardFn {
+  return (s, u) => tf.tidy(() => s.square().mul(q).add(u.square().mul(r)).neg().reshape([-1]) as tf.Tensor1D);
+}
+function linearPolicy(k0: number): TrainablePolicy & { k: tf.Variable } {
+  const init = tf.scalar(k0);
+  const k = tf.variable(init);
+  init.dispose();
+  return { k, policy: (s) => tf.tidy(() => s.mul(k).neg() as tf.Tensor2D), variables: [k] };
+}
+
+/**
+ * With c = a − b k and m = mean(x0²): J = −(q + r k²)·m·Σ_{t<H} c^{2t} and
+ * dJ/dk = −m·[2 r k Σ c^{2t} − b (q + r k²) Σ 2t c^{2t−1}].
+ */
+function closedForm(a: number, b: number, q: number, r: number, H: number, k: number, m: number) {
+  const c = a - b * k;
+  let [series, dSeries] = [0, 0];
+  for (let t = 0; t < H; t++) {
+    series += c ** (2 * t);
+    if (t > 0) dSeries += 2 * t * c ** (2 * t - 1);
+  }
+  return { J: -(q + r * k * k) * m * series, dJdk: -m * (2 * r * k * series - b * (q + r * k * k) * dSeries) };
+}
+
+const normalStarts = (rng: Rng, n: number) => rng.normalTensor([n, 1]) as tf.Tensor2D;
+
+beforeAll(async () => {
+  await initBackend();
+});
+
+describe("relativeError", () => {
+  it("is |g − ĝ| / max(|g|, |ĝ|, tiny)", () => {
+    expect(relativeError(1, 1.1)).toBeCloseTo(0.1 / 1.1, 12);
+    expect(relativeError(-2, 2)).toBe(2);
+    expect(relativeError(0, 0)).toBe(0);
+    expect(relativeError(0, 1e-9, 1e-8)).toBeCloseTo(0.1, 12);
+    expect(relativeError(3, 5)).toBe(relativeError(5, 3));
+  });
+});
+
+describe("gradientCheck", () => {
+  it("central differences match the closed-form derivative, and autodiff passes", () => {
+    const values = [0.3, -1.2, 2.5, 0.01, 4];
+    const x = tf.tensor2d(values, [1, 5]);
+    const result = gradientCheck(f, x);
+    expect(result.value).toBeCloseTo(values.reduce((s, v) => s + Math.sin(v) * v * v, 0), 4);
+    expect(result.entries.map((e) => e.index)).toEqual([0, 1, 2, 3, 4]);
+    result.entries.forEach((e, i) => {
+      expect(Math.abs(e.numeric - df(values[i]))).toBeLessThan(2e-3 * Math.max(1, Math.abs(df(values[i]))));
+      expect(e.analytic).toBeCloseTo(df(values[i]), 4);
+    });
+    // Entry 3 (x = 0.01, gradient 3e-4) sits near the float32 noise floor; the others agree to 1e-3.
+    result.entries.filter((e) => e.index !== 3).forEach((e) => expect(e.relativeError).toBeLessThan(1e-3));
+    expect(result.noiseFloor).toBeGreaterThan(0);
+    x.dispose();
+  });
+
+  it("catches a wrong gradient: 10% too large gives relative error 0.1/1.1 on every entry", () => {
+    const values = [0.5, -1, 2];
+    const x = tf.tensor1d(values);
+    const wrong = tf.tensor1d(values.map((v) => 1.1 * df(v)));
+    const result = gradientCheck(f, x, { analytic: wrong });
+    result.entries.forEach((e) => expect(e.relativeError).toBeCloseTo(0.1 / 1.1, 2));
+    expect(result.maxRelativeError).toBeGreaterThan(0.05);
+    tf.dispose([x, wrong]);
+  });
+
+  it("uses a step relative to |x|, so large entries stay accurate in float32", () => {
+    // f(x) = Σ x² at x = 3000: an absolute h = 5e-3 would move x by only ~20 float32 ulps.
+    const x = tf.tensor1d([3000, -1500]);
+    const result = gradientCheck((t) => t.square().sum() as tf.Scalar, x);
+    expect(result.entries[0].numeric / 6000).toBeCloseTo(1, 3);
+    expect(result.entries[1].numeric / -3000).toBeCloseTo(1, 3);
+    x.dispose();
+  });
+
+  it("checks only the requested indices", () => {
+    const x = tf.tensor1d([0.1, 0.2, 0.3, 0.4]);
+    const result = gradientCheck(f, x, { indices: [3, 1] });
+    expect(result.entries.map((e) => e.index)).toEqual([3, 1]);
+    expect(result.entries[0].numeric).toBeCloseTo(df(0.4), 3);
+    x.dispose();
+  });
+
+  it("rejects bad options and leaves no tensors behind", () => {
+    const x = tf.tensor1d([0.1, 0.2]);
+    expect(() => gradientCheck(f, x, { step: 0 })).toThrow(/gradientCheck: option step/);
+    expect(() => gradientCheck(f, x, { indices: [2] })).toThrow(/option indices\[0\] must be an integer index into x \(size 2\)/);
+    const wrongShape = tf.zeros([3]);
+    expect(() => gradientCheck(f, x, { analytic: wrongShape })).toThrow(/option analytic must have x's shape \[2\]/);
+    expect(() => gradientCheck((t) => t as unknown as tf.Scalar, x, { analytic: x })).toThrow(/f must return a scalar/);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) gradientCheck(f, x);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, wrongShape]);
+  });
+});
+
+describe("gradientNormByHorizon", () => {
+  it("equals |dJ/dk| in closed form at every horizon, seeds outermost", () => {
+    const [a, b, q, r, k0] = [1.3, 1, 1, 0.2, 0.1];
+    const trainable = linearPolicy(k0);
+    const starts = tf.tensor2d([[1], [-1], [0.5]]);
+    const m = (1 + 1 + 0.25) / 3;
+    const horizons = [1, 3, 10, 30];
+    const points = gradientNormByHorizon(scalarSystem(a, b), quadratic(q, r), trainable, { startStates: starts, horizons, seeds: [0, 1] });
+    expect(points.map((p) => [p.seed, p.horizon])).toEqual([0, 1].flatMap((s) => horizons.map((h) => [s, h])));
+    points.forEach((p) => {
+      const want = closedForm(a, b, q, r, p.horizon, k0, m);
+      expect(p.objective / want.J).toBeCloseTo(1, 4);
+      expect(p.gradNorm / Math.abs(want.dJdk)).toBeCloseTo(1, 3);
+      expect(p.finite).toBe(true);
+    });
+    // Open-loop gain 1.2: the gradient explodes geometrically with H.
+    expect(points[3].gradNorm).toBeGreaterThan(100 * points[1].gradNorm);
+    tf.dispose([starts, trainable.k]);
+  });
+
+  it("builds one policy per seed from a factory, disposes it, and flags overflow as not finite", () => {
+    const before = tf.memory().numTensors;
+    const made: number[] = [];
+    const factory = (rng: Rng) => {
+      const p = linearPolicy(rng.uniform());
+      made.push(p.k.dataSync()[0]);
+      return p;
+    };
+    const points = gradientNormByHorizon(scalarSystem(3, 1), quadratic(1, 1), factory,
+      { startStates: normalStarts, batchSize: 8, horizons: [2, 200], seeds: [4, 5] });
+    expect(made.length).toBe(2);
+    expect(made[0]).not.toBe(made[1]);
+    expect(points.map((p) => p.finite)).toEqual([true, false, true, false]);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(() => gradientNormByHorizon(scalarSystem(1, 1), quadratic(1, 1), factory, { startStates: normalStarts, horizons: [0] }))
+      .toThrow(/gradientNormByHorizon: option horizons must list positive integers/);
+  });
+});
