@@ -50,6 +50,17 @@ def main():
     code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     current = {"index": None}
 
+    peak = {"kb": 0}
+
+    def on_cell_executed(**_):
+        # VmHWM is the kernel process's peak resident memory so far (Linux only).
+        try:
+            with open(f"/proc/{client.km.provisioner.process.pid}/status") as f:
+                hwm = next(l for l in f if l.startswith("VmHWM:"))
+            peak["kb"] = max(peak["kb"], int(hwm.split()[1]))
+        except (AttributeError, OSError, StopIteration):
+            pass
+
     def on_cell_start(cell, cell_index, **_):
         current["index"] = cell_index
         if cell.cell_type == "code":
@@ -62,6 +73,7 @@ def main():
         kernel_name=args.kernel,
         resources={"metadata": {"path": os.path.dirname(os.path.abspath(args.source))}},
         on_cell_start=on_cell_start,
+        on_cell_executed=on_cell_executed,
     )
     try:
         client.execute()
@@ -76,6 +88,8 @@ def main():
     # run the figures' scripts when this user opens the executed copy.
     NotebookNotary().sign(nb)
     nbformat.write(nb, args.output)
+    if peak["kb"]:
+        print(f"PEAK_MEMORY_MB {peak['kb'] // 1024}", file=sys.stderr)
 
 
 if __name__ == "__main__":

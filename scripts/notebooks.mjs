@@ -24,7 +24,7 @@ export function parseArgs(argv) {
 }
 
 /** Build the library, so notebooks import the current src/ through dist/. */
-function buildLibrary() {
+export function buildLibrary() {
   const r = run("npx", ["tsc", "-p", "tsconfig.json"]);
   if (r.status !== 0) throw new Error(`building dist/ failed:\n${r.stdout}${r.stderr}`);
 }
@@ -37,13 +37,14 @@ function runStreaming(cmd, args, env) {
     child.stdout.resume();
     child.stderr.on("data", (chunk) => {
       stderr += chunk;
-      if (!QUIET) process.stderr.write(String(chunk).replace(/^(?=.)/gm, "    "));
+      const shown = String(chunk).replace(/^PEAK_MEMORY_MB.*\n?/m, "");
+      if (!QUIET && shown) process.stderr.write(shown.replace(/^(?=.)/gm, "    "));
     });
     child.on("close", (status) => resolvePromise({ status, stderr }));
   });
 }
 
-/** Execute one notebook; returns seconds taken. Throws with notebook, cell and error on failure. */
+/** Execute one notebook; returns seconds taken and the kernel's peak memory. Throws with notebook, cell and error on failure. */
 export async function executeNotebook(python, name, timeout) {
   const source = join(NOTEBOOKS_DIR, `${name}.ipynb`);
   const target = join(BUILD_DIR, `${name}.ipynb`);
@@ -57,12 +58,12 @@ export async function executeNotebook(python, name, timeout) {
     throw new Error(`notebook ${name} failed after ${seconds.toFixed(1)} s: ${failure}\n(partial outputs: ${partial}; the previous good copy is kept)`);
   }
   renameSync(partial, target);
-  return seconds;
+  const peak = r.stderr.match(/^PEAK_MEMORY_MB (\d+)/m);
+  return { seconds, peakMb: peak ? Number(peak[1]) : undefined };
 }
 
-export async function main(argv) {
-  const { names, timeout } = parseArgs(argv);
-  const selected = resolveNotebooks(names);
+/** Check the tools, build the library and make the build folder; returns the Python to use. */
+export function prepareRun() {
   const python = findPython();
   if (!python) throw new Error("Jupyter (nbclient, nbconvert) was not found. Run `npm run setup` first.");
   if (!existsSync(join(ROOT, ".jupyter", "kernels", KERNEL_NAME, "kernel.json"))) {
@@ -70,12 +71,25 @@ export async function main(argv) {
   }
   buildLibrary();
   mkdirSync(BUILD_DIR, { recursive: true });
+  return python;
+}
+
+/** Print one notebook's line as it starts, run it, and finish the line with seconds and memory. */
+export async function executeWithProgress(python, name, label, timeout = 300) {
+  process.stdout.write(`${label} ${name} ... `);
+  if (!QUIET) console.log("");
+  const { seconds, peakMb } = await executeNotebook(python, name, timeout);
+  console.log(`ok in ${seconds.toFixed(1)} s, kernel peak memory ${peakMb ?? "?"} MB`);
+  return seconds;
+}
+
+export async function main(argv) {
+  const { names, timeout } = parseArgs(argv);
+  const selected = resolveNotebooks(names);
+  const python = prepareRun();
   const total = Date.now();
   for (const [i, name] of selected.entries()) {
-    process.stdout.write(`notebooks: [${i + 1}/${selected.length}] ${name} ... `);
-    if (!QUIET) console.log("");
-    const seconds = await executeNotebook(python, name, timeout);
-    console.log(`ok in ${seconds.toFixed(1)} s`);
+    await executeWithProgress(python, name, `notebooks: [${i + 1}/${selected.length}]`, timeout);
   }
   console.log(`notebooks: ${selected.length} executed in ${((Date.now() - total) / 1000).toFixed(1)} s -> ${BUILD_DIR}`);
 }

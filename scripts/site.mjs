@@ -1,53 +1,48 @@
-// npm run site: execute every notebook, export each executed copy to HTML with nbconvert, and
-// write site/ with an index page. The pages work offline: require.js and MathJax are local
-// copies under site/assets/, and plotly.js travels inside each page's first figure output.
-// The new site is built in a temporary folder and swapped in, so a failed build keeps the old one.
-import { cpSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+// npm run site [-- --force]: the course site in site/, ready for any static host or file://.
+//   1. execute the notebooks whose source, library or data changed (all of them with --force),
+//      and give their figures static PNG fallbacks drawn in headless Chromium;
+//   2. export every executed notebook with nbconvert and the course template, copy the downloads
+//      and the shared assets (plotly.js, MathJax, require.js), and write the index page.
+// The site is built in a temporary folder and swapped in, so a failed build keeps the old one.
+import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { main as runNotebooks } from "./notebooks.mjs";
-import { BUILD_DIR, ROOT, jupyterEnv, listNotebooks, notebookTitle, readJson, run } from "./lib.mjs";
+import { executeWithProgress, prepareRun } from "./notebooks.mjs";
+import { ROOT, listNotebooks } from "./lib.mjs";
+import { inputKey, isUpToDate, recordKey } from "./site/cache.mjs";
+import { addFallbacks, launchBrowser } from "./site/fallbacks.mjs";
+import { writeSite } from "./site/pages.mjs";
 
 const SITE = join(ROOT, "site");
-const MATHJAX = join(ROOT, "node_modules", "mathjax");
-/** The parts of MathJax 2 that the TeX-AMS_CHTML-full configuration loads. */
-const MATHJAX_PARTS = ["MathJax.js", "config", "extensions", "jax/input/TeX", "jax/output/CommonHTML", "jax/element", "fonts/HTML-CSS/TeX/woff", "localization/en"];
-export const MATHJAX_URL = "assets/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe";
-export const REQUIRE_URL = "assets/require.js";
 
-function escapeHtml(text) {
-  return text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+function parseArgs(argv) {
+  for (const a of argv) if (a !== "--force") throw new Error(`unknown option ${a}; usage: npm run site [-- --force]`);
+  return { force: argv.includes("--force") };
 }
 
-function copyAssets(dir) {
-  const assets = join(dir, "assets");
-  mkdirSync(assets, { recursive: true });
-  cpSync(join(ROOT, "node_modules", "requirejs", "require.js"), join(assets, "require.js"));
-  for (const part of MATHJAX_PARTS) cpSync(join(MATHJAX, part), join(assets, "mathjax", part), { recursive: true });
-}
-
-function exportPages(names, dir) {
-  const r = run("jupyter", [
-    "nbconvert", "--to", "html", "--template", "lab",
-    `--HTMLExporter.require_js_url=${REQUIRE_URL}`, `--HTMLExporter.mathjax_url=${MATHJAX_URL}`,
-    "--output-dir", dir, ...names.map((n) => join(BUILD_DIR, `${n}.ipynb`)),
-  ], { env: jupyterEnv() });
-  if (r.status !== 0) throw new Error(`nbconvert failed:\n${r.stderr}`);
-}
-
-function writeIndex(names, dir) {
-  const items = names.map((n) => {
-    const title = notebookTitle(readJson(join(BUILD_DIR, `${n}.ipynb`)));
-    return `  <li><a href="${n}.html">${escapeHtml(title)}</a></li>`;
-  });
-  writeFileSync(join(dir, "index.html"), `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Model-based policy learning</title></head>
-<body>
-<h1>CS285 Lecture 11: model-based policy learning</h1>
-<ul>
-${items.join("\n")}
-</ul>
-</body></html>
-`);
+/** Execute what changed; returns how many notebooks ran. */
+async function executeChanged(names, force) {
+  const python = prepareRun();
+  let browser;
+  let executed = 0;
+  try {
+    for (const [i, name] of names.entries()) {
+      const label = `site: [${i + 1}/${names.length}]`;
+      const key = inputKey(name);
+      if (!force && isUpToDate(name, key)) {
+        console.log(`${label} ${name} ... up to date`);
+        continue;
+      }
+      await executeWithProgress(python, name, label);
+      browser ??= await launchBrowser();
+      const figures = await addFallbacks(browser, name);
+      console.log(`${label} ${name} ... ${figures} figure fallbacks drawn`);
+      recordKey(name, key);
+      executed++;
+    }
+  } finally {
+    await browser?.close();
+  }
+  return executed;
 }
 
 /** Replace site/ with the freshly built folder in two renames. */
@@ -58,24 +53,26 @@ function swapIn(dir) {
   rmSync(old, { recursive: true, force: true });
 }
 
-async function main() {
+async function main(argv) {
+  const { force } = parseArgs(argv);
   const started = Date.now();
-  await runNotebooks([]);
   const names = listNotebooks();
+  const executed = await executeChanged(names, force);
   const tmp = `${SITE}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
+  const work = join(ROOT, "build", `site-work-${process.pid}`);
   try {
-    copyAssets(tmp);
-    exportPages(names, tmp);
-    writeIndex(names, tmp);
+    mkdirSync(tmp, { recursive: true });
+    mkdirSync(work, { recursive: true });
+    writeSite(names, tmp, work);
     swapIn(tmp);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
   }
-  console.log(`site: ${names.length} pages in ${((Date.now() - started) / 1000).toFixed(1)} s -> ${join(SITE, "index.html")}`);
+  console.log(`site: ${names.length} pages (${executed} notebooks executed) in ${((Date.now() - started) / 1000).toFixed(1)} s -> ${join(SITE, "index.html")}`);
 }
 
-main().catch((e) => {
+main(process.argv.slice(2)).catch((e) => {
   console.error(`\n${e.message}`);
   process.exit(1);
 });

@@ -7,7 +7,7 @@ import { figureOutput, plotlyInitOutput, type Figure } from "./plotly";
 import { tableOutput, type FrameLike, type Row, type TableOptions } from "./table";
 
 export * from "./figures";
-export { figureOutput, plotlyInitOutput, describeFigure, OUTPUT_KIND, type Figure } from "./plotly";
+export { figureOutput, plotlyInitOutput, plotlyLoaderHtml, withFallbackImage, describeFigure, OUTPUT_KIND, type Figure } from "./plotly";
 export { tableOutput, formatCell, type Row, type FrameLike, type TableOptions } from "./table";
 export { progress, progressOutput, ProgressBar, type ProgressOptions, type ProgressState } from "./progress";
 export { show, inKernel, type MimeBundle, type Output } from "./output";

@@ -10,7 +10,7 @@
  */
 import * as fs from "fs";
 import { createHash } from "crypto";
-import type { Output } from "./output";
+import type { MimeBundle, Output } from "./output";
 import { escapeHtml } from "./output";
 
 /** A Plotly figure: traces, layout and config, as plain JSON. */
@@ -72,15 +72,11 @@ export function describeFigure(figure: Figure): string {
 /**
  * The output bundle for one figure.
  * @param ordinal the figure's position in this kernel's session, which keeps ids unique
- * @param fallbackPng optional base64 PNG shown until (or unless) Plotly draws
  */
-export function figureOutput(figure: Figure, ordinal: number, fallbackPng?: string): Output {
+export function figureOutput(figure: Figure, ordinal: number): Output {
   const id = figureId(figure, ordinal);
   const height = Number(figure.layout.height ?? 420);
-  const img = fallbackPng
-    ? `<img class="mbrl-fallback" alt="${escapeHtml(describeFigure(figure))}" src="data:image/png;base64,${fallbackPng}" style="max-width:100%">`
-    : "";
-  const html = `<div id="${id}" class="mbrl-figure" style="width:100%;min-height:${height}px">${img}</div>
+  const html = `<div id="${id}" class="mbrl-figure" title="${escapeHtml(describeFigure(figure))}" style="width:100%;min-height:${height}px"></div>
 <script>(function () {
   var spec = ${scriptJson({ data: figure.data, layout: figure.layout, config: figure.config ?? {} })};
   function draw() {
@@ -91,7 +87,32 @@ export function figureOutput(figure: Figure, ordinal: number, fallbackPng?: stri
   }
   if (window.Plotly) draw(); else (window.${QUEUE} = window.${QUEUE} || []).push(draw);
 })();</script>`;
-  const data: Output["data"] = { "text/html": html, "text/plain": describeFigure(figure) };
-  if (fallbackPng) data["image/png"] = fallbackPng;
-  return { data, metadata: { [OUTPUT_KIND]: { kind: "figure", traces: figure.data.length } } };
+  return { data: { "text/html": html, "text/plain": describeFigure(figure) }, metadata: { [OUTPUT_KIND]: { kind: "figure", traces: figure.data.length } } };
+}
+
+const EMPTY_FIGURE_DIV = /(<div id="[^"]+" class="mbrl-figure" title="([^"]*)"[^>]*>)(<\/div>)/;
+
+/**
+ * Add a static PNG of a drawn figure to its bundle, for readers without JavaScript and
+ * for untrusted notebooks: an <img> inside the figure's div (the figure's script clears
+ * the div before drawing) and an `image/png` entry.
+ * @param png base64-encoded PNG
+ */
+export function withFallbackImage(data: MimeBundle, png: string): MimeBundle {
+  const html = data["text/html"] ?? "";
+  if (!EMPTY_FIGURE_DIV.test(html)) throw new Error("withFallbackImage: not a figure output, or it already has a fallback");
+  const img = `<img class="mbrl-fallback" alt="$2" src="data:image/png;base64,${png}" style="max-width:100%">`;
+  return { ...data, "text/html": html.replace(EMPTY_FIGURE_DIV, `$1${img}$3`), "image/png": png };
+}
+
+/**
+ * What replaces the embedded bundle on a web site: plotly.js loaded from one shared file,
+ * then the queued figures drawn. Without JavaScript the figures' fallback images remain.
+ * @param src the bundle's URL, relative to the page
+ */
+export function plotlyLoaderHtml(src: string): string {
+  return `<script>window._mbrlDefine = window.define; window.define = undefined;</script>
+<script src="${escapeHtml(src)}"></script>
+<script>window.define = window._mbrlDefine;
+(function () { var q = window.${QUEUE} || []; window.${QUEUE} = []; q.forEach(function (draw) { draw(); }); })();</script>`;
 }

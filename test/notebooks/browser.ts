@@ -14,14 +14,17 @@ export interface PageReport {
   page: Page;
   /** Console errors and uncaught exceptions. */
   errors: string[];
-  /** Requests for anything that is not a local file or inline data; all of them were blocked. */
+  /** Requests for anything outside `root` (other hosts, other local folders); all were blocked. */
   outside: string[];
   /** Local files the page asked for that do not exist. */
   missing: string[];
 }
 
-/** Open a local page, blocking outside requests, and wait for it to settle. */
-export async function openPage(browser: Browser, url: string, { javaScript = true } = {}): Promise<PageReport> {
+/**
+ * Open a local page, blocking every request outside `root` (a file:// URL prefix), and wait
+ * for it to settle.
+ */
+export async function openPage(browser: Browser, url: string, root: string, { javaScript = true } = {}): Promise<PageReport> {
   const context = await browser.newContext({ javaScriptEnabled: javaScript, viewport: { width: 1200, height: 900 } });
   const page = await context.newPage();
   const report: PageReport = { page, errors: [], outside: [], missing: [] };
@@ -30,7 +33,7 @@ export async function openPage(browser: Browser, url: string, { javaScript = tru
   page.on("requestfailed", (r) => r.url().startsWith("file:") && report.missing.push(r.url()));
   await page.route(/.*/, (route) => {
     const u = route.request().url();
-    if (u.startsWith("file:") || u.startsWith("data:")) return route.continue();
+    if (u.startsWith(root) || u.startsWith("data:")) return route.continue();
     report.outside.push(u);
     return route.abort("blockedbyclient");
   });

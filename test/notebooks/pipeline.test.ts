@@ -1,16 +1,20 @@
 // The whole pipeline on the real notebooks: `npm run site` executes every notebook through Jupyter
-// with the tslab kernel and exports it with nbconvert; then we check the executed notebooks, open
-// every page in headless Chromium offline, and re-execute to check the numbers repeat.
+// with the tslab kernel, draws fallback images, and exports the pages with nbconvert; then we check
+// the executed notebooks, open every page in headless Chromium offline (with and without
+// JavaScript), rebuild incrementally, and re-execute to check that the numbers repeat.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
-import { join } from "path";
+import { dirname, join, resolve } from "path";
+import { pathToFileURL } from "url";
 import type { Browser } from "playwright-core";
 import { launch, openPage } from "./browser";
 import { BUILD, SITE, buildSiteOnce, kindOf, notebookNames, outputs, readNotebook, runScript, text, type NbOutput, type Notebook } from "./helpers";
 
 const names = notebookNames();
 const executed = new Map<string, Notebook>();
+const siteUrl = pathToFileURL(SITE).href + "/";
+const figuresIn = (name: string) => outputs(executed.get(name)!).filter((o) => kindOf(o) === "figure");
 
 beforeAll(() => {
   buildSiteOnce();
@@ -20,19 +24,21 @@ beforeAll(() => {
 describe.each(names)("executed %s", (name) => {
   const nb = () => executed.get(name)!;
 
-  it("ran every code cell without errors or warnings on stderr", () => {
+  it("ran every code cell without errors or output on stderr", () => {
     for (const cell of nb().cells.filter((c) => c.cell_type === "code")) expect(cell.execution_count).toBeGreaterThan(0);
     const bad = outputs(nb()).filter((o) => o.output_type === "error" || (o.output_type === "stream" && o.name === "stderr"));
     expect(bad.map((o) => `${o.ename ?? ""} ${o.evalue ?? ""} ${text(o.text)}`)).toEqual([]);
   });
 
-  it("has each figure as one bundle (text/html + text/plain) and plotly.js embedded exactly once, before them", () => {
+  it("has each figure as one bundle (HTML, text, fallback PNG) and plotly.js embedded once, before them", () => {
     const all = outputs(nb());
-    const figures = all.filter((o) => kindOf(o) === "figure");
+    const figures = figuresIn(name);
     for (const f of figures) {
       expect(f.output_type).toBe("display_data");
-      expect(Object.keys(f.data!).sort()).toEqual(["text/html", "text/plain"]);
+      expect(Object.keys(f.data!).sort()).toEqual(["image/png", "text/html", "text/plain"]);
       expect(text(f.data!["text/plain"])).toMatch(/^Figure: /);
+      expect(text(f.data!["text/html"])).toContain('<img class="mbrl-fallback"');
+      expect(Buffer.from(text(f.data!["image/png"]), "base64").subarray(1, 4).toString()).toBe("PNG");
     }
     const withBundle = all.filter((o) => /plotly\.js v\d/.test(text(o.data?.["text/html"])));
     expect(withBundle).toHaveLength(figures.length > 0 ? 1 : 0);
@@ -61,22 +67,47 @@ it("getting started shows every kind of output", () => {
   expect(kinds).toEqual(expect.arrayContaining(["plotly-init", "figure", "table", "progress"]));
 });
 
-describe("exported pages in headless Chromium, offline", () => {
+describe("the site in headless Chromium, offline", () => {
   let browser: Browser;
   beforeAll(async () => { browser = await launch(); });
   afterAll(async () => { await browser?.close(); });
 
-  it("index links every page", () => {
-    const index = readFileSync(join(SITE, "index.html"), "utf8");
-    const links = [...index.matchAll(/href="([^"]+)"/g)].map((m) => m[1]);
-    expect(links.sort()).toEqual(names.map((n) => `${n}.html`).sort());
-    for (const l of links) expect(existsSync(join(SITE, l))).toBe(true);
+  it("has an index with a card for every notebook, its title and summary taken from the notebook", async () => {
+    const { page, errors, outside } = await openPage(browser, siteUrl + "index.html", siteUrl);
+    const cards = await page.$$eval(".mbrl-card", (cs) => cs.map((c) => ({ href: c.querySelector("h2 a")!.getAttribute("href"), title: c.querySelector("h2")!.textContent, summary: c.querySelector("p")!.textContent })));
+    expect(cards.map((c) => c.href)).toEqual(names.map((n) => `${n}.html`));
+    cards.forEach((c, i) => {
+      const first = text(executed.get(names[i])!.cells[0].source);
+      expect(first).toContain(`# ${c.title}`);
+      expect(c.summary!.length).toBeGreaterThan(20);
+      expect(first.replace(/[*_`]/g, "").replace(/\s+/g, " ")).toContain(c.summary);
+    });
+    expect([errors, outside]).toEqual([[], []]);
+    await page.context().close();
   });
 
-  it.each(names)("%s: every figure drew, math rendered, no errors, no outside requests", async (name) => {
-    const report = await openPage(browser, `file://${join(SITE, `${name}.html`)}`);
+  it("resolves every link of every page to a file inside the site, with relative URLs only", () => {
+    for (const page of ["index.html", ...names.map((n) => `${n}.html`)]) {
+      const html = readFileSync(join(SITE, page), "utf8");
+      const urls = [...html.matchAll(/\s(?:href|src)="([^"#]+)(?:#[^"]*)?"/g)].map((m) => m[1]).filter((u) => !u.startsWith("data:"));
+      for (const u of urls) {
+        expect(u, `${page} links ${u}`).not.toMatch(/^(\/|[a-z]+:)/i);
+        const target = resolve(SITE, u.split("?")[0]);
+        expect(target.startsWith(SITE), `${page} links outside the site: ${u}`).toBe(true);
+        expect(existsSync(target), `${page} links a missing file: ${u}`).toBe(true);
+      }
+    }
+  });
+
+  it("loads plotly.js from one shared file instead of inlining it", () => {
+    expect(existsSync(join(SITE, "assets", "plotly.min.js"))).toBe(true);
+    for (const n of names) expect(readFileSync(join(SITE, `${n}.html`), "utf8")).not.toMatch(/plotly\.js v\d/);
+  });
+
+  it.each(names)("%s: navigation, downloads, every figure drawn, math rendered, no errors, nothing fetched outside", async (name) => {
+    const report = await openPage(browser, `${siteUrl}${name}.html`, siteUrl);
     const { page } = report;
-    const expected = outputs(executed.get(name)!).filter((o) => kindOf(o) === "figure").length;
+    const expected = figuresIn(name).length;
     await page.waitForFunction((n) => document.querySelectorAll(".mbrl-figure svg.main-svg").length >= n, expected, { timeout: 30_000 });
     const figures = await page.$$eval(".mbrl-figure", (divs) =>
       divs.map((d) => ({
@@ -92,10 +123,15 @@ describe("exported pages in headless Chromium, offline", () => {
       expect(f.drawnTraces).toBe(f.scatterTraces);
       expect(f.fallbacks).toBe(0);
     }
+    const i = names.indexOf(name);
+    const nav = await page.$$eval(".mbrl-nav-top a", (as) => as.map((a) => a.getAttribute("href")));
+    expect(nav).toEqual(["index.html", ...(i > 0 ? [`${names[i - 1]}.html`] : []), ...(i + 1 < names.length ? [`${names[i + 1]}.html`] : [])]);
+    const downloads = await page.$$eval(".mbrl-downloads a", (as) => as.map((a) => a.getAttribute("href")));
+    expect(downloads).toEqual([`notebooks/${name}.ipynb`, `executed/${name}.ipynb`]);
+    expect(readFileSync(join(SITE, "notebooks", `${name}.ipynb`))).toEqual(readFileSync(join("notebooks", `${name}.ipynb`)));
     const hasMath = executed.get(name)!.cells.some((c) => c.cell_type === "markdown" && /\$[^$]+\$/.test(text(c.source)));
     if (hasMath) {
       await page.waitForFunction(() => document.querySelectorAll(".MathJax_CHTML").length > 0, undefined, { timeout: 30_000 });
-      expect(await page.locator(".MathJax_CHTML").count()).toBeGreaterThan(0);
       expect(await page.locator(".MathJax_Error, merror").count()).toBe(0);
     }
     expect(report.errors).toEqual([]);
@@ -103,16 +139,55 @@ describe("exported pages in headless Chromium, offline", () => {
     expect(report.missing).toEqual([]);
     await page.context().close();
   }, 90_000);
+
+  it.each(names)("%s: without JavaScript, every figure's fallback image shows", async (name) => {
+    const { page, outside } = await openPage(browser, `${siteUrl}${name}.html`, siteUrl, { javaScript: false });
+    const widths = await page.$$eval(".mbrl-figure img.mbrl-fallback", (imgs) => imgs.map((img) => (img as HTMLImageElement).naturalWidth));
+    expect(widths).toHaveLength(figuresIn(name).length);
+    for (const w of widths) expect(w).toBeGreaterThan(0);
+    expect(outside).toEqual([]);
+    await page.context().close();
+  });
+});
+
+describe("rebuilding the site", () => {
+  it("re-executes nothing when nothing changed", () => {
+    const stamps = names.map((n) => statSync(join(BUILD, `${n}.ipynb`)).mtimeMs);
+    const second = runScript("site.mjs");
+    expect(second.status, second.output).toBe(0);
+    expect(second.stdout).toMatch(/\(0 notebooks executed\)/);
+    for (const n of names) expect(second.stdout).toContain(`${n} ... up to date`);
+    expect(names.map((n) => statSync(join(BUILD, `${n}.ipynb`)).mtimeMs)).toEqual(stamps);
+  }, 10 * 60_000);
+
+  it("stops on a failing notebook with its name, cell and error, and keeps the previous site", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mbrl-site-fail-"));
+    try {
+      mkdirSync(join(dir, "src"));
+      writeFileSync(join(dir, "src", "bad.ipynb"), JSON.stringify({
+        cells: [{ cell_type: "code", id: "x1", metadata: {}, source: 'throw new Error("no site today")', outputs: [], execution_count: null }],
+        metadata: { kernelspec: { name: "tslab", display_name: "TypeScript" } }, nbformat: 4, nbformat_minor: 5,
+      }));
+      const before = readFileSync(join(SITE, "index.html"), "utf8");
+      const r = runScript("site.mjs", [], { MBRL_NOTEBOOKS_DIR: join(dir, "src"), MBRL_BUILD_DIR: join(dir, "out") });
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(/notebook bad failed .*FAILED cell 0 \(id x1\): Error: no site today/);
+      expect(readFileSync(join(SITE, "index.html"), "utf8")).toBe(before);
+      expect(existsSync(dirname(SITE))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe("determinism", () => {
-  it("executing every notebook again gives the same outputs (progress timings aside)", () => {
+  it("executing every notebook again gives the same outputs (progress timings and fallback images aside)", () => {
     const again = mkdtempSync(join(tmpdir(), "mbrl-again-"));
     try {
       const r = runScript("notebooks.mjs", [], { MBRL_BUILD_DIR: again });
       expect(r.status, r.output).toBe(0);
+      const comparable = (nb: Notebook) => outputs(nb).filter((o: NbOutput) => kindOf(o) !== "progress").map(withoutFallback);
       for (const name of names) {
-        const comparable = (nb: Notebook) => outputs(nb).filter((o: NbOutput) => kindOf(o) !== "progress").map((o) => ({ ...o, metadata: o.metadata }));
         expect(comparable(readNotebook(join(again, `${name}.ipynb`))), name).toEqual(comparable(executed.get(name)!));
       }
     } finally {
@@ -120,6 +195,13 @@ describe("determinism", () => {
     }
   }, 30 * 60_000);
 });
+
+/** An output as the runner writes it, before the site build adds the figure's PNG. */
+function withoutFallback(o: NbOutput): NbOutput {
+  if (kindOf(o) !== "figure") return o;
+  const { "image/png": _png, ...data } = o.data!;
+  return { ...o, data: { ...data, "text/html": text(data["text/html"]).replace(/<img class="mbrl-fallback"[^>]*>/, "") } };
+}
 
 function runPython(code: string, ...args: string[]) {
   return require("child_process").spawnSync("/usr/bin/python3", ["-c", code, ...args], { encoding: "utf8" }) as { status: number; stderr: string };

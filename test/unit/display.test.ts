@@ -2,7 +2,7 @@ import { describe, it, expect, vi } from "vitest";
 import * as vm from "vm";
 import * as dfd from "danfojs-node";
 import {
-  figureOutput, formatCell, heatmap, lines, plotlyInitOutput, progressOutput, scatter, show, tableOutput, trajectories,
+  figureOutput, formatCell, heatmap, lines, plotlyInitOutput, plotlyLoaderHtml, progressOutput, scatter, show, tableOutput, trajectories, withFallbackImage,
   type Figure,
 } from "../../src/display";
 
@@ -35,7 +35,7 @@ describe("figure outputs", () => {
     const nasty = "</script><script>alert(1)</script>\u2028";
     const html = figureOutput(simple(nasty), 1).data["text/html"]!;
     expect(html.match(/<\/script/g)).toHaveLength(1); // only the closing tag of our own script
-    expect(html).not.toContain("\u2028");
+    expect(scripts(html).join("")).not.toContain("\u2028"); // a raw line separator would end a JS string early
     expect((specOf(html).layout.title as { text: string }).text).toBe(nasty);
   });
 
@@ -46,10 +46,35 @@ describe("figure outputs", () => {
     expect(id(figureOutput(simple("B"), 1))).not.toBe(id(figureOutput(simple(), 1)));
   });
 
-  it("can carry a fallback PNG inside the div and as image/png", () => {
-    const out = figureOutput(simple(), 1, "iVBORw0KGgo=");
-    expect(out.data["image/png"]).toBe("iVBORw0KGgo=");
-    expect(out.data["text/html"]).toMatch(/<div [^>]*><img class="mbrl-fallback"[^>]*src="data:image\/png;base64,iVBORw0KGgo="/);
+  it("take a fallback PNG inside the div and as image/png, once", () => {
+    const out = figureOutput(simple(), 1);
+    const data = withFallbackImage(out.data, "iVBORw0KGgo=");
+    expect(data["image/png"]).toBe("iVBORw0KGgo=");
+    expect(data["text/html"]).toMatch(/<div [^>]*><img class="mbrl-fallback" alt="Figure: A title \(1 trace\)" src="data:image\/png;base64,iVBORw0KGgo="[^>]*><\/div>/);
+    expect(data["text/html"]!.replace(/<img[^>]*>/, "")).toBe(out.data["text/html"]);
+    expect(() => withFallbackImage(data, "iVBORw0KGgo=")).toThrow(/already has a fallback/);
+    expect(() => withFallbackImage({ "text/plain": "x", "text/html": "<p>x</p>" }, "AA==")).toThrow(/not a figure output/);
+  });
+
+  it("clear the fallback image when Plotly draws", () => {
+    const el = { id: "", innerHTML: "<img>", children: [] as unknown[] };
+    const drawn: string[] = [];
+    const window = { Plotly: { newPlot: (e: typeof el) => drawn.push(e.innerHTML) } };
+    const context = vm.createContext({ window, document: { getElementById: () => el } });
+    const html = withFallbackImage(figureOutput(simple(), 1).data, "AA==")["text/html"]!;
+    for (const js of scripts(html)) vm.runInContext(js, context);
+    expect(drawn).toEqual([""]);
+  });
+
+  it("on a web site, load plotly.js from one file and then draw the queued figures", () => {
+    const html = plotlyLoaderHtml("assets/plotly.min.js");
+    expect(html).toContain('<script src="assets/plotly.min.js"></script>');
+    const window: Record<string, unknown> = { define: "amd", _mbrlPlotQueue: [() => (window.flushed = true)] };
+    const [hide, restore] = scripts(html);
+    vm.runInContext(hide, vm.createContext({ window }));
+    expect(window.define).toBeUndefined();
+    vm.runInContext(restore, vm.createContext({ window }));
+    expect([window.define, window.flushed]).toEqual(["amd", true]);
   });
 
   it("queue until plotly.js has loaded, then draw; the loader hides AMD define", () => {
