@@ -14,7 +14,7 @@ describe("the library's declarations", () => {
   it("parse and type-check under tslab's TypeScript 5.0, as a notebook cell uses them", () => {
     const out = mkdtempSync(join(tmpdir(), "mbrl-dts-"));
     try {
-      const config = ts.getParsedCommandLineOfConfigFile(join(ROOT, "tsconfig.json"), { outDir: out, declaration: true, emitDeclarationOnly: true, sourceMap: false }, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!;
+      const config = ts.getParsedCommandLineOfConfigFile(join(ROOT, "tsconfig.json"), { outDir: out, declaration: true, emitDeclarationOnly: true, sourceMap: false, incremental: false }, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!;
       const emitted = ts.createProgram(config.fileNames, config.options).emit();
       expect(emitted.diagnostics).toEqual([]);
       const cell = join(out, "cell.ts");
