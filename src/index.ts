@@ -18,6 +18,7 @@ export * from "./control/rollout";
 export * from "./control/bptt";
 export * from "./control/lqr";
 export * from "./control/shootingHessian";
+export * from "./control/lqTask";
 export * from "./analysis/stats";
 export * from "./analysis/gradientCheck";
 export * from "./analysis/landscape";

@@ -11,7 +11,8 @@
  * actions a_0..a_{H−1} given instead of chosen from the state.
  *
  * Conventions (shared with `RewardFn`): the return of one trajectory sums the H transition
- * rewards r(s_t, a_t, s_{t+1}) for t = 0..H−1, discounted by γ^t (γ = 1 by default). The
+ * rewards r(s_t, a_t, s_{t+1}) for t = 0..H−1, discounted by γ^t (γ = 1 by default), plus
+ * γ^H r_H(s_H) when a terminal reward r_H is given (as LQR's terminal cost x_Hᵀ Q_f x_H). The
  * objective is the mean return over the batch of start states, a scalar that tfjs autodiff
  * can differentiate with respect to the policy's variables or the actions.
  *
@@ -37,9 +38,20 @@ export interface RolloutOptions {
    * @default undefined
    */
   rng: Rng | undefined;
+  /**
+   * Reward r_H(s_H) of the state the rollout ends in, added with weight γ^H: a target that
+   * only the final state must reach (shooting's classic task), or LQR's terminal cost.
+   * Takes states (B, S) and returns rewards (B). When omitted, nothing is added.
+   * @default undefined
+   */
+  terminalReward: ((states: tf.Tensor2D) => tf.Tensor1D) | undefined;
 }
 
-const DEFAULTS: RolloutOptions = { discount: 1, rng: undefined };
+const DEFAULTS: RolloutOptions = { discount: 1, rng: undefined, terminalReward: undefined };
+const RULES = {
+  discount: inRange(0, 1),
+  terminalReward: (v: unknown) => (v === undefined || typeof v === "function" ? undefined : "must be a function (states) => rewards"),
+};
 
 /** How the action of step t is chosen: from the state (closed loop) or from a plan (open loop). */
 type ChooseAction = (state: tf.Tensor2D, t: number) => tf.Tensor2D;
@@ -77,13 +89,18 @@ function unroll(
       total = total.add(options.discount === 1 ? r : r.mul(options.discount ** t));
       state = next;
     }
+    if (options.terminalReward) {
+      const rH = options.terminalReward(state); //          r_H(s_H)
+      assertShape(where, "terminalReward output", rH, [B]);
+      total = total.add(options.discount === 1 ? rH : rH.mul(options.discount ** horizon));
+    }
     return total;
   });
 }
 
 /**
  * Returns of a closed-loop policy unrolled through the dynamics, one per start state:
- * R_b = Σ_{t=0}^{H−1} γ^t r(s_t, π(s_t), s_{t+1}) with s_0 = startStates[b].
+ * R_b = Σ_{t=0}^{H−1} γ^t r(s_t, π(s_t), s_{t+1}) [+ γ^H r_H(s_H)] with s_0 = startStates[b].
  * @param startStates (B, S)
  * @param horizon H ≥ 1
  * @returns returns (B)
@@ -93,7 +110,7 @@ export function policyReturns(
   horizon: number, options?: Partial<RolloutOptions>,
 ): tf.Tensor1D {
   const where = "policyReturns";
-  const o = fillOptions(where, DEFAULTS, options, { discount: inRange(0, 1) });
+  const o = fillOptions(where, DEFAULTS, options, RULES);
   checkHorizon(where, horizon);
   const [B] = assertShape(where, "startStates", startStates, [null, dynamics.stateSize]);
   checkMembers(where, dynamics, B);
@@ -116,7 +133,7 @@ export function policyObjective(
 }
 
 /**
- * Returns of open-loop action sequences: R_b = Σ_{t=0}^{H−1} γ^t r(s_t, a_{b,t}, s_{t+1}).
+ * Returns of open-loop action sequences: R_b = Σ_{t=0}^{H−1} γ^t r(s_t, a_{b,t}, s_{t+1}) [+ γ^H r_H(s_H)].
  * A single start state or a single sequence is shared across the batch (broadcast), so one
  * state with B sequences (a shooting planner's candidates) and B states with one sequence both
  * work.
@@ -129,7 +146,7 @@ export function openLoopReturns(
   actions: tf.Tensor2D | tf.Tensor3D, options?: Partial<RolloutOptions>,
 ): tf.Tensor1D {
   const where = "openLoopReturns";
-  const o = fillOptions(where, DEFAULTS, options, { discount: inRange(0, 1) });
+  const o = fillOptions(where, DEFAULTS, options, RULES);
   const [S, A] = [dynamics.stateSize, dynamics.actionSize];
   check(startStates.rank === 1 || startStates.rank === 2, where, `startStates must have shape [${S}] or [*, ${S}], got [${startStates.shape}]`);
   check(actions.rank === 2 || actions.rank === 3, where, `actions must have shape [*, ${A}] or [*, *, ${A}], got [${actions.shape}]`);
