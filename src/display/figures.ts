@@ -120,6 +120,26 @@ export function trajectories(spec: PlotSpec & { obstacles?: { x0: number; x1: nu
   return figure;
 }
 
+/**
+ * Many paths as the (x, y) of ONE series: joined end to end with a gap (NaN, drawn as a
+ * break) between paths, so a fan of sampled trajectories takes one legend entry, not dozens.
+ * @param paths each with x and y of equal length
+ * @returns x and y of length Σ (path length + 1) − 1
+ */
+export function pathBundle(paths: { x: ArrayLike<number>; y: ArrayLike<number> }[]): { x: number[]; y: number[] } {
+  const out = { x: [] as number[], y: [] as number[] };
+  paths.forEach((p, i) => {
+    if (p.x.length !== p.y.length) throw new Error(`pathBundle: path ${i} has ${p.x.length} x values but ${p.y.length} y values`);
+    if (i > 0) {
+      out.x.push(NaN);
+      out.y.push(NaN);
+    }
+    out.x.push(...Array.from(p.x));
+    out.y.push(...Array.from(p.y));
+  });
+  return out;
+}
+
 export interface HeatmapSpec {
   title: string;
   x: Axis & { values: ArrayLike<number> };
@@ -128,6 +148,12 @@ export interface HeatmapSpec {
   z: ArrayLike<number>[];
   /** What the colour means, with units: shown as the colour bar's title (the legend of a heatmap). */
   zLabel: string;
+  /**
+   * A Plotly colour scale: a name or [fraction, colour] stops. The default suits signed values;
+   * give a one-sided scale (e.g. [[0, "#f7f7f7"], [1, "#b2182b"]]) for values that are never negative.
+   * @default "RdBu", reversed (low values red, high values blue)
+   */
+  colorscale?: string | [number, string][];
   height?: number;
 }
 
@@ -139,7 +165,7 @@ export function heatmap(spec: HeatmapSpec): Figure {
   });
   const trace = {
     type: "heatmap", name: need(spec.zLabel, "zLabel"), x: values(spec.x.values), y: values(spec.y.values), z: spec.z.map(values),
-    colorscale: "RdBu", reversescale: true, colorbar: { title: { text: spec.zLabel } },
+    colorscale: spec.colorscale ?? "RdBu", reversescale: spec.colorscale === undefined, colorbar: { title: { text: spec.zLabel } },
   };
   return { data: [trace], layout: baseLayout(spec.title, spec.x, spec.y, spec.height), config: { responsive: true, displaylogo: false } };
 }

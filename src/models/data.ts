@@ -48,3 +48,39 @@ export function dataTensor<T extends tf.Tensor>(where: string, name: string, val
   }
   return t as T;
 }
+
+/** Transitions as plain arrays, row by row: what `transitionsFromEpisodes` returns. */
+export interface TransitionRows {
+  /** (N, S) */
+  states: number[][];
+  /** (N, A) */
+  actions: number[][];
+  /** (N, S) */
+  nextStates: number[][];
+}
+
+/**
+ * The transitions (s_t, a_t, s_{t+1}) of recorded episodes, e.g. the `Episodes` that
+ * `executePlan`, `runPolicy` or `mpc` return, flattened for `fitDynamics`.
+ * @param episodes states (E, T+1, S) and actions (E, T, A) as plain arrays
+ * @returns states (E·T, S), actions (E·T, A), nextStates (E·T, S); row e·T + t is step t of
+ *   episode e (episodes may differ in length T, then rows follow episode by episode)
+ */
+export function transitionsFromEpisodes(episodes: { states: number[][][]; actions: number[][][] }): TransitionRows {
+  const where = "transitionsFromEpisodes";
+  check(episodes != null && Array.isArray(episodes.states) && Array.isArray(episodes.actions), where,
+    "episodes must hold states (E, T+1, S) and actions (E, T, A) as arrays");
+  const { states, actions } = episodes;
+  check(states.length === actions.length, where, `episodes.states and episodes.actions must hold the same number of episodes, got ${states.length} and ${actions.length}`);
+  const out: TransitionRows = { states: [], actions: [], nextStates: [] };
+  states.forEach((s, e) => {
+    check(s.length === actions[e].length + 1, where,
+      `episode ${e} must have one more state than actions (T+1 and T), got ${s.length} states and ${actions[e].length} actions`);
+    actions[e].forEach((a, t) => {
+      out.states.push(s[t]);
+      out.actions.push(a);
+      out.nextStates.push(s[t + 1]);
+    });
+  });
+  return out;
+}

@@ -2,6 +2,6 @@
 export { MLP, type MLPOptions } from "./mlp";
 export { Normalizer } from "./normalizer";
 export { DynamicsModel, type DynamicsModelOptions } from "./dynamicsModel";
-export type { TransitionData, Trajectories } from "./data";
+export { transitionsFromEpisodes, type TransitionData, type TransitionRows, type Trajectories } from "./data";
 export { fitDynamics, type FitOptions, type FitProgress } from "./fit";
 export { predictionErrorByHorizon } from "./predictionError";

@@ -2,7 +2,7 @@ import { describe, it, expect, vi } from "vitest";
 import * as vm from "vm";
 import * as dfd from "danfojs-node";
 import {
-  figureOutput, formatCell, heatmap, lines, plotlyInitOutput, plotlyLoaderHtml, progressOutput, scatter, show, tableOutput, trajectories, withFallbackImage,
+  figureOutput, formatCell, heatmap, lines, pathBundle, plotlyInitOutput, plotlyLoaderHtml, progressOutput, scatter, show, tableOutput, trajectories, withFallbackImage,
   type Figure,
 } from "../../src/display";
 
@@ -137,12 +137,26 @@ describe("figure builders", () => {
     expect(heatmap(spec).data[0]).toMatchObject({ type: "heatmap", colorbar: { title: { text: "gap" } } });
     expect(() => heatmap({ ...spec, z: [[1, 2, 3]] })).toThrow(/z has 1 rows, expected 2/);
     expect(() => heatmap({ ...spec, z: [[1, 2, 3], [4, 5]] })).toThrow(/z row 1 has 2 values, expected 3/);
+    expect(heatmap(spec).data[0]).toMatchObject({ colorscale: "RdBu", reversescale: true });
+    const oneSided: [number, string][] = [[0, "#f7f7f7"], [1, "#b2182b"]];
+    expect(heatmap({ ...spec, colorscale: oneSided }).data[0]).toMatchObject({ colorscale: oneSided, reversescale: false });
   });
 
   it("draw trajectories with equal axis scales and obstacles", () => {
     const fig = trajectories({ title: "p", x: { label: "x (m)" }, y: { label: "y (m)" }, series: [{ name: "path", x: [0, 1], y: [0, 1] }], obstacles: [{ x0: 0, x1: 1, y0: 2, y1: 3 }] });
     expect(fig.layout.yaxis).toMatchObject({ scaleanchor: "x" });
     expect(fig.layout.shapes).toEqual([expect.objectContaining({ type: "rect", x0: 0, x1: 1, y0: 2, y1: 3 })]);
+  });
+
+  it("bundle many paths into one series, broken between paths", () => {
+    const bundle = pathBundle([{ x: [0, 1], y: [5, 6] }, { x: new Float32Array([0, 1, 2]), y: [7, 8, 9] }, { x: [3], y: [4] }]);
+    expect(bundle).toEqual({ x: [0, 1, NaN, 0, 1, 2, NaN, 3], y: [5, 6, NaN, 7, 8, 9, NaN, 4] });
+    expect(pathBundle([])).toEqual({ x: [], y: [] });
+    // Drawn, the breaks are gaps (null) and the bundle has one legend entry.
+    const fig = lines({ title: "fan", x: { label: "t (s)" }, y: { label: "x (m)" }, series: [{ name: "paths", ...bundle }] });
+    expect(fig.data).toHaveLength(1);
+    expect(fig.data[0]).toMatchObject({ name: "paths", y: [5, 6, null, 7, 8, 9, null, 4] });
+    expect(() => pathBundle([{ x: [0], y: [0] }, { x: [0, 1], y: [0] }])).toThrow(/pathBundle: path 1 has 2 x values but 1 y values/);
   });
 });
 

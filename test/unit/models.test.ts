@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/backend";
 import { Rng } from "../../src/random";
 import type { Dynamics } from "../../src/envs/types";
-import { DynamicsModel, MLP, Normalizer, predictionErrorByHorizon } from "../../src/models";
+import { DynamicsModel, MLP, Normalizer, predictionErrorByHorizon, transitionsFromEpisodes } from "../../src/models";
 
 beforeAll(async () => {
   await initBackend();
@@ -298,5 +298,27 @@ describe("predictionErrorByHorizon", () => {
     expect(() => predictionErrorByHorizon(model, { states: [[[0, 0]]], actions: [[[0]]] })).toThrow(/at least 2 states/);
     expect(() => predictionErrorByHorizon(model, { states: [[0, 0]] as never, actions: [[[0]]] })).toThrow(/data.states must have shape \[\*, \*, 2\], got \[1, 2\]/);
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe("transitionsFromEpisodes", () => {
+  it("lists (s_t, a_t, s_{t+1}) episode by episode, step by step", () => {
+    // Two episodes of a 2-d state, 1-d action; the second is shorter.
+    const states = [[[0, 0], [1, 0], [2, 0]], [[10, 1], [11, 1]]];
+    const actions = [[[0.5], [0.6]], [[-1]]];
+    expect(transitionsFromEpisodes({ states, actions })).toEqual({
+      states: [[0, 0], [1, 0], [10, 1]],
+      actions: [[0.5], [0.6], [-1]],
+      nextStates: [[1, 0], [2, 0], [11, 1]],
+    });
+  });
+
+  it("feeds fitDynamics' data format, and rejects episodes whose lengths do not match, naming them", () => {
+    const rows = transitionsFromEpisodes({ states: [[[0], [1], [3]]], actions: [[[1], [2]]] });
+    expect(rows.states.length).toBe(rows.actions.length);
+    expect(rows.nextStates.map(([x], i) => x - rows.states[i][0])).toEqual([1, 2]);
+    expect(() => transitionsFromEpisodes({ states: [[[0], [1]]], actions: [] })).toThrow(/transitionsFromEpisodes: episodes.states and episodes.actions must hold the same number of episodes, got 1 and 0/);
+    expect(() => transitionsFromEpisodes({ states: [[[0], [1]]], actions: [[[1], [2]]] })).toThrow(/episode 0 must have one more state than actions/);
+    expect(() => transitionsFromEpisodes({} as never)).toThrow(/transitionsFromEpisodes: episodes must hold states/);
   });
 });
