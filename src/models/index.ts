@@ -5,3 +5,4 @@ export { DynamicsModel, type DynamicsModelOptions } from "./dynamicsModel";
 export { transitionsFromEpisodes, type TransitionData, type TransitionRows, type Trajectories } from "./data";
 export { fitDynamics, type FitOptions, type FitProgress } from "./fit";
 export { predictionErrorByHorizon } from "./predictionError";
+export { transitionsFromTable, trajectoriesFromTable, type ColumnTable, type TableColumns } from "./fromTable";

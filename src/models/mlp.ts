@@ -64,8 +64,12 @@ export class MLP {
       const limit = Math.sqrt(6 / (fanIn + fanOut));
       const w = new Float32Array(o.members * fanIn * fanOut);
       memberRngs.forEach((r, m) => w.set(r.uniformArray(fanIn * fanOut, -limit, limit), m * fanIn * fanOut));
-      this.weights.push(tf.variable(tf.tensor3d(w, [o.members, fanIn, fanOut])));
-      this.biases.push(tf.variable(tf.zeros([o.members, 1, fanOut])));
+      // A variable shares its initial tensor's data; dispose the initial handle, or every
+      // network built and disposed would leave two tensors per layer behind.
+      const [w0, b0] = [tf.tensor3d(w, [o.members, fanIn, fanOut]), tf.zeros([o.members, 1, fanOut]) as tf.Tensor3D];
+      this.weights.push(tf.variable(w0));
+      this.biases.push(tf.variable(b0));
+      tf.dispose([w0, b0]);
     }
   }
 

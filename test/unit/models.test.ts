@@ -116,6 +116,19 @@ describe("MLP", () => {
     net.dispose();
   });
 
+  it("leaves no tensors behind once built and disposed, and keeps its weights after construction", () => {
+    const before = tf.memory().numTensors;
+    const net = new MLP([3, 4, 2], new Rng(6), { members: 2 });
+    expect(tf.memory().numTensors).toBe(before + net.variables().length);
+    const twin = new MLP([3, 4, 2], new Rng(6), { members: 2 });
+    const flat = net.getFlat();
+    expect(flat.some((v) => v !== 0)).toBe(true);
+    expect(Array.from(twin.getFlat())).toEqual(Array.from(flat));
+    net.dispose();
+    twin.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it("rejects bad sizes, options and inputs, naming the argument", () => {
     const rng = new Rng(5);
     expect(() => new MLP([3], rng)).toThrow(/MLP: sizes/);
