@@ -164,6 +164,19 @@ describe("rebuilding the site", () => {
     expect(names.map((n) => statSync(join(BUILD, `${n}.ipynb`)).mtimeMs)).toEqual(stamps);
   }, 10 * 60_000);
 
+  it("re-executes a notebook that `npm run notebooks` wrote over, and only that one", () => {
+    const first = names[0];
+    const pngs = () => outputs(readNotebook(join(BUILD, `${first}.ipynb`))).filter((o) => kindOf(o) === "figure").map((o) => o.data!["image/png"]);
+    expect(runScript("notebooks.mjs", [first]).status).toBe(0);
+    expect(pngs().every((png) => png === undefined)).toBe(true); // the runner's copy has no fallbacks
+    const r = runScript("site.mjs");
+    expect(r.status, r.output).toBe(0);
+    expect(r.stdout).toMatch(/\(1 notebooks executed\)/);
+    for (const n of names.slice(1)) expect(r.stdout).toContain(`${n} ... up to date`);
+    expect(pngs().every((png) => typeof png === "string" || Array.isArray(png))).toBe(true);
+    expect(pngs().length).toBe(figuresIn(first).length);
+  }, 10 * 60_000);
+
   it("stops on a failing notebook with its name, cell and error, and keeps the previous site", () => {
     const dir = mkdtempSync(join(tmpdir(), "mbrl-site-fail-"));
     try {
