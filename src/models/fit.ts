@@ -9,6 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { check, fillOptions, inRange, nonNegativeInt, positive, positiveInt } from "../checks";
+import { FlatAdam } from "../flatAdam";
 import { Rng } from "../random";
 import { dataTensor, type TransitionData } from "./data";
 import type { DynamicsModel } from "./dynamicsModel";
@@ -193,7 +194,7 @@ export async function fitDynamics(
   });
   const rng = new Rng(o.seed);
   const p = prepare(model, data, o, rng.split());
-  const optimizer = tf.train.adam(o.learningRate);
+  const optimizer = new FlatAdam(o.learningRate);
   try {
     const memberRngs = rng.splitN(model.members);
     const rows = memberRngs.map((r) => memberRows(p.xTrain.shape[0], o.bootstrap, r));
