@@ -69,7 +69,7 @@ export class DynamicsModel implements Dynamics {
     this.net = new MLP([stateSize + actionSize, ...o.hiddenSizes, stateSize], rng, { members: o.members });
     this.inputNorm = Normalizer.identity(stateSize + actionSize);
     this.deltaNorm = Normalizer.identity(stateSize);
-    this.scaledNet = new EnsembleLayers(o.members, this.parameters(), this.scaling());
+    this.scaledNet = new EnsembleLayers(o.members, this.parameters(), [stateSize, actionSize], this.scaling());
   }
 
   /** Statistics of concat(s, a), size S + A. */
@@ -131,9 +131,9 @@ export class DynamicsModel implements Dynamics {
     const [b] = assertShape(where, "states", states, [null, this.stateSize]);
     assertShape(where, "actions", actions, [b, this.actionSize]);
     check(b % this.members === 0, where, `states must have a multiple of members = ${this.members} rows (member-major), got ${b}`);
-    // The same as deltaNormalizer.denormalize(net.forward(normalizedInputs(s, a))), with the
-    // normalisation folded into the network's weights (see mlpPasses): fewer kernels per step.
-    return tf.tidy(() => tf.add(states, this.scaledNet.apply(tf.concat([states, actions], 1), this.parameters(), this.scaling())));
+    // s + deltaNormalizer.denormalize(net.forward(normalizedInputs(s, a))) as one node, with
+    // the normalisation folded into the network's weights (see mlpPasses): fewer kernels.
+    return this.scaledNet.apply([states, actions], this.parameters(), { scaling: this.scaling(), residual: true });
   }
 
   /** The network's parameters in the order `EnsembleLayers` takes them. */

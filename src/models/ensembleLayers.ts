@@ -53,7 +53,17 @@ const sameSources = (a: tf.DataId[], b: tf.DataId[]) => a.length === b.length &&
 /** Join (1, N_i, d) blocks along their rows. */
 const joinRows = (blocks: tf.Tensor3D[]): tf.Tensor3D => (blocks.length === 1 ? blocks[0] : tf.concat(blocks, 1));
 
+/** Options of `EnsembleLayers.apply`. */
+export interface ApplyOptions {
+  /** Normalisation around the network, y = net((x − μ)/σ)·σ' + μ'. */
+  scaling?: Scaling;
+  /** Add the first input block to the output (a residual step, s' = s + …). */
+  residual?: boolean;
+}
+
 export class EnsembleLayers {
+  /** The widths of the column blocks the input comes in. */
+  private readonly inputWidths: number[];
   /** The data the kept weights were made from (parameters, then scaling), and those weights. */
   private made: { sources: tf.DataId[]; weights: MemberWeights[] } | undefined;
   /** The latest weights node: the tape it was recorded on (if any), its weights, its output. */
@@ -62,46 +72,55 @@ export class EnsembleLayers {
   /**
    * @param params the parameters W_1 … W_L, b_1 … b_L that will be passed to `apply`; the
    *   weights are made now, so that the number of live tensors stays constant from here on
+   * @param inputWidths the widths of the input blocks `apply` will get (default: one block)
    */
-  constructor(private readonly members: number, params: tf.Tensor[], scaling?: Scaling) {
+  constructor(private readonly members: number, params: tf.Tensor[], inputWidths?: number[], scaling?: Scaling) {
+    this.inputWidths = inputWidths ?? [params[0].shape[1] as number];
     this.keptWeights(params, scaling);
     this.weightsLink(params, scaling);
   }
 
   /**
-   * y = net(x), or net((x − μ)/σ)·σ' + μ' with a scaling; differentiable to first order with
-   * respect to x and the parameters (not the scaling).
-   * @param x (M·N, in), member-major
+   * y = net(x) with x the input blocks side by side, or net((x − μ)/σ)·σ' + μ' with a scaling,
+   * plus the first block if residual; differentiable to first order with respect to the
+   * inputs and the parameters (not the scaling).
+   * @param inputs (M·N, width_i) each, member-major
    * @param params W_l (M, in_l, out_l) for every layer, then b_l (M, 1, out_l)
    * @returns (M·N, out)
    */
-  apply(x: tf.Tensor2D, params: tf.Tensor[], scaling?: Scaling): tf.Tensor2D {
-    const { members } = this;
-    const [L, [rows, cols]] = [params.length / 2, x.shape];
+  apply(inputs: tf.Tensor2D[], params: tf.Tensor[], options: ApplyOptions = {}): tf.Tensor2D {
+    const { scaling, residual = false } = options;
+    const { members, inputWidths } = this;
+    const [B, L, rows] = [inputs.length, params.length / 2, inputs[0].shape[0]];
+    const outCols = params[L - 1].shape[2] as number;
+    const n = rows / members;
     const { token, handover } = this.weightsLink(params, scaling);
     const networkNode = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const save = args[2] as tf.GradSaveFunc; // args: x, the weights node's dummy, save
+      const save = args[B + 1] as tf.GradSaveFunc; // args: the inputs, the weights node's dummy, save
       const weights = this.keptWeights(params, scaling);
+      const x = B === 1 ? inputs[0] : tf.concat(inputs, 1);
       const shifted = scaling ? tf.sub(x, scaling.inShift) : x;
-      const blocks = splitMembers(shifted.reshape([members, rows / members, cols]) as tf.Tensor3D, members);
-      const runs = blocks.map((xm, m) => forwardMember(xm, weights[m]));
-      // Per member: x and the L − 1 u's, then the L backward weights (saved, not just referred
+      const runs = splitMembers(shifted.reshape([members, n, -1]) as tf.Tensor3D, members).map((xm, m) => forwardMember(xm, weights[m]));
+      // Per member: x and the L − 1 u's, then the backward weights (saved, not just referred
       // to: the kept weights are replaced when the parameters change).
-      save(runs.flatMap((r, m) => [...r.inputs, ...weights[m].back]));
-      const out = joinMembers(runs.map((r) => r.out));
+      save(runs.flatMap((r, m) => [...r.inputs, ...weights[m].back.flat()]));
+      const out = joinMembers(runs.map((r) => r.out)).reshape([rows, outCols]) as tf.Tensor2D;
       const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const dx = splitMembers(dy.reshape(out.shape) as tf.Tensor3D, members).map((dym, member) => {
-          const mine = saved.slice(2 * L * member, 2 * L * (member + 1)) as tf.Tensor3D[];
+        const perMember = saved.length / members;
+        const dx = splitMembers(dy.reshape([members, n, outCols]) as tf.Tensor3D, members).map((dym, member) => {
+          const mine = saved.slice(perMember * member, perMember * (member + 1)) as tf.Tensor3D[];
           const [u, back] = [mine.slice(0, L), mine.slice(L)];
-          const { dx, g } = backwardMember(dym, u, back);
-          handover.push({ member, u, g });
-          return dx;
+          const grads = backwardMember(dym, u, [back.slice(0, B), ...back.slice(B).map((t) => [t])]);
+          handover.push({ member, u, g: grads.g });
+          return grads.dx;
         });
-        return [joinMembers(dx).reshape([rows, cols]), tf.zeros([])];
+        const dInputs = inputWidths.map((width, b) => joinMembers(dx.map((d) => d[b])).reshape([rows, width]));
+        if (residual) dInputs[0] = tf.add(dInputs[0], dy);
+        return [...dInputs, tf.zeros([])];
       };
-      return { value: out.reshape([rows, out.shape[2]]) as tf.Tensor2D, gradFunc };
+      return { value: residual ? tf.add(inputs[0], out) : out, gradFunc };
     });
-    return networkNode(x, token) as tf.Tensor2D;
+    return networkNode(...inputs, token) as tf.Tensor2D;
   }
 
   /**
@@ -142,7 +161,7 @@ export class EnsembleLayers {
   }
 
   private disposeWeights(): void {
-    if (this.made) tf.dispose(this.made.weights.flatMap((p) => [...p.a, ...p.c, ...p.back]));
+    if (this.made) tf.dispose(this.made.weights.flatMap((p) => [...p.a, ...p.c, ...p.back.flat()]));
     this.made = undefined;
   }
 
@@ -155,9 +174,9 @@ export class EnsembleLayers {
     const weights = tf.tidy(() => {
       const slices = params.map((p) => splitMembers(p as tf.Tensor3D, this.members));
       return Array.from({ length: this.members }, (_, m) =>
-        memberWeights(slices.slice(0, L).map((s) => s[m]), slices.slice(L).map((s) => s[m]), scaling)) as unknown as tf.TensorContainer;
+        memberWeights(slices.slice(0, L).map((s) => s[m]), slices.slice(L).map((s) => s[m]), this.inputWidths, scaling)) as unknown as tf.TensorContainer;
     }) as unknown as MemberWeights[];
-    weights.forEach((p) => [...p.a, ...p.c, ...p.back].forEach((t) => tf.keep(t)));
+    weights.forEach((p) => [...p.a, ...p.c, ...p.back.flat()].forEach((t) => tf.keep(t)));
     this.made = { sources, weights };
     return weights;
   }

@@ -57,8 +57,9 @@ export class MLP {
       const limit = Math.sqrt(6 / (fanIn + fanOut));
       const w = new Float32Array(o.members * fanIn * fanOut);
       memberRngs.forEach((r, m) => w.set(r.uniformArray(fanIn * fanOut, -limit, limit), m * fanIn * fanOut));
-      this.weights.push(tf.variable(tf.tensor3d(w, [o.members, fanIn, fanOut])));
-      this.biases.push(tf.variable(tf.zeros([o.members, 1, fanOut])));
+      // In a tidy, so that the initial values (copied into the variables) are freed.
+      this.weights.push(tf.tidy(() => tf.variable(tf.tensor3d(w, [o.members, fanIn, fanOut]))));
+      this.biases.push(tf.tidy(() => tf.variable(tf.zeros([o.members, 1, fanOut]))));
     }
     this.layers = new EnsembleLayers(o.members, [...this.weights, ...this.biases]);
   }
@@ -99,7 +100,7 @@ export class MLP {
     const where = "MLP.forward";
     const [rows] = assertShape(where, "x", x, [null, this.inputSize]);
     check(rows % this.members === 0, where, `x must have a multiple of members = ${this.members} rows (member-major), got ${rows}`);
-    return tf.tidy(() => this.layers.apply(x, [...this.weights, ...this.biases]));
+    return tf.tidy(() => this.layers.apply([x], [...this.weights, ...this.biases]));
   }
 
   /**

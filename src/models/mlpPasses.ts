@@ -50,8 +50,11 @@ export interface MemberWeights {
   a: tf.Tensor3D[];
   /** c_l (out), 1-d as the fused kernel wants it. */
   c: tf.Tensor1D[];
-  /** For the backward pass, W_lᵀ (1, out, in) for the first layer and 4W_lᵀ for later ones (scaled alike). */
-  back: tf.Tensor3D[];
+  /**
+   * For the backward pass, per layer: 4W_lᵀ (1, out, in), scaled alike; for the first layer
+   * W_1ᵀ, cut by columns into one block per input block (see `memberWeights`).
+   */
+  back: tf.Tensor3D[][];
 }
 
 /** The factors s_l t_l and t_l of layer l (0-based here) of an L-layer network (see above). */
@@ -64,8 +67,9 @@ function factors(l: number, L: number): { st: number; t: number } {
  * The kept weights of one member (new tensors, for the caller to keep and free).
  * @param w per layer W_l (1, in, out)
  * @param b per layer b_l (1, 1, out)
+ * @param inputWidths the widths of the column blocks the input comes in, summing to in
  */
-export function memberWeights(w: tf.Tensor3D[], b: tf.Tensor3D[], scaling?: Scaling): MemberWeights {
+export function memberWeights(w: tf.Tensor3D[], b: tf.Tensor3D[], inputWidths: number[], scaling?: Scaling): MemberWeights {
   const L = w.length;
   const a = w.map((wl, l) => tf.mul(wl, factors(l, L).st) as tf.Tensor3D);
   const c = b.map((bl, l) => {
@@ -84,7 +88,8 @@ export function memberWeights(w: tf.Tensor3D[], b: tf.Tensor3D[], scaling?: Scal
     back[last] = tf.mul(back[last], scaling.outScale.reshape([1, nOut, 1]));
     c[last] = tf.add(tf.mul(c[last], scaling.outScale), scaling.outShift);
   }
-  return { a, c, back };
+  const firstBack = inputWidths.length === 1 ? [back[0]] : (tf.split(back[0], inputWidths, 2) as tf.Tensor3D[]);
+  return { a, c, back: back.map((bl, l) => (l === 0 ? firstBack : [bl])) };
 }
 
 /**
@@ -115,21 +120,21 @@ export function forwardMember(x: tf.Tensor3D, p: MemberWeights): { out: tf.Tenso
 }
 
 /**
- * One member's backward pass down to its input: the upstream gradient of every layer.
+ * One member's backward pass down to its input.
  * @param dy ∂L/∂y (1, N, out)
  * @param u [x, u_1, …, u_{L−1}], as returned by `forwardMember`
  * @param back the member's `back` weights
- * @returns dx (1, N, in), and per layer the upstream gradient g_l (1, N, out_l), except that
- *   with a scaling the last one is ∂L/∂y itself (see `weightGradients`)
+ * @returns ∂L/∂x per input block (1, N, width), and per layer the upstream gradient g_l
+ *   (1, N, out_l), except that with a scaling the last one is ∂L/∂y itself (see `weightGradients`)
  */
-export function backwardMember(dy: tf.Tensor3D, u: tf.Tensor3D[], back: tf.Tensor3D[]): { dx: tf.Tensor3D; g: tf.Tensor3D[] } {
+export function backwardMember(dy: tf.Tensor3D, u: tf.Tensor3D[], back: tf.Tensor3D[][]): { dx: tf.Tensor3D[]; g: tf.Tensor3D[] } {
   const g: tf.Tensor3D[] = [];
   g[back.length - 1] = dy;
-  for (let l = back.length - 1; ; l--) {
-    const dh = tf.matMul(g[l], back[l]) as tf.Tensor3D; // ∂L/∂x, or 4·∂L/∂h_l
-    if (l === 0) return { dx: dh, g };
+  for (let l = back.length - 1; l > 0; l--) {
+    const dh = tf.matMul(g[l], back[l][0]); // 4·∂L/∂h_l
     g[l - 1] = tf.mul(dh, tf.mul(u[l], tf.sub(1, u[l]))); // ∂L/∂h_l ⊙ 4u(1 − u)
   }
+  return { dx: back[0].map((block) => tf.matMul(g[0], block) as tf.Tensor3D), g };
 }
 
 /**
