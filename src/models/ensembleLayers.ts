@@ -64,8 +64,10 @@ export interface ApplyOptions {
 export class EnsembleLayers {
   /** The widths of the column blocks the input comes in. */
   private readonly inputWidths: number[];
-  /** The data the kept weights were made from (parameters, then scaling), and those weights. */
-  private made: { sources: tf.DataId[]; weights: MemberWeights[] } | undefined;
+  /** The data the kept weights were made from (parameters, then scaling), the weights, and the tape they were last used on. */
+  private made: { sources: tf.DataId[]; weights: MemberWeights[]; tape: unknown } | undefined;
+  /** Replaced weights that a gradient still being computed may need (see `keptWeights`). */
+  private retired: { weights: MemberWeights[]; tape: unknown }[] = [];
   /** The latest weights node: the tape it was recorded on (if any), its weights, its output. */
   private link: { tape: unknown; sources: tf.DataId[]; token: tf.Tensor; handover: Handover[] } | undefined;
 
@@ -101,16 +103,12 @@ export class EnsembleLayers {
       const x = B === 1 ? inputs[0] : tf.concat(inputs, 1);
       const shifted = scaling ? tf.sub(x, scaling.inShift) : x;
       const runs = splitMembers(shifted.reshape([members, n, -1]) as tf.Tensor3D, members).map((xm, m) => forwardMember(xm, weights[m]));
-      // Per member: x and the L − 1 u's, then the backward weights (saved, not just referred
-      // to: the kept weights are replaced when the parameters change).
-      save(runs.flatMap((r, m) => [...r.inputs, ...weights[m].back.flat()]));
+      save(runs.flatMap((r) => r.inputs)); // per member: x and the L − 1 u's
       const out = joinMembers(runs.map((r) => r.out)).reshape([rows, outCols]) as tf.Tensor2D;
       const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const perMember = saved.length / members;
         const dx = splitMembers(dy.reshape([members, n, outCols]) as tf.Tensor3D, members).map((dym, member) => {
-          const mine = saved.slice(perMember * member, perMember * (member + 1)) as tf.Tensor3D[];
-          const [u, back] = [mine.slice(0, L), mine.slice(L)];
-          const grads = backwardMember(dym, u, [back.slice(0, B), ...back.slice(B).map((t) => [t])]);
+          const u = saved.slice(L * member, L * (member + 1)) as tf.Tensor3D[];
+          const grads = backwardMember(dym, u, weights[member].back);
           handover.push({ member, u, g: grads.g });
           return grads.dx;
         });
@@ -155,21 +153,35 @@ export class EnsembleLayers {
 
   /** Free the kept weights and the weights node's output. */
   dispose(): void {
-    this.disposeWeights();
+    this.disposeWeights([...this.retired.flatMap((r) => r.weights), ...(this.made?.weights ?? [])]);
+    this.retired = [];
+    this.made = undefined;
     this.link?.token.dispose();
     this.link = undefined;
   }
 
-  private disposeWeights(): void {
-    if (this.made) tf.dispose(this.made.weights.flatMap((p) => [...p.a, ...p.c, ...p.back.flat()]));
-    this.made = undefined;
+  private disposeWeights(weights: MemberWeights[]): void {
+    tf.dispose(weights.flatMap((p) => [...p.a, ...p.c, ...p.back.flat()]));
   }
 
-  /** Each member's kept weights, made again if the parameters' or the scaling's data changed. */
+  /**
+   * Each member's kept weights, made again if the parameters' or the scaling's data changed.
+   * The backward pass uses the weights of its forward pass; if they are replaced while that
+   * gradient is still being recorded (the parameters changed inside the function being
+   * differentiated), the old ones are kept until a later replacement outside it.
+   */
   private keptWeights(params: tf.Tensor[], scaling?: Scaling): MemberWeights[] {
     const sources = sourcesOf(params, scaling);
-    if (this.made && sameSources(this.made.sources, sources)) return this.made.weights;
-    this.disposeWeights();
+    const tape = tf.engine().state.activeTape;
+    if (this.made && sameSources(this.made.sources, sources)) {
+      this.made.tape = tape;
+      return this.made.weights;
+    }
+    const stillNeeded = (r: { tape: unknown }) => tape != null && r.tape === tape;
+    this.disposeWeights(this.retired.filter((r) => !stillNeeded(r)).flatMap((r) => r.weights));
+    this.retired = this.retired.filter(stillNeeded);
+    if (this.made && stillNeeded(this.made)) this.retired.push(this.made);
+    else if (this.made) this.disposeWeights(this.made.weights);
     const L = params.length / 2;
     const weights = tf.tidy(() => {
       const slices = params.map((p) => splitMembers(p as tf.Tensor3D, this.members));
@@ -177,7 +189,7 @@ export class EnsembleLayers {
         memberWeights(slices.slice(0, L).map((s) => s[m]), slices.slice(L).map((s) => s[m]), this.inputWidths, scaling)) as unknown as tf.TensorContainer;
     }) as unknown as MemberWeights[];
     weights.forEach((p) => [...p.a, ...p.c, ...p.back.flat()].forEach((t) => tf.keep(t)));
-    this.made = { sources, weights };
+    this.made = { sources, weights, tape };
     return weights;
   }
 }

@@ -100,7 +100,7 @@ export class MLP {
     const where = "MLP.forward";
     const [rows] = assertShape(where, "x", x, [null, this.inputSize]);
     check(rows % this.members === 0, where, `x must have a multiple of members = ${this.members} rows (member-major), got ${rows}`);
-    return tf.tidy(() => this.layers.apply([x], [...this.weights, ...this.biases]));
+    return this.layers.apply([x], [...this.weights, ...this.biases]);
   }
 
   /**

@@ -123,6 +123,23 @@ describe("the MLP's hand-written gradient", () => {
     model.dispose();
   });
 
+  it("is right when the weights change inside the function being differentiated", () => {
+    const rng = new Rng(45);
+    const net = new MLP([3, 5, 2], rng, { members: 2 });
+    const [first, second] = [rng.normalArray(net.parameterCount(), 0, 0.5), rng.normalArray(net.parameterCount(), 0, 0.5)];
+    const x = tf.variable(tf.tensor2d(rng.normalArray(4 * 3), [4, 3]));
+    const twice = (forward: (x: tf.Tensor2D) => tf.Tensor2D) => () => {
+      net.setFlat(first);
+      const y1 = forward(x);
+      net.setFlat(second);
+      return tf.sum(tf.mul(y1, forward(x))) as tf.Scalar;
+    };
+    const variables = [x, ...net.variables()];
+    expectSameGradients(gradients(twice((v) => net.forward(v)), variables), gradients(twice((v) => plainForward(net, v)), variables));
+    x.dispose();
+    net.dispose();
+  });
+
   it("leaks no tensors across repeated gradients and weight changes", () => {
     const rng = new Rng(50);
     const model = modelWithStats(51, 2);
