@@ -136,8 +136,9 @@ export class EnsembleLayers {
     const handover: Handover[] = [];
     const weightsNode = tf.customGrad(() => {
       const gradFunc = () => {
+        const entries = handover.splice(0); // this backward pass's, all handed over before this node's turn
         const grads = Array.from({ length: this.members }, (_, m) => {
-          const mine = handover.filter((h) => h.member === m);
+          const mine = entries.filter((h) => h.member === m);
           const rowsOf = (pick: (h: Handover) => tf.Tensor3D[]) => Array.from({ length: L }, (_, l) => joinRows(mine.map((h) => pick(h)[l])));
           return weightGradients(rowsOf((h) => h.u), rowsOf((h) => h.g), scaling);
         });
