@@ -8,9 +8,9 @@
  *   θ ← θ − lr · (m / (1 − β1^t)) / (√(v / (1 − β2^t)) + ε).
  *
  * tfjs's Adam runs those ~14 element-wise kernels once per variable; an MLP has two variables
- * per layer, and for the small networks of model fitting the kernels' fixed cost was more than
- * half of each minibatch step. Here the gradients are joined into one vector, the same
- * formulas run once on it, and the update is cut back into the variables' shapes.
+ * per layer, and for the small networks of model fitting that was half of the kernels of each
+ * minibatch step, each with a fixed cost. Here the gradients are joined into one vector, the
+ * same formulas run once on it, and the update is cut back into the variables' shapes.
  * Internal to the library: `fitDynamics` uses it. (BPTT steps are dominated by the rollout, so
  * `trainBptt` keeps tf.train.adam.)
  */
