@@ -78,7 +78,7 @@ function unroll(
   const A = dynamics.actionSize;
   return tf.tidy(() => {
     let state = startStates;
-    let total: tf.Tensor1D = tf.zeros([B]);
+    const rewards: tf.Tensor1D[] = [];
     for (let t = 0; t < horizon; t++) {
       const action = chooseAction(state, t); //            a_t
       assertShape(where, "action", action, [B, A]);
@@ -86,15 +86,16 @@ function unroll(
       assertShape(where, "dynamics.step output", next, [B, S]);
       const r = reward(state, action, next); //             r(s_t, a_t, s_{t+1})
       assertShape(where, "reward output", r, [B]);
-      total = total.add(options.discount === 1 ? r : r.mul(options.discount ** t));
+      rewards.push(options.discount === 1 ? r : r.mul(options.discount ** t));
       state = next;
     }
     if (options.terminalReward) {
       const rH = options.terminalReward(state); //          r_H(s_H)
       assertShape(where, "terminalReward output", rH, [B]);
-      total = total.add(options.discount === 1 ? rH : rH.mul(options.discount ** horizon));
+      rewards.push(options.discount === 1 ? rH : rH.mul(options.discount ** horizon));
     }
-    return total;
+    // One sum at the end rather than a running one: a single op to record and differentiate.
+    return tf.addN(rewards) as tf.Tensor1D;
   });
 }
 

@@ -15,7 +15,9 @@ import * as tf from "@tensorflow/tfjs";
 import { assertShape, check, fillOptions, positiveInt, type Rule } from "../checks";
 import type { Dynamics } from "../envs/types";
 import type { Rng } from "../random";
+import { EnsembleLayers } from "./ensembleLayers";
 import { MLP } from "./mlp";
+import type { Scaling } from "./mlpPasses";
 import { Normalizer } from "./normalizer";
 
 /** Options of a `DynamicsModel`. */
@@ -49,6 +51,8 @@ export class DynamicsModel implements Dynamics {
   readonly net: MLP;
   private inputNorm: Normalizer;
   private deltaNorm: Normalizer;
+  /** The network with the normalisation folded into its kept weights, for `step`. */
+  private readonly scaledNet: EnsembleLayers;
 
   /**
    * Starts with identity normalisation (μ = 0, σ = 1) until `setNormalization` is called.
@@ -65,6 +69,7 @@ export class DynamicsModel implements Dynamics {
     this.net = new MLP([stateSize + actionSize, ...o.hiddenSizes, stateSize], rng, { members: o.members });
     this.inputNorm = Normalizer.identity(stateSize + actionSize);
     this.deltaNorm = Normalizer.identity(stateSize);
+    this.scaledNet = new EnsembleLayers(o.members, this.parameters(), [stateSize, actionSize], this.scaling());
   }
 
   /** Statistics of concat(s, a), size S + A. */
@@ -126,14 +131,23 @@ export class DynamicsModel implements Dynamics {
     const [b] = assertShape(where, "states", states, [null, this.stateSize]);
     assertShape(where, "actions", actions, [b, this.actionSize]);
     check(b % this.members === 0, where, `states must have a multiple of members = ${this.members} rows (member-major), got ${b}`);
-    return tf.tidy(() => {
-      const delta = this.deltaNorm.denormalize(this.net.forward(this.normalizedInputs(states, actions)));
-      return tf.add(states, delta);
-    });
+    // s + deltaNormalizer.denormalize(net.forward(normalizedInputs(s, a))) as one node, with
+    // the normalisation folded into the network's weights (see mlpPasses): fewer kernels.
+    return this.scaledNet.apply([states, actions], this.parameters(), { scaling: this.scaling(), residual: true });
+  }
+
+  /** The network's parameters in the order `EnsembleLayers` takes them. */
+  private parameters(): tf.Tensor[] {
+    return [...this.net.weights, ...this.net.biases];
+  }
+
+  private scaling(): Scaling {
+    return { inShift: this.inputNorm.mean, inScale: this.inputNorm.std, outScale: this.deltaNorm.std, outShift: this.deltaNorm.mean };
   }
 
   /** Free the network and the statistics. */
   dispose(): void {
+    this.scaledNet.dispose();
     this.net.dispose();
     this.inputNorm.dispose();
     this.deltaNorm.dispose();

@@ -13,6 +13,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { assertFinite, assertShape, check, fillOptions, positiveInt } from "../checks";
 import type { Rng } from "../random";
+import { EnsembleLayers } from "./ensembleLayers";
 
 /** Options of an `MLP`. */
 export interface MLPOptions {
@@ -25,16 +26,6 @@ export interface MLPOptions {
 
 const DEFAULTS: MLPOptions = { members: 1 };
 
-/**
- * tanh(z) computed as 2·σ(2z) − 1, the same function. On the default (wasm) backend tfjs's
- * tanh is a scalar loop about 10x slower than its vectorised sigmoid, and in the planning
- * hot path the activations cost as much as the matrix products. The absolute error of this
- * form is ~1e-7 (float32 rounding of σ near 1/2), harmless for a network's activations.
- */
-function tanh(z: tf.Tensor2D): tf.Tensor2D {
-  return tf.sub(tf.mul(tf.sigmoid(tf.mul(z, 2)), 2), 1);
-}
-
 export class MLP {
   /** Layer widths from input to output, e.g. [23, 250, 250, 17]. */
   readonly sizes: readonly number[];
@@ -44,6 +35,8 @@ export class MLP {
   readonly weights: tf.Variable<tf.Rank.R3>[];
   /** Per layer, the stacked biases (M, 1, out). */
   readonly biases: tf.Variable<tf.Rank.R3>[];
+  /** The forward pass with its hand-written gradient, and the weights it keeps (see ensembleLayers). */
+  private readonly layers: EnsembleLayers;
 
   /**
    * @param sizes layer widths from input to output; at least two entries (input and output).
@@ -64,13 +57,11 @@ export class MLP {
       const limit = Math.sqrt(6 / (fanIn + fanOut));
       const w = new Float32Array(o.members * fanIn * fanOut);
       memberRngs.forEach((r, m) => w.set(r.uniformArray(fanIn * fanOut, -limit, limit), m * fanIn * fanOut));
-      // A variable shares its initial tensor's data; dispose the initial handle, or every
-      // network built and disposed would leave two tensors per layer behind.
-      const [w0, b0] = [tf.tensor3d(w, [o.members, fanIn, fanOut]), tf.zeros([o.members, 1, fanOut]) as tf.Tensor3D];
-      this.weights.push(tf.variable(w0));
-      this.biases.push(tf.variable(b0));
-      tf.dispose([w0, b0]);
+      // In a tidy, so that the initial values (copied into the variables) are freed.
+      this.weights.push(tf.tidy(() => tf.variable(tf.tensor3d(w, [o.members, fanIn, fanOut]))));
+      this.biases.push(tf.tidy(() => tf.variable(tf.zeros([o.members, 1, fanOut]))));
     }
+    this.layers = new EnsembleLayers(o.members, [...this.weights, ...this.biases]);
   }
 
   get inputSize(): number {
@@ -100,7 +91,8 @@ export class MLP {
 
   /**
    * A member-major batch: rows [m·N, (m+1)·N) go to member m (with M = 1, any batch).
-   * Differentiable (use inside `tf.grad` or `optimizer.minimize`).
+   * Differentiable to first order (inside `tf.grad` or `optimizer.minimize`) with respect to
+   * x and the variables, through a hand-written backward pass (see ensembleLayers).
    * @param x (M·N, in)
    * @returns (M·N, out)
    */
@@ -108,22 +100,7 @@ export class MLP {
     const where = "MLP.forward";
     const [rows] = assertShape(where, "x", x, [null, this.inputSize]);
     check(rows % this.members === 0, where, `x must have a multiple of members = ${this.members} rows (member-major), got ${rows}`);
-    return tf.tidy(() => {
-      // One 2-d matMul per member and layer. A single batched (M, N, in) × (M, in, out) matMul
-      // would be the natural form, but tfjs's wasm kernel is ~10x slower for batch > 1 than
-      // M separate 2-d products, and not faster on the cpu backend either.
-      let hs: tf.Tensor2D[] = this.members === 1 ? [x] : tf.split(x, this.members, 0);
-      const last = this.weights.length - 1;
-      this.weights.forEach((w, l) => {
-        const ws = this.perMember(w);
-        const bs = this.perMember(this.biases[l]);
-        hs = hs.map((h, m) => {
-          const z = tf.add(tf.matMul(h, ws[m]), bs[m]) as tf.Tensor2D;
-          return l < last ? tanh(z) : z;
-        });
-      });
-      return this.members === 1 ? hs[0] : (tf.concat(hs, 0) as tf.Tensor2D);
-    });
+    return this.layers.apply([x], [...this.weights, ...this.biases]);
   }
 
   /**
@@ -166,13 +143,8 @@ export class MLP {
 
   /** Free the variables. */
   dispose(): void {
+    this.layers.dispose();
     this.variables().forEach((v) => v.dispose());
-  }
-
-  /** One layer's stacked weights (M, a, b) as M matrices (a, b). */
-  private perMember(v: tf.Variable<tf.Rank.R3>): tf.Tensor2D[] {
-    const [, a, b] = v.shape;
-    return this.members === 1 ? [v.reshape([a, b])] : tf.unstack(v).map((t) => t as tf.Tensor2D);
   }
 
   /** Visit each variable with its per-member size and its offset inside one member's flat block. */

@@ -1,0 +1,69 @@
+// npm run bench [workload ...] [-- --json] [--quick] [--no-build]
+// Builds the library, then times the workloads of /work/shared/bench/WORKLOADS.md through it
+// (scripts/bench-workloads.mjs) on the default tfjs backend and prints each one's median.
+// --json: one line per workload, {"workload", "ms", "runs", "impl"} (impl = the tfjs backend).
+// --quick: tiny sizes, for smoke tests. --no-build: use dist/ as it is. Progress goes to stderr.
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { ROOT, run } from "./lib.mjs";
+import { SIZES, WORKLOADS, median } from "./bench-workloads.mjs";
+
+const USAGE = `usage: npm run bench [${Object.keys(WORKLOADS).join("|")} ...] [-- --json] [--quick] [--no-build]`;
+
+/** Parse `[names...] [--json] [--quick] [--no-build]`. */
+export function parseArgs(argv) {
+  const o = { names: [], json: false, quick: false, build: true };
+  for (const arg of argv) {
+    if (arg === "--json") o.json = true;
+    else if (arg === "--quick") o.quick = true;
+    else if (arg === "--no-build") o.build = false;
+    else if (arg in WORKLOADS) o.names.push(arg);
+    else throw new Error(`unknown ${arg.startsWith("--") ? "option" : "workload"} ${arg}; ${USAGE}`);
+  }
+  if (o.names.length === 0) o.names = Object.keys(WORKLOADS);
+  return o;
+}
+
+/**
+ * Run the named workloads on `lib` and report each: a JSON line, or a readable one.
+ * @returns the results {workload, ms, runs, impl}
+ */
+export async function bench(lib, { names, json, quick }, out = (line) => console.log(line), log = (line) => console.error(line)) {
+  const backend = await lib.initBackend();
+  log(lib.describeBackend(backend));
+  const results = [];
+  for (const name of names) {
+    const sizes = SIZES[quick ? "quick" : "full"][name];
+    log(`${name}: ${sizes.warmup} warm-up + ${sizes.runs} timed runs ...`);
+    const times = await WORKLOADS[name](lib, sizes);
+    const result = { workload: name, ms: Number(median(times).toFixed(2)), runs: times.length, impl: backend.name };
+    log(`${name}: runs ${times.map((t) => t.toFixed(1)).join(", ")} ms`);
+    out(json ? JSON.stringify(result) : `${name.padEnd(14)} ${result.ms.toFixed(1).padStart(9)} ms  (median of ${result.runs}, ${result.impl})`);
+    results.push(result);
+  }
+  return results;
+}
+
+async function main() {
+  let options;
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error(e.message);
+    process.exit(2);
+  }
+  if (options.build) {
+    const r = run("npx", ["tsc", "-p", "tsconfig.json"]);
+    if (r.status !== 0) throw new Error(`building dist/ failed:\n${r.stdout}${r.stderr}`);
+  }
+  const lib = createRequire(import.meta.url)(join(ROOT, "dist", "index.js"));
+  await bench(lib, options);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e) => {
+    console.error(e.stack ?? String(e));
+    process.exit(1);
+  });
+}

@@ -1,0 +1,159 @@
+/**
+ * The arithmetic of one tanh MLP (one ensemble member): its forward pass, and its backward
+ * pass written by hand. Everything here is about speed on the default (wasm) backend; the
+ * tensors are 3-d with a batch of 1, (1, N, d), as wasm's fast product kernel wants them.
+ *
+ * Forward. wasm's tanh is a scalar loop ~10x slower than its vectorised sigmoid, so hidden
+ * units are computed as u = σ(2z) = (1 + tanh z)/2, i.e. tanh z = 2u − 1. Written in terms of
+ * the previous layer's u, each layer is one product, one bias and (if hidden) one σ, which
+ * wasm runs as ONE fused kernel:
+ *
+ *   u_l = σ(u_{l−1} A_l + c_l),   A_l = s_l t_l W_l,   c_l = t_l (b_l − [l > 1] Σ_rows W_l),
+ *
+ * with u_0 = x, s_l = 2 when the layer's input is a u (l > 1, from (2u − 1)W = u·2W − Σ_rows W)
+ * and t_l = 2 when the layer is hidden (for the 2z); the output layer has no σ. A and c are
+ * made from W and b once per weight change (see ensembleLayers).
+ *
+ * Backward. tfjs's autodiff would record every small op on its tape, keep copies of their
+ * inputs and run one or more gradient kernels for each; for the small batches of BPTT and
+ * model fitting that per-kernel overhead is most of the time. The backward pass of a tanh MLP
+ * is short: for layer l with input h_l (x, then the tanh of the layer before), z_l =
+ * h_l W_l + b_l and upstream gradient g = ∂L/∂z_l,
+ *
+ *   ∂L/∂W_l = h_lᵀ g,   ∂L/∂b_l = Σ_rows g,   ∂L/∂h_l = g W_lᵀ,
+ *
+ * and through h_l = tanh(z_{l−1}), ∂L/∂z_{l−1} = ∂L/∂h_l ⊙ (1 − h_l²). With the saved
+ * u_l = (1 + h_l)/2 instead of h_l: h_lᵀ g = 2 u_lᵀ g − Σ_rows g and 1 − h_l² = 4 u_l (1 − u_l),
+ * the 4 going into a kept 4W_lᵀ. The products are ordinary ones on explicitly transposed
+ * operands: wasm's matMul takes its fast path (XNNPACK) only when neither operand is marked
+ * transposed, and is 5-15x slower otherwise, which is the case for all of autodiff's matMul
+ * gradients.
+ *
+ * Scaling. A dynamics model wraps its network in normalisation, y = net((x − μ)/σ)·σ' + μ'.
+ * The scales σ and σ' and the shift μ' are folded into the first and last layers' kept
+ * weights (so they cost nothing per call); the shift x − μ stays one subtraction, which keeps
+ * the input exact where features have large means.
+ */
+import * as tf from "@tensorflow/tfjs";
+
+/** Normalisation around a network, y = net((x − inShift) / inScale) · outScale + outShift; all 1-d. */
+export interface Scaling {
+  inShift: tf.Tensor1D;
+  inScale: tf.Tensor1D;
+  outScale: tf.Tensor1D;
+  outShift: tf.Tensor1D;
+}
+
+/** One member's weights as the passes use them, per layer. */
+export interface MemberWeights {
+  /** A_l (1, in, out) of the forward pass (with the scales folded in). */
+  a: tf.Tensor3D[];
+  /** c_l (out), 1-d as the fused kernel wants it. */
+  c: tf.Tensor1D[];
+  /**
+   * For the backward pass, per layer: 4W_lᵀ (1, out, in), scaled alike; for the first layer
+   * W_1ᵀ, cut by columns into one block per input block (see `memberWeights`).
+   */
+  back: tf.Tensor3D[][];
+}
+
+/** The factors s_l t_l and t_l of layer l (0-based here) of an L-layer network (see above). */
+function factors(l: number, L: number): { st: number; t: number } {
+  const t = l < L - 1 ? 2 : 1;
+  return { st: (l > 0 ? 2 : 1) * t, t };
+}
+
+/**
+ * The kept weights of one member (new tensors, for the caller to keep and free).
+ * @param w per layer W_l (1, in, out)
+ * @param b per layer b_l (1, 1, out)
+ * @param inputWidths the widths of the column blocks the input comes in, summing to in
+ */
+export function memberWeights(w: tf.Tensor3D[], b: tf.Tensor3D[], inputWidths: number[], scaling?: Scaling): MemberWeights {
+  const L = w.length;
+  const a = w.map((wl, l) => tf.mul(wl, factors(l, L).st) as tf.Tensor3D);
+  const c = b.map((bl, l) => {
+    const shifted = l > 0 ? tf.sub(bl, tf.sum(w[l], 1, true)) : bl; // (1, 1, out)
+    // Made 1-d before the product, which creates its data: the fused kernel checks the rank
+    // that a bias's data was created with, and a reshape keeps that.
+    return tf.mul(shifted.reshape([-1]), factors(l, L).t) as tf.Tensor1D;
+  });
+  const back = w.map((wl, l) => tf.transpose(l > 0 ? tf.mul(wl, 4) : wl, [0, 2, 1]) as tf.Tensor3D);
+  if (scaling) {
+    const [first, last] = [0, L - 1];
+    const [nIn, nOut] = [w[first].shape[1], w[last].shape[2]];
+    a[first] = tf.div(a[first], scaling.inScale.reshape([1, nIn, 1]));
+    back[first] = tf.div(back[first], scaling.inScale.reshape([1, 1, nIn]));
+    a[last] = tf.mul(a[last], scaling.outScale.reshape([1, 1, nOut]));
+    back[last] = tf.mul(back[last], scaling.outScale.reshape([1, nOut, 1]));
+    c[last] = tf.add(tf.mul(c[last], scaling.outScale), scaling.outShift);
+  }
+  const firstBack = inputWidths.length === 1 ? [back[0]] : (tf.split(back[0], inputWidths, 2) as tf.Tensor3D[]);
+  return { a, c, back: back.map((bl, l) => (l === 0 ? firstBack : [bl])) };
+}
+
+/**
+ * u A + c and, for a hidden layer, σ of it: one fused kernel. It is called directly because
+ * `tf.fused.matMul` declines to fuse σ while a gradient is being recorded (it would need to
+ * differentiate it); the gradient here is the hand-written one.
+ * @param u (1, N, in)
+ * @returns (1, N, out)
+ */
+function dense(u: tf.Tensor3D, a: tf.Tensor3D, c: tf.Tensor1D, hidden: boolean): tf.Tensor3D {
+  const attrs = { transposeA: false, transposeB: false, activation: hidden ? "sigmoid" : "linear", leakyreluAlpha: 0 };
+  return tf.engine().runKernel(tf._FusedMatMul, { a: u, b: a, bias: c }, attrs);
+}
+
+/**
+ * One member's forward pass.
+ * @param x (1, N, in), already shifted (x − μ) when there is a scaling
+ * @returns the output (1, N, out), and [x, u_1, …, u_{L−1}] for the backward pass
+ */
+export function forwardMember(x: tf.Tensor3D, p: MemberWeights): { out: tf.Tensor3D; inputs: tf.Tensor3D[] } {
+  const inputs = [x];
+  const last = p.a.length - 1;
+  for (let l = 0; ; l++) {
+    const u = dense(inputs[l], p.a[l], p.c[l], l < last);
+    if (l === last) return { out: u, inputs };
+    inputs.push(u);
+  }
+}
+
+/**
+ * One member's backward pass down to its input.
+ * @param dy ∂L/∂y (1, N, out)
+ * @param u [x, u_1, …, u_{L−1}], as returned by `forwardMember`
+ * @param back the member's `back` weights
+ * @returns ∂L/∂x per input block (1, N, width), and per layer the upstream gradient g_l
+ *   (1, N, out_l), except that with a scaling the last one is ∂L/∂y itself (see `weightGradients`)
+ */
+export function backwardMember(dy: tf.Tensor3D, u: tf.Tensor3D[], back: tf.Tensor3D[][]): { dx: tf.Tensor3D[]; g: tf.Tensor3D[] } {
+  const g: tf.Tensor3D[] = [];
+  g[back.length - 1] = dy;
+  for (let l = back.length - 1; l > 0; l--) {
+    const dh = tf.matMul(g[l], back[l][0]); // 4·∂L/∂h_l
+    g[l - 1] = tf.mul(dh, tf.mul(u[l], tf.sub(1, u[l]))); // ∂L/∂h_l ⊙ 4u(1 − u)
+  }
+  return { dx: back[0].map((block) => tf.matMul(g[0], block) as tf.Tensor3D), g };
+}
+
+/**
+ * One member's parameter gradients from what its backward pass found.
+ * @param u [x, u_1, …, u_{L−1}] from `forwardMember`
+ * @param g the upstream gradients from `backwardMember`
+ * @returns per layer dW_l (1, in, out) and db_l (1, 1, out)
+ */
+export function weightGradients(u: tf.Tensor3D[], g: tf.Tensor3D[], scaling?: Scaling): { dw: tf.Tensor3D[]; db: tf.Tensor3D[] } {
+  const [h, gz] = [[...u], [...g]];
+  if (scaling) {
+    const L = g.length;
+    h[0] = tf.div(u[0], scaling.inScale.reshape([1, 1, -1])); // the normalised input
+    gz[L - 1] = tf.mul(g[L - 1], scaling.outScale.reshape([1, 1, -1])); // ∂L/∂z of the last layer
+  }
+  const db = gz.map((gl) => tf.sum(gl, 1, true) as tf.Tensor3D);
+  const dw = gz.map((gl, l) => {
+    const uTg = tf.matMul(tf.transpose(h[l], [0, 2, 1]), gl) as tf.Tensor3D;
+    return l === 0 ? uTg : (tf.sub(tf.mul(uTg, 2), db[l]) as tf.Tensor3D); // h_lᵀ g
+  });
+  return { dw, db };
+}

@@ -1,0 +1,61 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import * as lib from "../../src";
+// The benchmark script (npm run bench) and its workloads, run here on src/ in their tiny
+// configuration. No timing is asserted: only what runs and what is printed.
+import { bench, parseArgs } from "../../scripts/bench.mjs";
+import { SIZES } from "../../scripts/bench-workloads.mjs";
+
+beforeAll(async () => {
+  await lib.initBackend();
+});
+
+/** The library with its planner, BPTT trainer and fitting loop counted as they are called. */
+function countingLibrary() {
+  const calls = { openLoopPlan: [] as unknown[][], trainBptt: [] as unknown[][], fitDynamics: [] as unknown[][] };
+  const counted = {
+    ...lib,
+    openLoopPlan: (...args: Parameters<typeof lib.openLoopPlan>) => (calls.openLoopPlan.push(args), lib.openLoopPlan(...args)),
+    trainBptt: (...args: Parameters<typeof lib.trainBptt>) => (calls.trainBptt.push(args), lib.trainBptt(...args)),
+    fitDynamics: (...args: Parameters<typeof lib.fitDynamics>) => (calls.fitDynamics.push(args), lib.fitDynamics(...args)),
+  };
+  return { counted, calls };
+}
+
+describe("npm run bench", () => {
+  it("runs every workload through the library and prints one JSON line per workload with --json", async () => {
+    const { counted, calls } = countingLibrary();
+    const lines: string[] = [];
+    const before = lib.tf.memory().numTensors;
+    await bench(counted, parseArgs(["--quick", "--json"]), (line: string) => lines.push(line), () => {});
+    expect(lib.tf.memory().numTensors).toBe(before);
+
+    expect(lines).toHaveLength(3);
+    const records = lines.map((line) => JSON.parse(line));
+    expect(records.map((r) => r.workload)).toEqual(["mpc-cem", "bptt", "fit-dynamics"]);
+    for (const r of records) {
+      expect(Object.keys(r).sort()).toEqual(["impl", "ms", "runs", "workload"]);
+      expect(r.ms).toBeGreaterThan(0);
+      expect(r.runs).toBe(SIZES.quick[r.workload as keyof typeof SIZES.quick].runs);
+      expect(r.impl).toBe("wasm");
+    }
+    // Each timed unit is a real library call: one CEM plan per run, one trainBptt and one
+    // fitDynamics whose iterations or epochs are the runs (warm-ups included).
+    const q = SIZES.quick;
+    expect(calls.openLoopPlan).toHaveLength(q["mpc-cem"].warmup + q["mpc-cem"].runs);
+    expect(calls.openLoopPlan[0][3]).toMatchObject({ method: "cem", samples: q["mpc-cem"].samples, horizon: q["mpc-cem"].horizon });
+    expect(calls.trainBptt).toHaveLength(1);
+    expect(calls.trainBptt[0][3]).toMatchObject({ iterations: q.bptt.warmup + q.bptt.runs, horizon: q.bptt.horizon, batchSize: q.bptt.batch });
+    expect(calls.fitDynamics).toHaveLength(1);
+    expect(calls.fitDynamics[0][2]).toMatchObject({ epochs: q["fit-dynamics"].warmup + q["fit-dynamics"].runs, batchSize: q["fit-dynamics"].batch });
+  });
+
+  it("prints readable lines without --json, runs only the workloads named, and rejects unknown arguments", async () => {
+    const lines: string[] = [];
+    await bench(lib, parseArgs(["bptt", "--quick"]), (line: string) => lines.push(line), () => {});
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^bptt\s+\d+\.\d ms {2}\(median of 2, wasm\)$/);
+    expect(parseArgs([]).names).toEqual(["mpc-cem", "bptt", "fit-dynamics"]);
+    expect(() => parseArgs(["--fast"])).toThrow(/unknown option --fast/);
+    expect(() => parseArgs(["cem"])).toThrow(/unknown workload cem/);
+  });
+});

@@ -1,0 +1,161 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../../src/backend";
+import { Rng } from "../../src/random";
+import type { Dynamics, RewardFn } from "../../src/envs/types";
+import { DynamicsModel, MLP, Normalizer } from "../../src/models";
+import { policyObjective } from "../../src/control/rollout";
+
+beforeAll(async () => {
+  await initBackend();
+});
+
+// The library's MLP runs a fused σ-form forward pass and a hand-written backward pass
+// (src/models/mlpPasses.ts, ensembleLayers.ts). The independent answer here is tfjs's own
+// autodiff of the plain formula (tf.tanh layers, per-member slices) on the same variables.
+
+/** The plain formula: per member, tanh hidden layers and a linear output, all tfjs ops. */
+function plainForward(net: MLP, x: tf.Tensor2D): tf.Tensor2D {
+  const L = net.weights.length;
+  const blocks = net.members === 1 ? [x] : tf.split(x, net.members, 0);
+  const outs = blocks.map((xm, m) => {
+    let h = xm;
+    for (let l = 0; l < L; l++) {
+      const w = tf.slice(net.weights[l], [m, 0, 0], [1, -1, -1]).squeeze([0]) as tf.Tensor2D;
+      const b = tf.slice(net.biases[l], [m, 0, 0], [1, -1, -1]).reshape([1, -1]);
+      const z = tf.add(tf.matMul(h, w), b) as tf.Tensor2D;
+      h = l < L - 1 ? tf.tanh(z) : z;
+    }
+    return h;
+  });
+  return tf.concat(outs, 0) as tf.Tensor2D;
+}
+
+/** The plain delta model s + plainForward((concat(s, a) − μ)/σ)·σΔ + μΔ. */
+function plainDynamics(model: DynamicsModel): Dynamics {
+  return {
+    stateSize: model.stateSize, actionSize: model.actionSize, members: model.members,
+    step: (s, a) => tf.tidy(() => {
+      const x = model.inputNormalizer.normalize(tf.concat([s, a], 1) as tf.Tensor2D);
+      return tf.add(s, model.deltaNormalizer.denormalize(plainForward(model.net, x))) as tf.Tensor2D;
+    }),
+  };
+}
+
+/** The gradients of f with respect to the variables, as plain arrays by variable name. */
+function gradients(f: () => tf.Scalar, variables: tf.Variable[]): Record<string, Float32Array> {
+  return tf.tidy(() => {
+    const { grads } = tf.variableGrads(f, variables);
+    return Object.fromEntries(variables.map((v) => [v.name, grads[v.name].dataSync() as Float32Array]));
+  });
+}
+
+/** Float32 forward and backward: agreement to 1e-4 relative to the gradient's size. */
+function expectSameGradients(ours: Record<string, Float32Array>, plain: Record<string, Float32Array>): void {
+  expect(Object.keys(ours).sort()).toEqual(Object.keys(plain).sort());
+  let compared = 0;
+  for (const [name, g] of Object.entries(ours)) {
+    const ref = plain[name];
+    expect(g.length).toBe(ref.length);
+    const scale = 1 + Math.max(...Array.from(ref, Math.abs));
+    for (let i = 0; i < g.length; i++) expect(Math.abs(g[i] - ref[i])).toBeLessThanOrEqual(1e-4 * scale);
+    compared += g.length;
+  }
+  expect(compared).toBeGreaterThan(0);
+}
+
+function modelWithStats(seed: number, members: number): DynamicsModel {
+  const rng = new Rng(seed);
+  const model = new DynamicsModel(3, 1, rng, { hiddenSizes: [8, 8], members });
+  model.net.setFlat(rng.normalArray(model.net.parameterCount(), 0, 0.5));
+  model.setNormalization(
+    new Normalizer(rng.normalArray(4, 0, 2), rng.uniformArray(4, 0.5, 2)),
+    new Normalizer(rng.normalArray(3, 0, 0.1), rng.uniformArray(3, 0.05, 0.5)),
+  );
+  return model;
+}
+
+describe("the MLP's hand-written gradient", () => {
+  it.each([1, 3])("equals autodiff of the plain formula, for the input and every weight, before and after the weights change (members = %i)", (members) => {
+    const rng = new Rng(20 + members);
+    const net = new MLP([3, 6, 5, 2], rng, { members });
+    const x = tf.variable(tf.tensor2d(rng.normalArray(members * 4 * 3), [members * 4, 3]));
+    const c = tf.tensor2d(rng.normalArray(members * 4 * 2), [members * 4, 2]); // J = Σ c ⊙ y
+    const variables = [x, ...net.variables()];
+    for (let round = 0; round < 2; round++) {
+      net.setFlat(rng.normalArray(net.parameterCount(), 0, 0.7));
+      const ours = gradients(() => tf.sum(tf.mul(c, net.forward(x))), variables);
+      const plain = gradients(() => tf.sum(tf.mul(c, plainForward(net, x))), variables);
+      expectSameGradients(ours, plain);
+    }
+    tf.dispose([x, c]);
+    net.dispose();
+  });
+
+  it("is right through a rollout that calls one policy at every step, with the model frozen, the policy frozen, or neither", () => {
+    const rng = new Rng(30);
+    const model = modelWithStats(31, 1);
+    const policyNet = new MLP([3, 8, 8, 1], rng);
+    policyNet.setFlat(rng.normalArray(policyNet.parameterCount(), 0, 0.5));
+    const starts = tf.tensor2d(rng.normalArray(6 * 3), [6, 3]);
+    const reward: RewardFn = (_s, a, next) => tf.tidy(() => tf.neg(tf.add(tf.sum(tf.square(next), 1), tf.sum(tf.square(a), 1))) as tf.Tensor1D);
+    const ours = () => policyObjective(model, reward, (s) => policyNet.forward(s), starts, 4);
+    const plain = () => policyObjective(plainDynamics(model), reward, (s) => plainForward(policyNet, s), starts, 4);
+    for (const variables of [policyNet.variables(), model.net.variables(), [...policyNet.variables(), ...model.net.variables()]]) {
+      expectSameGradients(gradients(ours, variables), gradients(plain, variables));
+    }
+    starts.dispose();
+    policyNet.dispose();
+    model.dispose();
+  });
+
+  it("is right for an ensemble dynamics model's step, with respect to states, actions and weights", () => {
+    const rng = new Rng(40);
+    const model = modelWithStats(41, 2);
+    const s = tf.variable(tf.tensor2d(rng.normalArray(2 * 5 * 3), [10, 3]));
+    const a = tf.variable(tf.tensor2d(rng.normalArray(2 * 5), [10, 1]));
+    const c = tf.tensor2d(rng.normalArray(10 * 3), [10, 3]);
+    const variables = [s, a, ...model.net.variables()];
+    const ours = gradients(() => tf.sum(tf.mul(c, model.step(s, a))), variables);
+    const plain = gradients(() => tf.sum(tf.mul(c, plainDynamics(model).step(s, a))), variables);
+    expectSameGradients(ours, plain);
+    tf.dispose([s, a, c]);
+    model.dispose();
+  });
+
+  it("is right when the weights change inside the function being differentiated", () => {
+    const rng = new Rng(45);
+    const net = new MLP([3, 5, 2], rng, { members: 2 });
+    const [first, second] = [rng.normalArray(net.parameterCount(), 0, 0.5), rng.normalArray(net.parameterCount(), 0, 0.5)];
+    const x = tf.variable(tf.tensor2d(rng.normalArray(4 * 3), [4, 3]));
+    const twice = (forward: (x: tf.Tensor2D) => tf.Tensor2D) => () => {
+      net.setFlat(first);
+      const y1 = forward(x);
+      net.setFlat(second);
+      return tf.sum(tf.mul(y1, forward(x))) as tf.Scalar;
+    };
+    const variables = [x, ...net.variables()];
+    expectSameGradients(gradients(twice((v) => net.forward(v)), variables), gradients(twice((v) => plainForward(net, v)), variables));
+    x.dispose();
+    net.dispose();
+  });
+
+  it("leaks no tensors across repeated gradients and weight changes", () => {
+    const rng = new Rng(50);
+    const model = modelWithStats(51, 2);
+    const s = tf.tensor2d(rng.normalArray(4 * 3), [4, 3]);
+    const a = tf.tensor2d(rng.normalArray(4), [4, 1]);
+    const once = () => {
+      const { value, grads } = tf.variableGrads(() => tf.sum(model.step(model.step(s, a), a)), model.net.variables());
+      tf.dispose([value, ...Object.values(grads)]);
+      model.step(s, a).dispose();
+      model.net.setFlat(model.net.getFlat().map((v) => v * 0.9));
+    };
+    once();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) once();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([s, a]);
+    model.dispose();
+  });
+});

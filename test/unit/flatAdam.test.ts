@@ -1,0 +1,53 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../../src/backend";
+import { FlatAdam } from "../../src/flatAdam";
+import { Rng } from "../../src/random";
+
+beforeAll(async () => {
+  await initBackend();
+});
+
+describe("FlatAdam", () => {
+  /** Two variables of different shapes and a loss whose gradients differ in scale by 100x. */
+  function problem(seed: number) {
+    const rng = new Rng(seed);
+    const a = tf.variable(tf.tensor2d(rng.normalArray(6), [2, 3]));
+    const b = tf.variable(tf.tensor1d(rng.normalArray(4)));
+    const [ta, tb] = [tf.tensor2d(rng.normalArray(6), [2, 3]), tf.tensor1d(rng.normalArray(4))];
+    const loss = () => tf.add(tf.sum(tf.square(tf.sub(a, ta))), tf.mul(100, tf.sum(tf.square(tf.sub(b, tb))))) as tf.Scalar;
+    return { variables: [a, b], loss, dispose: () => tf.dispose([a, b, ta, tb]) };
+  }
+
+  it("takes the same steps as tf.train.adam", () => {
+    const ours = problem(1);
+    const theirs = problem(1);
+    const initial = ours.variables.map((v) => Array.from(v.dataSync()));
+    const [flat, adam] = [new FlatAdam(0.05), tf.train.adam(0.05)];
+    for (let step = 0; step < 8; step++) {
+      tf.tidy(() => flat.minimize(ours.loss, false, ours.variables));
+      tf.tidy(() => adam.minimize(theirs.loss, false, theirs.variables));
+    }
+    ours.variables.forEach((v, i) => {
+      const [x, y] = [v.dataSync(), theirs.variables[i].dataSync()];
+      expect(Array.from(x)).not.toEqual(initial[i]); // it moved
+      x.forEach((xi, j) => expect(Math.abs(xi - y[j])).toBeLessThanOrEqual(1e-5));
+    });
+    flat.dispose();
+    adam.dispose();
+    ours.dispose();
+    theirs.dispose();
+  });
+
+  it("frees its moments on dispose, and rejects a step on other variables", () => {
+    const p = problem(2);
+    const before = tf.memory().numTensors;
+    const flat = new FlatAdam(0.01);
+    tf.tidy(() => flat.minimize(p.loss, false, p.variables));
+    expect(tf.memory().numTensors).toBe(before + 2);
+    expect(() => tf.tidy(() => flat.minimize(p.loss, false, [p.variables[0]]))).toThrow(/FlatAdam: every step must update the same variables/);
+    flat.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    p.dispose();
+  });
+});
