@@ -2,41 +2,12 @@ import { describe, it, expect, beforeAll } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/backend";
 import { Rng } from "../../src/random";
-import type { Dynamics, RewardFn } from "../../src/envs/types";
-import type { TrainablePolicy } from "../../src/control/bptt";
+import { closedForm, linearPolicy, quadratic, scalarSystem } from "./scalarLq";
 import { gradientCheck, gradientNormByHorizon, relativeError } from "../../src/analysis/gradientCheck";
 
 /** f(x) = Σ sin(x_i)·x_i², with ∂f/∂x_i = cos(x_i)·x_i² + 2 x_i sin(x_i). */
 const f = (x: tf.Tensor) => tf.tidy(() => x.sin().mul(x.square()).sum() as tf.Scalar);
 const df = (x: number) => Math.cos(x) * x * x + 2 * x * Math.sin(x);
-
-/** Scalar x' = a x + b u, reward −(q x² + r u²), policy u = −k x with k a variable. */
-function scalarSystem(a: number, b: number): Dynamics {
-  return { stateSize: 1, actionSize: 1, members: 1, step: (s, u) => tf.tidy(() => s.mul(a).add(u.mul(b)) as tf.Tensor2D) };
-}
-function quadratic(q: number, r: number): RewardFn {
-  return (s, u) => tf.tidy(() => s.square().mul(q).add(u.square().mul(r)).neg().reshape([-1]) as tf.Tensor1D);
-}
-function linearPolicy(k0: number): TrainablePolicy & { k: tf.Variable } {
-  const init = tf.scalar(k0);
-  const k = tf.variable(init);
-  init.dispose();
-  return { k, policy: (s) => tf.tidy(() => s.mul(k).neg() as tf.Tensor2D), variables: [k] };
-}
-
-/**
- * With c = a − b k and m = mean(x0²): J = −(q + r k²)·m·Σ_{t<H} c^{2t} and
- * dJ/dk = −m·[2 r k Σ c^{2t} − b (q + r k²) Σ 2t c^{2t−1}].
- */
-function closedForm(a: number, b: number, q: number, r: number, H: number, k: number, m: number) {
-  const c = a - b * k;
-  let [series, dSeries] = [0, 0];
-  for (let t = 0; t < H; t++) {
-    series += c ** (2 * t);
-    if (t > 0) dSeries += 2 * t * c ** (2 * t - 1);
-  }
-  return { J: -(q + r * k * k) * m * series, dJdk: -m * (2 * r * k * series - b * (q + r * k * k) * dSeries) };
-}
 
 const normalStarts = (rng: Rng, n: number) => rng.normalTensor([n, 1]) as tf.Tensor2D;
 
