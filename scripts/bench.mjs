@@ -1,5 +1,5 @@
 // npm run bench [workload ...] [-- --json] [--quick] [--no-build]
-// Builds the library, then times the workloads of /work/shared/bench/WORKLOADS.md through it
+// Builds the library, then times the workloads of ../shared/bench/WORKLOADS.md through it
 // (scripts/bench-workloads.mjs) on the default tfjs backend and prints each one's median.
 // --json: one line per workload, {"workload", "ms", "runs", "impl"} (impl = the tfjs backend).
 // --quick: tiny sizes, for smoke tests. --no-build: use dist/ as it is. Progress goes to stderr.
