@@ -1,4 +1,4 @@
-// The benchmark's workloads (see /work/shared/bench/WORKLOADS.md), written against the library
+// The benchmark's workloads (see ../shared/bench/WORKLOADS.md), written against the library
 // passed in as `lib` (the built dist/ from scripts/bench.mjs, or src/ from the unit test), so
 // that what is timed is the library's own planner, BPTT trainer and fitting loop.
 //
