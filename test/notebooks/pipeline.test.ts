@@ -3,7 +3,9 @@
 // the executed notebooks, open every page in headless Chromium offline (with and without
 // JavaScript), rebuild incrementally, and re-execute to check that the numbers repeat.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
+import { spawn, type ChildProcess } from "child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
+import { createServer } from "net";
 import { tmpdir } from "os";
 import { dirname, join, resolve } from "path";
 import { pathToFileURL } from "url";
@@ -154,6 +156,42 @@ describe("the site in headless Chromium, offline", () => {
   });
 });
 
+describe("executed notebooks in a live classic Notebook 6 server", () => {
+  let browser: Browser;
+  let server: ChildProcess;
+  let base: string;
+  const dir = mkdtempSync(join(tmpdir(), "mbrl-nb6-"));
+
+  beforeAll(async () => {
+    for (const n of names) copyFileSync(join(BUILD, `${n}.ipynb`), join(dir, `${n}.ipynb`)); // the server may autosave
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    server = spawn("jupyter", ["notebook", "--no-browser", "--allow-root", "--ip=127.0.0.1", `--port=${port}`, "--port-retries=0",
+      "--NotebookApp.token=", "--NotebookApp.password=", `--notebook-dir=${dir}`], {
+      env: { ...process.env, JUPYTER_PATH: join(ROOT_DIR, ".jupyter"), PATH: `${join(ROOT_DIR, "node_modules", ".bin")}:${process.env.PATH}` },
+      stdio: "ignore",
+    });
+    await waitForServer(`${base}/api`);
+    browser = await launch();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    server?.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each(names)("%s: trusted, so every figure drew in the page, with nothing fetched from outside", async (name) => {
+    const report = await openPage(browser, `${base}/notebooks/${name}.ipynb`, base);
+    const { page } = report;
+    const expected = figuresIn(name).length;
+    await page.waitForFunction((n) => document.querySelectorAll(".mbrl-figure.js-plotly-plot").length >= n, expected, { timeout: 60_000 });
+    const drawn = await page.$$eval(".mbrl-figure", (divs) => divs.map((d) => d.querySelector("svg.main-svg") !== null && d.querySelector("img.mbrl-fallback") === null));
+    expect(drawn).toEqual(new Array(expected).fill(true));
+    expect(report.outside).toEqual([]);
+    await page.context().close();
+  }, 120_000);
+});
+
 describe("rebuilding the site", () => {
   it("re-executes nothing when nothing changed", () => {
     const stamps = names.map((n) => statSync(join(BUILD, `${n}.ipynb`)).mtimeMs);
@@ -218,6 +256,31 @@ function withoutFallback(o: NbOutput): NbOutput {
   if (kindOf(o) !== "figure") return o;
   const { "image/png": _png, ...data } = o.data!;
   return { ...o, data: { ...data, "text/html": text(data["text/html"]).replace(/<img class="mbrl-fallback"[^>]*>/, "") } };
+}
+
+const ROOT_DIR = resolve(__dirname, "..", "..");
+
+/** A TCP port on the loopback interface that nothing is listening on. */
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => done(port));
+    }).on("error", fail);
+  });
+}
+
+/** Poll a URL on this machine until it answers, for at most 30 s. */
+async function waitForServer(url: string): Promise<void> {
+  for (let i = 0; i < 150; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no answer from ${url} after 30 s`);
 }
 
 function unescape(html: string): string {
