@@ -20,6 +20,15 @@ export interface PageReport {
   missing: string[];
 }
 
+/** Wait until MathJax 2 (if the page loads it) has typeset everything it queued. */
+async function mathJaxDone(page: Page): Promise<void> {
+  await page.waitForFunction(() => !document.querySelector('script[src*="MathJax.js"]') || (window as unknown as { MathJax?: { Hub?: unknown } }).MathJax?.Hub !== undefined, undefined, { timeout: 60_000 });
+  await page.evaluate(() => new Promise<void>((done) => {
+    const hub = (window as unknown as { MathJax?: { Hub?: { Queue: (f: () => void) => void } } }).MathJax?.Hub;
+    if (hub) hub.Queue(() => done()); else done();
+  }));
+}
+
 /**
  * Open a local page, blocking every request outside `root` (a file:// URL prefix), and wait
  * for it to settle.
@@ -38,6 +47,9 @@ export async function openPage(browser: Browser, url: string, root: string, { ja
     return route.abort("blockedbyclient");
   });
   await page.goto(url, { waitUntil: "load" });
-  await page.waitForLoadState("networkidle");
+  if (javaScript) await mathJaxDone(page);
+  // A settle heuristic only: a busy page may never go quiet for 500 ms, and each test waits
+  // for what it checks (figures drawn, math typeset) before asserting.
+  await page.waitForLoadState("networkidle", { timeout: 10_000 }).catch(() => undefined);
   return report;
 }
