@@ -1,6 +1,6 @@
 // Shared helpers for the project's command-line scripts (setup, notebooks, site).
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -76,9 +76,3 @@ export function notebookTitle(nb) {
   }
   return "Untitled";
 }
-
-export function readJson(path) {
-  return JSON.parse(readFileSync(path, "utf8"));
-}
-
-export { existsSync };

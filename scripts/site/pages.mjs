@@ -8,16 +8,14 @@ import { BUILD_DIR, NOTEBOOKS_DIR, ROOT, jupyterEnv, notebookTitle, run } from "
 import { joinLines, splitLines } from "./fallbacks.mjs";
 
 const require = createRequire(import.meta.url);
+/** The library's display helpers, loaded when first needed: after prepareRun has built dist/. */
+const display = () => require(join(ROOT, "dist", "display"));
 export const COURSE = "CS285 Lecture 11: Model-based policy learning";
 const MATHJAX = join(ROOT, "node_modules", "mathjax");
 /** The parts of MathJax 2 that the TeX-AMS_CHTML-full configuration loads. */
 const MATHJAX_PARTS = ["MathJax.js", "config", "extensions", "jax/input/TeX", "jax/output/CommonHTML", "jax/element", "fonts/HTML-CSS/TeX/woff", "localization/en"];
 const PLOTLY_URL = "assets/plotly.min.js";
 const MATHJAX_URL = "assets/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe";
-
-function escapeHtml(text) {
-  return text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
-}
 
 /** The notebook's one-line summary: the first sentence of the paragraph under its title. */
 export function notebookSummary(nb) {
@@ -53,8 +51,7 @@ function copyDownloads(names, dir) {
 function pageNotebook(nb, site) {
   for (const output of nb.cells.flatMap((c) => c.outputs ?? [])) {
     if (output.metadata?.mbrl?.kind !== "plotly-init") continue;
-    const { plotlyLoaderHtml } = require(join(ROOT, "dist", "display"));
-    output.data["text/html"] = splitLines(plotlyLoaderHtml(PLOTLY_URL));
+    output.data["text/html"] = splitLines(display().plotlyLoaderHtml(PLOTLY_URL));
   }
   nb.metadata.mbrl_site = site;
   return nb;
@@ -82,6 +79,7 @@ function exportPages(entries, dir, work) {
 }
 
 function writeIndex(entries, dir) {
+  const { escapeHtml } = display();
   const cards = entries.map((e) => `<article class="mbrl-card">
   <h2><a href="${e.name}.html">${escapeHtml(e.title)}</a></h2>
   <p>${escapeHtml(e.summary)}</p>

@@ -10,7 +10,7 @@ export * from "./figures";
 export { figureOutput, plotlyInitOutput, plotlyLoaderHtml, withFallbackImage, describeFigure, OUTPUT_KIND, type Figure } from "./plotly";
 export { tableOutput, formatCell, type Row, type FrameLike, type TableOptions } from "./table";
 export { progress, progressOutput, ProgressBar, type ProgressOptions, type ProgressState } from "./progress";
-export { show, inKernel, type MimeBundle, type Output } from "./output";
+export { show, inKernel, escapeHtml, type MimeBundle, type Output } from "./output";
 
 let figuresShown = 0;
 
