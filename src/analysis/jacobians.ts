@@ -96,29 +96,29 @@ export function jacobianProductSpectrum(jacobians: number[][][]): ProductSpectru
  * Roll a closed-loop policy through dynamics from one start state.
  * The caller owns (and must dispose) the returned tensors.
  * @param start (1, S)
+ * @param rng process noise for stochastic dynamics; undefined steps their mean
  * @returns states (T, S) = s_0 … s_{T−1}, actions (T, A), nextStates (T, S) = s_1 … s_T
  */
 export function policyTrajectory(
   dynamics: Dynamics,
   policy: Policy,
   start: tf.Tensor2D,
+  rng: Rng | undefined,
   options?: Partial<TrajectoryOptions>,
 ): Trajectory {
   const where = "policyTrajectory";
-  const { horizon, rng } = fillOptions(where, { horizon: 100, rng: undefined } as TrajectoryOptions, options, {
-    horizon: positiveInt,
-  });
+  const { steps } = fillOptions(where, TRAJECTORY_DEFAULTS, options, { steps: positiveInt });
   assertShape(where, "start", start, [1, dynamics.stateSize]);
   const states: tf.Tensor2D[] = [start.clone()];
   const actions: tf.Tensor2D[] = [];
-  for (let t = 0; t < horizon; t++) {
+  for (let t = 0; t < steps; t++) {
     const action = tf.tidy(() => policy(states[t]));
     assertShape(where, "policy(state)", action, [1, dynamics.actionSize]);
     actions.push(action);
     states.push(dynamics.step(states[t], action, rng));
   }
   const trajectory = tf.tidy(() => ({
-    states: tf.concat(states.slice(0, horizon), 0) as tf.Tensor2D,
+    states: tf.concat(states.slice(0, steps), 0) as tf.Tensor2D,
     actions: tf.concat(actions, 0) as tf.Tensor2D,
     nextStates: tf.concat(states.slice(1), 0) as tf.Tensor2D,
   }));
@@ -129,10 +129,10 @@ export function policyTrajectory(
 /** Options of `policyTrajectory`. */
 export interface TrajectoryOptions {
   /** Number of steps T. @default 100 */
-  horizon: number;
-  /** When given, stochastic dynamics draw their process noise from it; else they step their mean. @default undefined */
-  rng: Rng | undefined;
+  steps: number;
 }
+
+export const TRAJECTORY_DEFAULTS: TrajectoryOptions = { steps: 100 };
 
 /** A rolled-out trajectory as transitions (s_t, a_t, s_{t+1}), t = 0..T−1. */
 export interface Trajectory {

@@ -12,9 +12,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertShape, check, fillOptions, positiveInt } from "../checks";
-import type { Policy } from "../envs/types";
+import type { Policy, System } from "../envs/types";
 import type { Rng } from "../random";
-import type { System } from "./returns";
 
 /** E recorded episodes of T steps, as plain arrays. */
 export interface Episodes {
@@ -118,11 +117,11 @@ export function runPolicy(environment: System, policy: Policy, starts: tf.Tensor
 /**
  * Open loop: play a fixed plan in the environment for E episodes, whatever states they reach.
  * @param environment single-model dynamics (members = 1) and reward
- * @param starts (E, S)
  * @param plan (T, A), the same plan in every episode, or (E, T, A), one plan per episode
+ * @param starts (E, S)
  * @param rng its first split is the environment's noise
  */
-export function executePlan(environment: System, starts: tf.Tensor2D, plan: tf.Tensor2D | tf.Tensor3D, rng: Rng): Episodes {
+export function executePlan(environment: System, plan: tf.Tensor2D | tf.Tensor3D, starts: tf.Tensor2D, rng: Rng): Episodes {
   const where = "executePlan";
   const A = environment.dynamics.actionSize;
   const [E] = assertShape(where, "starts", starts, [null, environment.dynamics.stateSize]);

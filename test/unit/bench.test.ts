@@ -44,9 +44,9 @@ describe("npm run bench", () => {
     expect(calls.openLoopPlan).toHaveLength(q["mpc-cem"].warmup + q["mpc-cem"].runs);
     expect(calls.openLoopPlan[0][3]).toMatchObject({ method: "cem", samples: q["mpc-cem"].samples, horizon: q["mpc-cem"].horizon });
     expect(calls.trainBptt).toHaveLength(1);
-    expect(calls.trainBptt[0][3]).toMatchObject({ iterations: q.bptt.warmup + q.bptt.runs, horizon: q.bptt.horizon, batchSize: q.bptt.batch });
+    expect(calls.trainBptt[0][4]).toMatchObject({ iterations: q.bptt.warmup + q.bptt.runs, horizon: q.bptt.horizon, batchSize: q.bptt.batch });
     expect(calls.fitDynamics).toHaveLength(1);
-    expect(calls.fitDynamics[0][2]).toMatchObject({ epochs: q["fit-dynamics"].warmup + q["fit-dynamics"].runs, batchSize: q["fit-dynamics"].batch });
+    expect(calls.fitDynamics[0][3]).toMatchObject({ epochs: q["fit-dynamics"].warmup + q["fit-dynamics"].runs, batchSize: q["fit-dynamics"].batch });
   });
 
   it("prints readable lines without --json, runs only the workloads named, and rejects unknown arguments", async () => {

@@ -3,7 +3,9 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/backend";
 import { Rng } from "../../src/random";
 import type { Dynamics, RewardFn } from "../../src/envs/types";
-import { DynamicsModel, MLP, Normalizer } from "../../src/models";
+import { DynamicsModel } from "../../src/models/dynamicsModel";
+import { MLP } from "../../src/models/mlp";
+import { Normalizer } from "../../src/models/normalizer";
 import { policyObjective } from "../../src/control/rollout";
 
 beforeAll(async () => {
@@ -99,8 +101,8 @@ describe("the MLP's hand-written gradient", () => {
     policyNet.setFlat(rng.normalArray(policyNet.parameterCount(), 0, 0.5));
     const starts = tf.tensor2d(rng.normalArray(6 * 3), [6, 3]);
     const reward: RewardFn = (_s, a, next) => tf.tidy(() => tf.neg(tf.add(tf.sum(tf.square(next), 1), tf.sum(tf.square(a), 1))) as tf.Tensor1D);
-    const ours = () => policyObjective(model, reward, (s) => policyNet.forward(s), starts, 4);
-    const plain = () => policyObjective(plainDynamics(model), reward, (s) => plainForward(policyNet, s), starts, 4);
+    const ours = () => policyObjective({ dynamics: model, reward }, (s) => policyNet.forward(s), starts, undefined, { horizon: 4 });
+    const plain = () => policyObjective({ dynamics: plainDynamics(model), reward }, (s) => plainForward(policyNet, s), starts, undefined, { horizon: 4 });
     for (const variables of [policyNet.variables(), model.net.variables(), [...policyNet.variables(), ...model.net.variables()]]) {
       expectSameGradients(gradients(ours, variables), gradients(plain, variables));
     }

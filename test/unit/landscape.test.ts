@@ -80,7 +80,7 @@ describe("landscapeSlice", () => {
     const init = tf.scalar(0.4);
     const k = tf.variable(init);
     const starts = tf.tensor2d([[1], [2]]);
-    const objective = parameterObjective([k], () => policyObjective(dynamics, reward, (s) => s.mul(k).neg() as tf.Tensor2D, starts, H));
+    const objective = parameterObjective([k], () => policyObjective({ dynamics, reward }, (s) => s.mul(k).neg() as tf.Tensor2D, starts, undefined, { horizon: H }));
     const theta0 = flattenVariables([k]);
     const d = tf.tensor1d([1]);
     const before = tf.memory().numTensors;

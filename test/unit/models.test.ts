@@ -3,7 +3,11 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/backend";
 import { Rng } from "../../src/random";
 import type { Dynamics } from "../../src/envs/types";
-import { DynamicsModel, MLP, Normalizer, predictionErrorByHorizon, transitionsFromEpisodes } from "../../src/models";
+import { DynamicsModel } from "../../src/models/dynamicsModel";
+import { MLP } from "../../src/models/mlp";
+import { Normalizer } from "../../src/models/normalizer";
+import { predictionErrorByHorizon } from "../../src/models/predictionError";
+import { transitionsFromEpisodes } from "../../src/models/data";
 
 beforeAll(async () => {
   await initBackend();

@@ -22,7 +22,7 @@ function planningObjective() {
   const calls: number[][][] = [];
   const objective: SearchObjective = (x) => {
     calls.push(x.arraySync());
-    return tf.tidy(() => sequenceReturns({ dynamics: model, reward }, tf.tensor1d(start), x.reshape([x.shape[0], H, 1]) as tf.Tensor3D));
+    return tf.tidy(() => sequenceReturns({ dynamics: model, reward }, x.reshape([x.shape[0], H, 1]) as tf.Tensor3D, tf.tensor1d(start)));
   };
   return { calls, objective };
 }
