@@ -9,6 +9,7 @@
 export * as tf from "@tensorflow/tfjs";
 export { initBackend, describeBackend, type BackendName, type BackendInfo } from "./backend";
 export { Rng, rng } from "./random";
+export { rollout, type Actor, type Transition, type RolloutLoopOptions } from "./rollout";
 
 // Environments (envs/): the true systems and the contracts every model and planner shares.
 export type { Dynamics, RewardFn, ActionBounds, System, Task, Policy } from "./envs/types";

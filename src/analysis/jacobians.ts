@@ -15,6 +15,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { Dynamics, Policy } from "../envs/types";
 import type { Rng } from "../random";
 import { assertShape, check, fillOptions, positiveInt } from "../checks";
+import { rollout } from "../rollout";
 
 /** Per-step Jacobians of a dynamics model along a trajectory. */
 export interface StepJacobians {
@@ -109,21 +110,19 @@ export function policyTrajectory(
   const where = "policyTrajectory";
   const { steps } = fillOptions(where, TRAJECTORY_DEFAULTS, options, { steps: positiveInt });
   assertShape(where, "start", start, [1, dynamics.stateSize]);
-  const states: tf.Tensor2D[] = [start.clone()];
-  const actions: tf.Tensor2D[] = [];
-  for (let t = 0; t < steps; t++) {
-    const action = tf.tidy(() => policy(states[t]));
-    assertShape(where, "policy(state)", action, [1, dynamics.actionSize]);
-    actions.push(action);
-    states.push(dynamics.step(states[t], action, rng));
-  }
-  const trajectory = tf.tidy(() => ({
-    states: tf.concat(states.slice(0, steps), 0) as tf.Tensor2D,
-    actions: tf.concat(actions, 0) as tf.Tensor2D,
-    nextStates: tf.concat(states.slice(1), 0) as tf.Tensor2D,
-  }));
-  tf.dispose([...states, ...actions]);
-  return trajectory;
+  // On the tape inside one tidy: every s_t and a_t is kept for the concatenation.
+  return tf.tidy(() => {
+    const [states, actions]: tf.Tensor2D[][] = [[], []];
+    const last = rollout({ dynamics }, (s) => policy(s), start, rng, { steps, tape: true, where }, (step) => {
+      states.push(step.states);
+      actions.push(step.actions);
+    });
+    return {
+      states: tf.concat(states, 0) as tf.Tensor2D,
+      actions: tf.concat(actions, 0) as tf.Tensor2D,
+      nextStates: tf.concat([...states.slice(1), last], 0) as tf.Tensor2D,
+    };
+  });
 }
 
 /** Options of `policyTrajectory`. */

@@ -23,6 +23,7 @@ import * as tf from "@tensorflow/tfjs";
 import { assertShape, check, fillOptions, inRange, positiveInt } from "../checks";
 import type { Rng } from "../random";
 import type { Dynamics, Policy, System } from "../envs/types";
+import { rollout, type Actor } from "../rollout";
 
 /** Options of a rollout objective. */
 export interface RolloutOptions {
@@ -50,43 +51,30 @@ const RULES = {
   terminalReward: (v: unknown) => (v === undefined || typeof v === "function" ? undefined : "must be a function (states) => rewards"),
 };
 
-/** How the action of step t is chosen: from the state (closed loop) or from a plan (open loop). */
-type ChooseAction = (state: tf.Tensor2D, t: number) => tf.Tensor2D;
-
 function checkMembers(where: string, dynamics: Dynamics, batch: number): void {
   check(batch % dynamics.members === 0, where,
     `the batch (${batch} rows) must be a multiple of dynamics.members = ${dynamics.members} (member-major layout)`);
 }
 
 /**
- * The unroll shared by the closed-loop and open-loop objectives: only the choice of a_t differs.
+ * The unroll shared by the closed-loop and open-loop objectives: only the actor differs. Kept on
+ * the tape (no per-step tidy) so that autodiff sees every step.
  * @param startStates (B, S)
  * @returns returns (B)
  */
 function unroll(
-  where: string, { dynamics, reward }: System, startStates: tf.Tensor2D, chooseAction: ChooseAction,
-  rng: Rng | undefined, options: RolloutOptions,
+  where: string, system: System, startStates: tf.Tensor2D, actor: Actor, rng: Rng | undefined, options: RolloutOptions,
 ): tf.Tensor1D {
-  const { horizon } = options;
-  const [B, S] = startStates.shape;
-  const A = dynamics.actionSize;
+  const { horizon, discount, terminalReward } = options;
   return tf.tidy(() => {
-    let state = startStates;
     const rewards: tf.Tensor1D[] = [];
-    for (let t = 0; t < horizon; t++) {
-      const action = chooseAction(state, t); //            a_t
-      assertShape(where, "action", action, [B, A]);
-      const next = dynamics.step(state, action, rng); // s_{t+1} = f(s_t, a_t)
-      assertShape(where, "dynamics.step output", next, [B, S]);
-      const r = reward(state, action, next); //             r(s_t, a_t, s_{t+1})
-      assertShape(where, "reward output", r, [B]);
-      rewards.push(options.discount === 1 ? r : r.mul(options.discount ** t));
-      state = next;
-    }
-    if (options.terminalReward) {
-      const rH = options.terminalReward(state); //          r_H(s_H)
-      assertShape(where, "terminalReward output", rH, [B]);
-      rewards.push(options.discount === 1 ? rH : rH.mul(options.discount ** horizon));
+    const last = rollout(system, actor, startStates, rng, { steps: horizon, tape: true, where }, ({ t, rewards: r }) => {
+      rewards.push(discount === 1 ? r! : r!.mul(discount ** t));
+    });
+    if (terminalReward) {
+      const rH = terminalReward(last); //                    r_H(s_H)
+      assertShape(where, "terminalReward output", rH, [startStates.shape[0]]);
+      rewards.push(discount === 1 ? rH : rH.mul(discount ** horizon));
     }
     // One sum at the end rather than a running one: a single op to record and differentiate.
     return tf.addN(rewards) as tf.Tensor1D;

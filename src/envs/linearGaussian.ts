@@ -13,6 +13,7 @@ import * as tf from "@tensorflow/tfjs";
 import { assertFinite, assertShape, check, fillOptions, nonNegative, positive, positiveInt } from "../checks";
 import type { Rng } from "../random";
 import type { Dynamics, Policy, RewardFn, Task } from "./types";
+import { rollout, type Actor } from "../rollout";
 
 export interface LinearGaussianOptions {
   /** Standard deviation σ of the process noise w_t. @default 1 */
@@ -155,22 +156,21 @@ export interface LinearGaussianSimulationOptions extends LinearGaussianOptions {
 }
 
 /** Batched rollout from x_0 = 0; `act(x, t)` gives the (B, 1) actions. Returns per-episode costs. */
-function rollout(act: (x: tf.Tensor2D, t: number) => tf.Tensor2D, rng: Rng, o: LinearGaussianSimulationOptions): Float64Array {
-  const dynamics = new LinearGaussian(o.sigma);
-  let x = tf.zeros([o.episodes, 1]) as tf.Tensor2D;
+function simulate(where: string, act: Actor, rng: Rng, o: LinearGaussianSimulationOptions): Float64Array {
+  const system = { dynamics: new LinearGaussian(o.sigma), reward: linearGaussianReward };
+  const starts = tf.zeros([o.episodes, 1]) as tf.Tensor2D;
   let cost = tf.zeros([o.episodes]) as tf.Tensor1D;
-  for (let t = 0; t < o.steps; t++) {
-    const [nextX, nextCost] = tf.tidy(() => {
-      const next = dynamics.step(x, act(x, t), rng);
-      return [next, cost.add(tf.square(next).reshape([o.episodes]))] as [tf.Tensor2D, tf.Tensor1D];
+  try {
+    const last = rollout(system, act, starts, rng, { steps: o.steps, where }, ({ rewards }) => {
+      const sum = tf.keep(cost.sub(rewards!) as tf.Tensor1D); // the cost is −reward = x_{t+1}²
+      cost.dispose();
+      cost = sum;
     });
-    tf.dispose([x, cost]);
-    x = nextX;
-    cost = nextCost;
+    last.dispose();
+    return Float64Array.from(cost.dataSync());
+  } finally {
+    tf.dispose([starts, cost]);
   }
-  const out = Float64Array.from(cost.dataSync());
-  tf.dispose([x, cost]);
-  return out;
 }
 
 function fillSimulation(where: string, given?: Partial<LinearGaussianSimulationOptions>): LinearGaussianSimulationOptions {
@@ -183,11 +183,7 @@ function fillSimulation(where: string, given?: Partial<LinearGaussianSimulationO
  */
 export function linearGaussianRunPolicy(policy: Policy, rng: Rng, options?: Partial<LinearGaussianSimulationOptions>): Float64Array {
   const o = fillSimulation("linearGaussianRunPolicy", options);
-  return rollout((x) => {
-    const a = policy(x);
-    assertShape("linearGaussianRunPolicy", "policy output", a, [o.episodes, 1]);
-    return a;
-  }, rng, o);
+  return simulate("linearGaussianRunPolicy", (x) => policy(x), rng, o);
 }
 
 /**
@@ -199,5 +195,5 @@ export function linearGaussianRunPlan(plan: ArrayLike<number>, rng: Rng, options
   const o = fillSimulation("linearGaussianRunPlan", options);
   check(plan.length === o.steps, "linearGaussianRunPlan", `plan must have steps = ${o.steps} entries, got ${plan.length}`);
   assertFinite("linearGaussianRunPlan", "plan", plan);
-  return rollout((_, t) => tf.fill([o.episodes, 1], plan[t]) as tf.Tensor2D, rng, o);
+  return simulate("linearGaussianRunPlan", (_, t) => tf.fill([o.episodes, 1], plan[t]) as tf.Tensor2D, rng, o);
 }

@@ -16,6 +16,7 @@ import * as tf from "@tensorflow/tfjs";
 import { assertShape, check, fillOptions, nonNegativeInt } from "../checks";
 import type { Rng } from "../random";
 import type { Dynamics, Policy, System } from "../envs/types";
+import { rollout, type Actor } from "../rollout";
 
 export interface ReturnOptions {
   /**
@@ -60,34 +61,26 @@ function copiesOf(where: string, dynamics: Dynamics, particles: number, rng: Rng
 }
 
 /**
- * Σ_t r(s_t, a_t, s_{t+1}) for a batch of B rows, with a_t = act(s_t, t). One tidy per step
- * keeps memory flat; the states and running total are the only tensors carried over.
+ * Σ_t r(s_t, a_t, s_{t+1}) for a batch of B rows, with a_t = act(s_t, t). Streamed: the states
+ * and the running total are the only tensors carried from one step to the next.
  * @param states (B, S)
- * @returns (B)
+ * @returns (B), kept out of every tidy: the caller disposes it
  */
-function accumulate(where: string, system: System, states: tf.Tensor2D, horizon: number,
-  act: (states: tf.Tensor2D, t: number) => tf.Tensor2D, rng: Rng | undefined): tf.Tensor1D {
-  const [B, S] = states.shape;
-  const A = system.dynamics.actionSize;
-  let s = states;
-  let total = tf.zeros([B]) as tf.Tensor1D;
-  for (let t = 0; t < horizon; t++) {
-    const [next, sum] = tf.tidy(() => {
-      const a = act(s, t);
-      assertShape(where, "action", a, [B, A]);
-      const n = system.dynamics.step(s, a, rng);
-      assertShape(where, "dynamics.step output", n, [B, S]);
-      const r = system.reward(s, a, n);
-      assertShape(where, "reward output", r, [B]);
-      return [n, total.add(r)] as [tf.Tensor2D, tf.Tensor1D];
+function accumulate(where: string, system: System, states: tf.Tensor2D, horizon: number, act: Actor,
+  rng: Rng | undefined): tf.Tensor1D {
+  let total = tf.zeros([states.shape[0]]) as tf.Tensor1D;
+  try {
+    const last = rollout(system, act, states, rng, { steps: horizon, where }, ({ rewards }) => {
+      const sum = tf.keep(total.add(rewards!) as tf.Tensor1D);
+      total.dispose();
+      total = sum;
     });
-    if (s !== states) s.dispose();
+    if (last !== states) last.dispose();
+    return total;
+  } catch (error) {
     total.dispose();
-    s = next;
-    total = sum;
+    throw error;
   }
-  if (s !== states) s.dispose();
-  return total;
 }
 
 /**
@@ -115,7 +108,9 @@ export function sequenceReturnsBatch(system: System, sequences: tf.Tensor4D, sta
     const byTime = tf.unstack(tf.transpose(sequences.reshape([P * N, H, A]), [1, 0, 2])) as tf.Tensor2D[];
     const byStep = byTime.map((a) => tileForMembers(a, copies)); // H tensors (copies·P·N, A)
     const total = accumulate(where, system, s0, H, (_, t) => byStep[t], noise);
-    return total.reshape([copies, P * N]).mean(0).reshape([P, N]) as tf.Tensor2D;
+    const mean = total.reshape([copies, P * N]).mean(0).reshape([P, N]) as tf.Tensor2D;
+    total.dispose();
+    return mean;
   });
 }
 
@@ -157,6 +152,8 @@ export function closedLoopReturns(system: System, policy: Policy, starts: tf.Ten
   const M = copiesOf(where, system.dynamics, 0, rng);
   return tf.tidy(() => {
     const total = accumulate(where, system, tileForMembers(starts, M), horizon, (s) => policy(s), rng);
-    return total.reshape([M, E]).mean(0) as tf.Tensor1D;
+    const mean = total.reshape([M, E]).mean(0) as tf.Tensor1D;
+    total.dispose();
+    return mean;
   });
 }

@@ -152,6 +152,6 @@ describe("linear-Gaussian simulation", () => {
   it("rejects a wrong plan length and a wrong policy output", () => {
     expect(() => linearGaussianRunPlan([0], new Rng(0))).toThrow(/linearGaussianRunPlan: plan must have steps = 10/);
     const wide = (s: tf.Tensor2D) => tf.concat([s, s], 1) as tf.Tensor2D;
-    expect(() => linearGaussianRunPolicy(wide, new Rng(0), { episodes: 2 })).toThrow(/linearGaussianRunPolicy: policy output must have shape \[2, 1\]/);
+    expect(() => linearGaussianRunPolicy(wide, new Rng(0), { episodes: 2 })).toThrow(/linearGaussianRunPolicy: action must have shape \[2, 1\]/);
   });
 });
