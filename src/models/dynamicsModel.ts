@@ -15,9 +15,9 @@ import * as tf from "@tensorflow/tfjs";
 import { assertShape, check, fillOptions, positiveInt, type Rule } from "../checks";
 import type { Dynamics } from "../envs/types";
 import type { Rng } from "../random";
-import { EnsembleLayers } from "./ensembleLayers";
+import { EnsembleLayers } from "./fast";
 import { MLP } from "./mlp";
-import type { Scaling } from "./mlpPasses";
+import type { Scaling } from "./fast";
 import { Normalizer } from "./normalizer";
 
 /** Options of a `DynamicsModel`. */

@@ -13,7 +13,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { assertFinite, assertShape, check, fillOptions, positiveInt } from "../checks";
 import type { Rng } from "../random";
-import { EnsembleLayers } from "./ensembleLayers";
+import { EnsembleLayers } from "./fast";
 
 /** Options of an `MLP`. */
 export interface MLPOptions {

@@ -1,6 +1,5 @@
-import { describe, it, expect, beforeAll } from "vitest";
+import { describe, it, expect } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../../src/backend";
 import { Rng } from "../../src/random";
 import { trainBptt, type BpttProgress } from "../../src/control/bptt";
 import type { Dynamics, RewardFn } from "../../src/envs/types";
@@ -15,9 +14,6 @@ function lqrGain(a: number, b: number, q: number, r: number): number {
 
 const normalStarts = (rng: Rng, n: number) => rng.normalTensor([n, 1]) as tf.Tensor2D;
 
-beforeAll(async () => {
-  await initBackend();
-});
 
 describe("trainBptt", () => {
   it("reports the closed-form loss and gradient at the start, then moves k toward the LQR gain", () => {

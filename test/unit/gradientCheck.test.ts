@@ -1,6 +1,5 @@
-import { describe, it, expect, beforeAll } from "vitest";
+import { describe, it, expect } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../../src/backend";
 import { Rng } from "../../src/random";
 import { closedForm, linearPolicy, quadratic, scalarSystem } from "./scalarLq";
 import { gradientCheck, gradientNormByHorizon, relativeError } from "../../src/analysis/gradientCheck";
@@ -11,9 +10,6 @@ const df = (x: number) => Math.cos(x) * x * x + 2 * x * Math.sin(x);
 
 const normalStarts = (rng: Rng, n: number) => rng.normalTensor([n, 1]) as tf.Tensor2D;
 
-beforeAll(async () => {
-  await initBackend();
-});
 
 describe("relativeError", () => {
   it("is |g − ĝ| / max(|g|, |ĝ|, tiny)", () => {

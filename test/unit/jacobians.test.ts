@@ -1,14 +1,10 @@
-import { describe, it, expect, beforeAll } from "vitest";
+import { describe, it, expect } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../../src/backend";
 import { Rng } from "../../src/random";
 import type { Dynamics, Policy } from "../../src/envs/types";
 import { Pendulum } from "../../src/envs/pendulum";
 import { jacobianProductSpectrum, policyTrajectory, stepJacobians } from "../../src/analysis/jacobians";
 
-beforeAll(async () => {
-  await initBackend();
-});
 
 /** s' = A s + B a, batched as S' = S Aᵀ + U Bᵀ. */
 function linearDynamics(A: number[][], B: number[][], members = 1): Dynamics {

@@ -1,6 +1,5 @@
-import { describe, it, expect, beforeAll } from "vitest";
+import { describe, it, expect } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../../src/backend";
 import { Rng } from "../../src/random";
 import { meanCI } from "../../src/analysis/stats";
 import {
@@ -9,9 +8,6 @@ import {
   linearGaussianRunPlan, linearGaussianRunPolicy,
 } from "../../src/envs/linearGaussian";
 
-beforeAll(async () => {
-  await initBackend();
-});
 
 /** Plain per-episode loop: same noise order as the batched rollout (one normal per episode per step). */
 function plainCosts(act: (x: number, t: number) => number, rng: Rng, episodes: number, horizon: number, sigma: number): number[] {

@@ -1,6 +1,5 @@
-import { describe, it, expect, beforeAll } from "vitest";
+import { describe, it, expect } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../../src/backend";
 import { Rng } from "../../src/random";
 import { Matrix, add, identity, matmul, transpose } from "../../src/linalg";
 import { LQProblem, lqCost, lqRollout } from "../../src/control/lqr";
@@ -26,9 +25,6 @@ function randomProblem(rng: Rng, horizon: number): LQProblem {
 
 const relErr = (x: number, y: number) => Math.abs(x - y) / Math.max(Math.abs(y), 1e-12);
 
-beforeAll(async () => {
-  await initBackend();
-});
 
 describe("lqTask: the LQ problem as tensors", () => {
   it("open-loop returns equal −lqCost (float64 simulation) with the terminal reward, and the Q_f = 0 cost without it", () => {

@@ -1,14 +1,10 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../../src/backend";
 import { Rng } from "../../src/random";
 import { DynamicsModel } from "../../src/models/dynamicsModel";
 import { fitDynamics, type FitProgress } from "../../src/models/fit";
 import type { TransitionData } from "../../src/models/data";
 
-beforeAll(async () => {
-  await initBackend();
-});
 
 /**
  * s' = A s + B a with state dimensions of very different scales, so a mix-up between

@@ -1,7 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { meanCI } from "../../src/analysis/stats";
-import { initBackend } from "../../src/backend";
 import { linearGaussianTask, linearGaussianPlanCost, linearGaussianFeedbackCost, linearGaussianOpenLoopCost } from "../../src/envs/linearGaussian";
 import type { Policy } from "../../src/envs/types";
 import { executePlan, runPolicy } from "../../src/planning/execute";
@@ -11,9 +10,6 @@ import { sequenceReturns } from "../../src/planning/returns";
 import { Rng } from "../../src/random";
 import { leakedTensors, quadraticReward, scalarTask, toyEnsemble } from "./planning-toys";
 
-beforeAll(async () => {
-  await initBackend();
-});
 
 // x' = x + a, r = −x'², |a| ≤ 1. From x_0 = 2.5 the best 4-step plan is (−1, −1, −0.5, 0), return −(1.5² + 0.5²) = −2.5;
 // from x_0 = −0.3 it is (0.3, 0, 0, 0), return 0.
@@ -36,7 +32,9 @@ describe("openLoopPlan", () => {
     it(`(${method}) predicts each plan's return as the model scores it`, () => {
       const model = { dynamics: toyEnsemble(3), reward: quadraticReward().reward, bounds: { low: [-1], high: [1] } };
       const starts = [[1, 0], [0, -1]];
-      const plans = tf.tidy(() => openLoopPlan(model, tf.tensor2d(starts), new Rng(2), { ...fast, method }));
+      const startStates = tf.tensor2d(starts);
+      const plans = openLoopPlan(model, startStates, new Rng(2), { ...fast, method });
+      startStates.dispose();
       starts.forEach((s, p) => {
         const r = tf.tidy(() => sequenceReturns(model, tf.tensor3d([plans.actions[p]]), tf.tensor1d(s)).arraySync()[0]);
         expect(plans.predictedReturns[p]).toBeCloseTo(r, 4);

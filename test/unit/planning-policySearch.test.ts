@@ -1,15 +1,11 @@
 import * as tf from "@tensorflow/tfjs";
-import { beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "../../src/backend";
+import { describe, expect, it } from "vitest";
 import type { Policy } from "../../src/envs/types";
 import { cem, type CemProgress } from "../../src/planning/cem";
 import { policySearch } from "../../src/planning/policySearch";
 import { Rng } from "../../src/random";
 import { leakedTensors, scalarTask } from "./planning-toys";
 
-beforeAll(async () => {
-  await initBackend();
-});
 
 // x' = x + a + w, r = −x'². For a = −k·x, x_{t+1} = (1 − k)x_t + w_t: every step's cost is
 // smallest at k = 1 (deadbeat feedback), whatever the start state and noise.

@@ -1,14 +1,10 @@
 import * as tf from "@tensorflow/tfjs";
-import { beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "../../src/backend";
+import { describe, expect, it } from "vitest";
 import type { Policy } from "../../src/envs/types";
 import { closedLoopReturns, sequenceReturns, sequenceReturnsBatch, tileForMembers } from "../../src/planning/returns";
 import { Rng } from "../../src/random";
 import { leakedTensors, memberReturnJs, quadraticReward, scalarTask, sequenceReturnJs, toyEnsemble } from "./planning-toys";
 
-beforeAll(async () => {
-  await initBackend();
-});
 
 const { reward, rewardJs } = quadraticReward();
 

@@ -1,15 +1,11 @@
 import * as tf from "@tensorflow/tfjs";
-import { beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "../../src/backend";
+import { describe, expect, it } from "vitest";
 import { randomShooting, randomShootingBatch } from "../../src/planning/randomShooting";
 import { sequenceReturns } from "../../src/planning/returns";
 import type { BatchSearchObjective, SearchObjective } from "../../src/planning/search";
 import { Rng } from "../../src/random";
 import { leakedTensors, quadraticReward, sequenceReturnJs, toyEnsemble } from "./planning-toys";
 
-beforeAll(async () => {
-  await initBackend();
-});
 
 const { reward, rewardJs } = quadraticReward();
 const H = 4;

@@ -1,6 +1,5 @@
-import { describe, it, expect, beforeAll } from "vitest";
+import { describe, it, expect } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../../src/backend";
 import { Rng } from "../../src/random";
 import { meanCI, overlaps } from "../../src/analysis/stats";
 import {
@@ -8,9 +7,6 @@ import {
   pointMassReward, type PointMassOptions, type PointMassTask,
 } from "../../src/envs/pointMass";
 
-beforeAll(async () => {
-  await initBackend();
-});
 
 const O = pointMassTask().options;
 

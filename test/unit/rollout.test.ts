@@ -1,6 +1,5 @@
-import { describe, it, expect, beforeAll } from "vitest";
+import { describe, it, expect } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../../src/backend";
 import { Rng } from "../../src/random";
 import type { Dynamics, RewardFn } from "../../src/envs/types";
 import { openLoopObjective, openLoopReturns, policyObjective, policyReturns } from "../../src/control/rollout";
@@ -36,9 +35,6 @@ function simulate(A: number[][], B: number[][], s0: number[], plan: number[][], 
 const A2 = [[1.1, 0.2], [0, 0.9]];
 const B2 = [[0.5], [1]];
 
-beforeAll(async () => {
-  await initBackend();
-});
 
 describe("policyObjective", () => {
   it("equals the closed form −(q + r k²)·mean(x0²)·Σ_t γ^t (a − b k)^{2t} for u = −k x", () => {

@@ -1,13 +1,9 @@
-import { describe, it, expect, beforeAll } from "vitest";
+import { describe, it, expect } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../../src/backend";
 import { Rng } from "../../src/random";
 import { rollout, type Transition } from "../../src/rollout";
 import type { Dynamics, RewardFn } from "../../src/envs/types";
 
-beforeAll(async () => {
-  await initBackend();
-});
 
 // x' = 0.9 x + a + 0.1 w (w ~ N(0, 1) from the rng), r = −x'² − a².
 const dynamics: Dynamics = {
