@@ -30,7 +30,7 @@ export interface PlanOptions extends Omit<CemOptions, "onProgress"> {
 }
 
 // The CEM options a plan passes on (all but onProgress, which belongs to the caller's loop).
-const { onProgress, ...cemPlanDefaults } = CEM_DEFAULTS;
+const { onProgress: _onProgress, ...cemPlanDefaults } = CEM_DEFAULTS;
 
 export const PLAN_DEFAULTS: PlanOptions = { ...cemPlanDefaults, method: "cem", horizon: 10, particles: 0 };
 

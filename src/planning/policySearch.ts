@@ -67,6 +67,6 @@ export function policySearch(system: System, family: PolicyFamily, starts: tf.Te
     });
     return tf.stack(scores) as tf.Tensor1D;
   };
-  const { horizon, ...cemOptions } = o;
+  const { horizon: _horizon, ...cemOptions } = o;
   return cem(objective, family.space, rng, cemOptions);
 }

@@ -50,7 +50,8 @@ export function tileForMembers<T extends tf.Tensor>(x: T, copies: number): T {
  */
 function repeatRows(x: tf.Tensor2D, n: number): tf.Tensor2D {
   const [P, S] = x.shape;
-  return tf.add(tf.zeros([P, n, S]), x.expandDims(1)).reshape([P * n, S]) as tf.Tensor2D; // broadcast, not the slow tile
+  // Broadcast, not the slow tile.
+  return tf.add(tf.zeros([P, n, S]), x.expandDims(1)).reshape([P * n, S]) as tf.Tensor2D;
 }
 
 /** The copies (members × particles) each row is evaluated under. */

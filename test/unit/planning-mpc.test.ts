@@ -11,8 +11,8 @@ import { Rng } from "../../src/random";
 import { leakedTensors, quadraticReward, scalarTask, toyEnsemble } from "./planning-toys";
 
 
-// x' = x + a, r = −x'², |a| ≤ 1. From x_0 = 2.5 the best 4-step plan is (−1, −1, −0.5, 0), return −(1.5² + 0.5²) = −2.5;
-// from x_0 = −0.3 it is (0.3, 0, 0, 0), return 0.
+// x' = x + a, r = −x'², |a| ≤ 1. From x_0 = 2.5 the best 4-step plan is (−1, −1, −0.5, 0),
+// return −(1.5² + 0.5²) = −2.5; from x_0 = −0.3 it is (0.3, 0, 0, 0), return 0.
 const task = scalarTask(0);
 const fast = { horizon: 4, samples: 300, elites: 30, iterations: 8 };
 const zeroPolicy: Policy = (s) => tf.zerosLike(s);

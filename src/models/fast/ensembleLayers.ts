@@ -64,7 +64,10 @@ export interface ApplyOptions {
 export class EnsembleLayers {
   /** The widths of the column blocks the input comes in. */
   private readonly inputWidths: number[];
-  /** The data the kept weights were made from (parameters, then scaling), the weights, and the tape they were last used on. */
+  /**
+   * The data the kept weights were made from (parameters, then scaling), the weights, and the
+   * tape they were last used on.
+   */
   private made: { sources: tf.DataId[]; weights: MemberWeights[]; tape: unknown } | undefined;
   /** Replaced weights that a gradient still being computed may need (see `keptWeights`). */
   private retired: { weights: MemberWeights[]; tape: unknown }[] = [];
