@@ -1,6 +1,7 @@
 import { describe, it, expect } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../../src/random";
+import { randomMatrix } from "./helpers";
 import type { Dynamics, Policy } from "../../src/envs/types";
 import { Pendulum } from "../../src/envs/pendulum";
 import { jacobianProductSpectrum, policyTrajectory, stepJacobians } from "../../src/analysis/jacobians";
@@ -16,9 +17,6 @@ function linearDynamics(A: number[][], B: number[][], members = 1): Dynamics {
   };
 }
 
-function randomMatrix(rng: Rng, rows: number, cols: number): number[][] {
-  return Array.from({ length: rows }, () => Array.from({ length: cols }, () => rng.normal()));
-}
 
 function matmul(a: number[][], b: number[][]): number[][] {
   return a.map((row) => b[0].map((_, j) => row.reduce((acc, x, k) => acc + x * b[k][j], 0)));

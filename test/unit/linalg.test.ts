@@ -1,13 +1,11 @@
 import { describe, it, expect } from "vitest";
 import { Rng } from "../../src/random";
+import { randomMatrix } from "./helpers";
 import {
   Matrix, add, assertVector, blockDiag, identity, inverse, matVec, matmul, maxAbs, quadForm, scale, solve,
   spdConditionNumber, spectralRadius, sub, symmetricEigenvalues, transpose,
 } from "../../src/linalg";
 
-function randomMatrix(rng: Rng, r: number, c: number): Matrix {
-  return Array.from({ length: r }, () => Array.from({ length: c }, () => rng.normal()));
-}
 
 /** An orthogonal matrix from Gram-Schmidt on random columns. */
 function randomOrthogonal(rng: Rng, n: number): Matrix {

@@ -1,26 +1,19 @@
 import { describe, it, expect } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../../src/random";
-import { Matrix, add, identity, matmul, transpose } from "../../src/linalg";
+import { randomMatrix, randomSpd } from "./helpers";
+import { identity } from "../../src/linalg";
 import { LQProblem, lqCost, lqRollout } from "../../src/control/lqr";
 import { shootingGradientDescent } from "../../src/control/shootingHessian";
 import { LinearDynamics, quadraticReward, quadraticTerminalReward } from "../../src/envs/linear";
 import { lqTask } from "../../src/control/lqTask";
 import { openLoopObjective, openLoopReturns, policyObjective } from "../../src/control/rollout";
 
-function randomMatrix(rng: Rng, r: number, c: number, s = 1): Matrix {
-  return Array.from({ length: r }, () => Array.from({ length: c }, () => s * rng.normal()));
-}
-
-function randomSpd(rng: Rng, n: number): Matrix {
-  const m = randomMatrix(rng, n, n, 0.7);
-  return add(matmul(transpose(m), m), identity(n).map((row) => row.map((x) => 0.1 * x)));
-}
 
 /** A random problem with S = 2 states and U = 1..2 actions; A mildly unstable at most. */
 function randomProblem(rng: Rng, horizon: number): LQProblem {
   const U = 1 + rng.int(2);
-  return { A: randomMatrix(rng, 2, 2, 0.6), B: randomMatrix(rng, 2, U), Q: randomSpd(rng, 2), R: randomSpd(rng, U), Qf: randomSpd(rng, 2), horizon };
+  return { A: randomMatrix(rng, 2, 2, 0.6), B: randomMatrix(rng, 2, U), Q: randomSpd(rng, 2, 0.7), R: randomSpd(rng, U, 0.7), Qf: randomSpd(rng, 2, 0.7), horizon };
 }
 
 const relErr = (x: number, y: number) => Math.abs(x - y) / Math.max(Math.abs(y), 1e-12);

@@ -1,21 +1,13 @@
 import { describe, it, expect } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../../src/random";
-import { Matrix, add, identity, matmul, maxAbs, quadForm, solve, sub, transpose } from "../../src/linalg";
+import { randomMatrix, randomSpd } from "./helpers";
+import { add, identity, matmul, maxAbs, quadForm, solve, sub, transpose } from "../../src/linalg";
 import { LQProblem, LQSystem, dareGain, lqCost, lqRollout, riccatiGains, scalarPolicyCost } from "../../src/control/lqr";
 import {
   shootingConditionNumber, shootingGradientDescent, shootingHessian, shootingOptimalActions,
 } from "../../src/control/shootingHessian";
 
-function randomMatrix(rng: Rng, r: number, c: number, s = 1): Matrix {
-  return Array.from({ length: r }, () => Array.from({ length: c }, () => s * rng.normal()));
-}
-
-/** MᵀM + εI: a random symmetric positive-definite matrix. */
-function randomSpd(rng: Rng, n: number): Matrix {
-  const m = randomMatrix(rng, n, n);
-  return add(matmul(transpose(m), m), identity(n).map((row) => row.map((x) => 0.1 * x)));
-}
 
 function randomProblem(rng: Rng): LQProblem {
   const S = 2 + rng.int(2);

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { cem, cemBatch, type CemProgress } from "../../src/planning/cem";
 import type { SearchObjective } from "../../src/planning/search";
 import { Rng } from "../../src/random";
-import { leakedTensors } from "./planning-toys";
+import { leakedTensors } from "./helpers";
 
 
 /** f(x) = −Σ w_i (x_i − c_i)²: on a box its argmax is c clipped to the box, dimension by dimension. */

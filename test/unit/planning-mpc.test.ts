@@ -8,7 +8,8 @@ import { mpc, type MpcProgress } from "../../src/planning/mpc";
 import { openLoopPlan } from "../../src/planning/openLoopPlan";
 import { sequenceReturns } from "../../src/planning/returns";
 import { Rng } from "../../src/random";
-import { leakedTensors, quadraticReward, scalarTask, toyEnsemble } from "./planning-toys";
+import { leakedTensors } from "./helpers";
+import { quadraticReward, scalarTask, toyEnsemble } from "./planning-toys";
 
 
 // x' = x + a, r = −x'², |a| ≤ 1. From x_0 = 2.5 the best 4-step plan is (−1, −1, −0.5, 0),

@@ -4,7 +4,8 @@ import type { Policy } from "../../src/envs/types";
 import { cem, type CemProgress } from "../../src/planning/cem";
 import { policySearch } from "../../src/planning/policySearch";
 import { Rng } from "../../src/random";
-import { leakedTensors, scalarTask } from "./planning-toys";
+import { leakedTensors } from "./helpers";
+import { scalarTask } from "./planning-toys";
 
 
 // x' = x + a + w, r = −x'². For a = −k·x, x_{t+1} = (1 − k)x_t + w_t: every step's cost is

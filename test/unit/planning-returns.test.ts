@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import type { Policy } from "../../src/envs/types";
 import { closedLoopReturns, sequenceReturns, sequenceReturnsBatch, tileForMembers } from "../../src/planning/returns";
 import { Rng } from "../../src/random";
-import { leakedTensors, memberReturnJs, quadraticReward, scalarTask, sequenceReturnJs, toyEnsemble } from "./planning-toys";
+import { leakedTensors } from "./helpers";
+import { memberReturnJs, quadraticReward, scalarTask, sequenceReturnJs, toyEnsemble } from "./planning-toys";
 
 
 const { reward, rewardJs } = quadraticReward();

@@ -4,7 +4,8 @@ import { randomShooting, randomShootingBatch } from "../../src/planning/randomSh
 import { sequenceReturns } from "../../src/planning/returns";
 import type { BatchSearchObjective, SearchObjective } from "../../src/planning/search";
 import { Rng } from "../../src/random";
-import { leakedTensors, quadraticReward, sequenceReturnJs, toyEnsemble } from "./planning-toys";
+import { leakedTensors } from "./helpers";
+import { quadraticReward, sequenceReturnJs, toyEnsemble } from "./planning-toys";
 
 
 const { reward, rewardJs } = quadraticReward();

@@ -88,11 +88,3 @@ export function scalarTask(sigma: number, limit = 1): Task {
   const reward: RewardFn = (_s, _a, n) => tf.tidy(() => n.square().neg().reshape([-1]) as tf.Tensor1D);
   return { dynamics: new LinearEnsemble([[[1]]], [[[1]]], sigma), reward, bounds: { low: [-limit], high: [limit] } };
 }
-
-/** Count tensors before and after running `body` a few times. */
-export function leakedTensors(body: () => void, repeats = 3): number {
-  body(); // first call may allocate caches (e.g. backend kernels)
-  const before = tf.memory().numTensors;
-  for (let i = 0; i < repeats; i++) body();
-  return tf.memory().numTensors - before;
-}
