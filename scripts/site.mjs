@@ -1,6 +1,6 @@
 // npm run site [-- --force]: the course site in site/, ready for any static host or file://.
 //   1. execute the notebooks whose source, library or data changed (all of them with --force),
-//      and give their figures static PNG fallbacks drawn in headless Chromium;
+//      and draw static PNG fallbacks of their figures in headless Chromium (for the pages);
 //   2. export every executed notebook with nbconvert and the course template, copy the downloads
 //      and the shared assets (plotly.js, MathJax, require.js), and write the index page.
 // The site is built in a temporary folder and swapped in, so a failed build keeps the old one.

@@ -9,6 +9,7 @@
  *   pages). The script draws when the page has plotly.js, or queues itself until the page
  *   loads it (`plotlyLoaderHtml`); the notebook never carries plotly.js itself;
  * - `text/plain`: a one-line summary.
+ * Numbers are rounded to FIGURE_DIGITS significant digits, which halves large figures.
  * No `image/png` in the bundle: plotly's renderer shows a bundled PNG instead of drawing the
  * chart. Static images for readers without JavaScript live in the site's pages only.
  * We never emit `text/javascript` (nbconvert ignores it).
@@ -34,6 +35,15 @@ export function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
 }
 
+/** Significant digits kept in a figure's numbers: far below a pixel, and the outputs stay small. */
+export const FIGURE_DIGITS = 6;
+
+/** The figure's JSON with every non-integer number rounded to FIGURE_DIGITS significant digits. */
+function compactSpec(figure: Figure): Required<Figure> {
+  const spec = { data: figure.data, layout: figure.layout, config: figure.config ?? {} };
+  return JSON.parse(JSON.stringify(spec, (_key, v) => (typeof v === "number" && !Number.isInteger(v) && Number.isFinite(v) ? Number(v.toPrecision(FIGURE_DIGITS)) : v)));
+}
+
 /** The mime type of plotly's own renderers (JupyterLab, Notebook 7, VS Code). */
 export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 
@@ -56,7 +66,7 @@ export function describeFigure(figure: Figure): string {
 export function figureOutput(figure: Figure, ordinal: number): Output {
   const id = figureId(figure, ordinal);
   const height = Number(figure.layout.height ?? 420);
-  const spec = { data: figure.data, layout: figure.layout, config: figure.config ?? {} };
+  const spec = compactSpec(figure);
   const summary = describeFigure(figure);
   const html = `<div id="${id}" class="mbrl-figure" title="${escapeHtml(summary)}" style="width:100%;min-height:${height}px">${placeholder(summary)}</div>
 <script>(function () {

@@ -33,6 +33,15 @@ describe("figure outputs", () => {
     expect(out.metadata).toEqual({ mbrl: { kind: "figure", traces: 1 } });
   });
 
+  it("round numbers to six significant digits, integers and text untouched", () => {
+    const fig = lines({ title: "r", x: { label: "t" }, y: { label: "y" }, series: [{ name: "y", x: [0, 1, 123456789], y: [Math.PI, -2 / 3e7, 1e-12 / 7] }] });
+    const out = figureOutput(fig, 1);
+    const trace = (out.data[PLOTLY_MIME]!.data as { x: number[]; y: number[] }[])[0];
+    expect(trace.x).toEqual([0, 1, 123456789]);
+    expect(trace.y).toEqual([3.14159, -6.66667e-8, 1.42857e-13]);
+    expect(specOf(out.data["text/html"]!).data).toEqual(out.data[PLOTLY_MIME]!.data);
+  });
+
   it("carry no plotly.js and no PNG: plotly's JupyterLab renderer would show a PNG instead of drawing", () => {
     const out = figureOutput(simple(), 1);
     expect(JSON.stringify(out).length).toBeLessThan(5_000);
