@@ -21,13 +21,15 @@ function parseArgs(argv) {
 
 /** Execute what changed; returns how many notebooks ran. */
 async function executeChanged(names, force) {
+  // Keys first, then the build: a key must never describe a newer src/ than the dist/ that ran.
+  const keys = new Map(names.map((name) => [name, inputKey(name)]));
   const python = prepareRun();
   let browser;
   let executed = 0;
   try {
     for (const [i, name] of names.entries()) {
       const label = `site: [${i + 1}/${names.length}]`;
-      const key = inputKey(name);
+      const key = keys.get(name);
       if (!force && isUpToDate(name, key)) {
         console.log(`${label} ${name} ... up to date`);
         continue;
