@@ -117,9 +117,13 @@ export interface CellSummary {
 
 type LabWindow = Window & { jupyterapp: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** Open a notebook in the page (JupyterLab's tree URL) and wait until its kernel is idle. */
+/**
+ * Open a notebook in the page (JupyterLab's tree URL) and wait until its kernel is idle. `reset`
+ * starts from an empty workspace, so tabs of earlier tests are not restored (and their kernels
+ * not restarted); a running kernel of this notebook is reused.
+ */
 export async function openNotebook(page: Page, lab: LabServer, path: string): Promise<void> {
-  await page.goto(`${lab.base}/lab/tree/${encodeURIComponent(path)}?token=${lab.token}`);
+  await page.goto(`${lab.base}/lab/tree/${path.split("/").map(encodeURIComponent).join("/")}?reset&token=${lab.token}`);
   await page.waitForFunction((p) => {
     const w = (window as unknown as LabWindow).jupyterapp?.shell?.currentWidget;
     return w?.context?.path === p && w.sessionContext?.session?.kernel?.status === "idle" && w.content.widgets.length > 0;
@@ -147,6 +151,11 @@ export async function restartKernel(page: Page): Promise<void> {
     await panel.sessionContext.session.kernel.restart();
   });
   await page.waitForFunction(() => (window as unknown as LabWindow).jupyterapp.shell.currentWidget.sessionContext.session?.kernel?.status === "idle", undefined, { timeout: 120_000, polling: 250 });
+}
+
+/** Shut the open notebook's kernel down (the server would keep it running). */
+export async function shutdownKernel(page: Page): Promise<void> {
+  await page.evaluate(() => (window as unknown as LabWindow).jupyterapp.shell.currentWidget.sessionContext.shutdown());
 }
 
 /** Every code cell of the open notebook, with its outputs as the model holds them. */
