@@ -84,8 +84,9 @@ def main():
         print(cell_stderr(cell) or str(e), file=sys.stderr)
         nbformat.write(nb, args.output)  # partial outputs, for inspection; the caller keeps the old copy
         sys.exit(1)
-    # What `jupyter trust` does: record the notebook's signature, so JupyterLab and Notebook
-    # run the figures' scripts when this user opens the executed copy.
+    # What `jupyter trust` does: record the notebook's signature for this user. Figures draw
+    # without it (plotly's renderer is safe); trust spares the other HTML outputs (tables,
+    # progress bars) JupyterLab's sanitizer when this user opens the executed copy.
     NotebookNotary().sign(nb)
     nbformat.write(nb, args.output)
     if peak["kb"]:

@@ -8,7 +8,11 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 // The tests point these elsewhere to run scratch notebooks without touching the real ones.
 export const NOTEBOOKS_DIR = resolve(process.env.MBRL_NOTEBOOKS_DIR ?? join(ROOT, "notebooks"));
 export const BUILD_DIR = resolve(process.env.MBRL_BUILD_DIR ?? join(ROOT, "build", "notebooks"));
-export const JUPYTER_DIR = join(ROOT, ".jupyter");
+/** The project's Python environment, made by `npm run setup` from requirements.txt. */
+export const VENV = join(ROOT, ".venv");
+export const VENV_BIN = join(VENV, "bin");
+/** Where Jupyter in the venv keeps its data (kernelspecs, lab extensions): its sys-prefix. */
+export const VENV_JUPYTER = join(VENV, "share", "jupyter");
 export const KERNEL_NAME = "tslab";
 
 /** Run a command; returns {status, stdout, stderr}. `inherit` streams its output to ours. */
@@ -24,22 +28,26 @@ export function run(cmd, args, { inherit = false, env = {}, cwd = ROOT } = {}) {
 }
 
 /**
- * The Python that has Jupyter's nbclient. Debian's /usr/bin/python3 comes first: the
- * `python3` on PATH may be another install (pyenv) without Jupyter. MBRL_PYTHON overrides.
+ * The venv's Python, which has Jupyter's nbclient and nbconvert; undefined when it is missing
+ * or broken. MBRL_PYTHON overrides it (the tests use that to simulate a missing environment).
  */
 export function findPython() {
-  const candidates = process.env.MBRL_PYTHON ? [process.env.MBRL_PYTHON] : ["/usr/bin/python3", "python3", "python"];
-  for (const py of candidates) {
-    if (run(py, ["-c", "import nbclient, nbconvert, nbformat"]).status === 0) return py;
-  }
-  return undefined;
+  const py = process.env.MBRL_PYTHON ?? join(VENV_BIN, "python");
+  return run(py, ["-c", "import nbclient, nbconvert, nbformat"]).status === 0 ? py : undefined;
 }
 
-/** The environment every Jupyter call gets: our kernelspec first, our node_modules/.bin on PATH. */
+/** A command from the venv (jupyter, pip): never the system's. */
+export const venvCommand = (name) => join(VENV_BIN, name);
+
+/**
+ * The environment every Jupyter call gets: the venv and our node_modules/.bin first on PATH,
+ * and the venv's data first on JUPYTER_PATH, so its tslab kernelspec wins over one that a user
+ * may have registered in their own Jupyter.
+ */
 export function jupyterEnv() {
   return {
-    JUPYTER_PATH: [JUPYTER_DIR, process.env.JUPYTER_PATH].filter(Boolean).join(":"),
-    PATH: [join(ROOT, "node_modules", ".bin"), process.env.PATH].join(":"),
+    JUPYTER_PATH: [VENV_JUPYTER, process.env.JUPYTER_PATH].filter(Boolean).join(":"),
+    PATH: [join(ROOT, "node_modules", ".bin"), VENV_BIN, process.env.PATH].join(":"),
     PYDEVD_DISABLE_FILE_VALIDATION: "1",
   };
 }

@@ -1,11 +1,11 @@
 // npm run notebooks [name ...] [-- --timeout SECONDS]
-// Executes notebooks in a fresh tslab kernel each, through real Jupyter (nbclient), and writes
+// Executes notebooks in a fresh tslab kernel each, through Jupyter's nbclient from .venv, and writes
 // the executed copies to build/notebooks/ (never over the sources), signed as trusted. A copy is
 // replaced only when its run succeeded. Exits non-zero naming the notebook, cell and error on failure.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
-import { BUILD_DIR, KERNEL_NAME, NOTEBOOKS_DIR, ROOT, findPython, jupyterEnv, resolveNotebooks, run } from "./lib.mjs";
+import { BUILD_DIR, KERNEL_NAME, NOTEBOOKS_DIR, ROOT, VENV_JUPYTER, findPython, jupyterEnv, resolveNotebooks, run } from "./lib.mjs";
 
 // Per-cell lines are printed unless MBRL_QUIET is set (the tests set it).
 const QUIET = Boolean(process.env.MBRL_QUIET);
@@ -65,8 +65,8 @@ export async function executeNotebook(python, name, timeout) {
 /** Check the tools, build the library and make the build folder; returns the Python to use. */
 export function prepareRun() {
   const python = findPython();
-  if (!python) throw new Error("Jupyter (nbclient, nbconvert) was not found. Run `npm run setup` first.");
-  if (!existsSync(join(ROOT, ".jupyter", "kernels", KERNEL_NAME, "kernel.json"))) {
+  if (!python) throw new Error("Jupyter (nbclient, nbconvert) was not found in .venv. Run `npm run setup` first.");
+  if (!existsSync(join(VENV_JUPYTER, "kernels", KERNEL_NAME, "kernel.json"))) {
     throw new Error("the tslab kernelspec is missing. Run `npm run setup` first.");
   }
   buildLibrary();

@@ -1,17 +1,21 @@
-// npm run setup [-- --user]: everything a fresh machine needs, idempotent and quick the second time.
+// npm run setup: everything a fresh machine needs, idempotent and quick the second time.
 //   1. npm dependencies (skipped when node_modules matches package-lock.json)
-//   2. Jupyter (nbclient, nbconvert, notebook) and Chromium, via apt-get as root on Debian/Ubuntu,
-//      otherwise the exact commands to run are printed
-//   3. a tslab kernelspec in .jupyter/ that starts this project's own node_modules/.bin/tslab
-//      (--user also registers it in your own Jupyter, for JupyterLab)
-//   4. the library, built into dist/
-import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from "node:fs";
+//   2. the project's Python environment .venv/: JupyterLab 4, Notebook 7, nbconvert 7, nbclient and
+//      plotly, pinned in requirements.txt (skipped when the venv was made from the same file)
+//   3. a Chromium for the browser tests and the site's figure fallbacks: CHROMIUM_PATH, or
+//      /usr/bin/chromium, installed with apt-get only when it is missing and we are root on Debian
+//   4. the tslab kernelspec inside .venv (sys-prefix), starting this project's own node_modules/.bin/tslab
+//   5. a git filter that strips outputs from notebooks/*.ipynb on commit (see scripts/clean.mjs)
+//   6. the library, built into dist/
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { JUPYTER_DIR, KERNEL_NAME, ROOT, findPython, jupyterEnv, run } from "./lib.mjs";
+import { KERNEL_NAME, ROOT, VENV, VENV_JUPYTER, findPython, run, venvCommand } from "./lib.mjs";
 
-const APT_PACKAGES = ["jupyter-nbconvert", "python3-nbclient", "jupyter-notebook", "chromium"];
-const args = new Set(process.argv.slice(2));
+const REQUIREMENTS = join(ROOT, "requirements.txt");
+const STAMP = join(VENV, "mbrl-requirements.sha256");
 const started = Date.now();
+const missing = [];
 
 function step(label, fn) {
   const t = Date.now();
@@ -25,43 +29,77 @@ function fail(message) {
   process.exit(1);
 }
 
+const isDebianRoot = () => process.getuid?.() === 0 && existsSync("/usr/bin/apt-get");
+
+function aptInstall(packages) {
+  const env = { DEBIAN_FRONTEND: "noninteractive" };
+  if (run("apt-get", ["update", "-q"], { inherit: true, env }).status !== 0) fail("apt-get update failed");
+  if (run("apt-get", ["install", "-y", "-q", ...packages], { inherit: true, env }).status !== 0) fail(`apt-get install ${packages.join(" ")} failed`);
+}
+
 function npmDependencies() {
   const lock = join(ROOT, "package-lock.json");
   const installed = join(ROOT, "node_modules", ".package-lock.json");
   if (existsSync(installed) && statSync(installed).mtimeMs >= statSync(lock).mtimeMs) return "up to date";
-  // --ignore-scripts: our own `prepare` build runs in step 4; no dependency needs its script here
+  // --ignore-scripts: our own build runs in the last step; no dependency needs its script here
   // (tslab's zeromq ships prebuilt binaries).
   const r = run("npm", ["ci", "--ignore-scripts", "--no-audit", "--no-fund"], { inherit: true });
   if (r.status !== 0) fail("npm ci failed (see above)");
   return "installed";
 }
 
-function isDebianRoot() {
-  return process.getuid?.() === 0 && existsSync("/usr/bin/apt-get");
+/** The Python that makes the venv: MBRL_SYSTEM_PYTHON, else python3 on PATH. */
+function systemPython() {
+  const py = process.env.MBRL_SYSTEM_PYTHON ?? "python3";
+  const r = run(py, ["-c", "import sys, venv; assert sys.version_info >= (3, 9); print(sys.version.split()[0])"]);
+  return r.status === 0 ? { py, version: r.stdout.trim() } : undefined;
 }
 
-function jupyterTools() {
-  const missing = [];
-  if (!findPython()) missing.push("jupyter-nbconvert", "python3-nbclient", "jupyter-notebook");
-  if (!existsSync("/usr/bin/chromium") && !process.env.CHROMIUM_PATH) missing.push("chromium");
-  if (missing.length === 0) return "present";
-  if (!isDebianRoot()) {
-    console.log("\n  Jupyter or Chromium is missing. Install them with one of:");
-    console.log(`    sudo apt-get install -y ${APT_PACKAGES.join(" ")}`);
-    console.log("    python3 -m pip install nbclient nbconvert notebook   # and a Chromium; set CHROMIUM_PATH to it");
-    return "MISSING (see the commands above)";
-  }
-  const env = { DEBIAN_FRONTEND: "noninteractive" };
-  if (run("apt-get", ["update", "-q"], { inherit: true, env }).status !== 0) fail("apt-get update failed");
-  if (run("apt-get", ["install", "-y", "-q", ...APT_PACKAGES], { inherit: true, env }).status !== 0) {
-    fail(`apt-get install ${APT_PACKAGES.join(" ")} failed`);
-  }
-  return "installed with apt-get";
+/** The stamp says which requirements (and which base Python) the venv was made from. */
+function requirementsHash(version) {
+  return createHash("sha256").update(readFileSync(REQUIREMENTS)).update(`\0${version}`).digest("hex");
 }
 
-/** The kernelspec that starts this project's own tslab (found by Jupyter through JUPYTER_PATH). */
+function pythonEnvironment() {
+  const base = systemPython();
+  if (!base) {
+    if (!isDebianRoot()) fail("python3 (3.9 or newer, with its venv module) was not found. Install it, e.g. `sudo apt-get install python3 python3-venv`, or set MBRL_SYSTEM_PYTHON to one.");
+    aptInstall(["python3", "python3-venv"]);
+    return pythonEnvironment();
+  }
+  const hash = requirementsHash(base.version);
+  if (existsSync(STAMP) && readFileSync(STAMP, "utf8").trim() === hash && findPython()) return `up to date (Python ${base.version})`;
+  if (run(venvCommand("python"), ["-m", "pip", "--version"]).status !== 0) {
+    const r = run(base.py, ["-m", "venv", "--clear", VENV]);
+    if (r.status !== 0) {
+      // Debian's python3 has the venv module but no ensurepip until python3-venv is installed.
+      if (!isDebianRoot()) fail(`\`${base.py} -m venv\` failed; on Debian/Ubuntu install python3-venv (sudo apt-get install python3-venv).\n${r.stderr}`);
+      aptInstall(["python3-venv"]);
+      if (run(base.py, ["-m", "venv", "--clear", VENV], { inherit: true }).status !== 0) fail("creating .venv failed (see above)");
+    }
+  }
+  const pip = run(venvCommand("python"), ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", REQUIREMENTS], { inherit: true });
+  if (pip.status !== 0) fail("pip install -r requirements.txt into .venv failed (see above)");
+  if (!findPython()) fail(".venv was made but cannot import nbclient and nbconvert");
+  writeFileSync(STAMP, hash + "\n");
+  return `installed into .venv (Python ${base.version})`;
+}
+
+function chromium() {
+  const path = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+  if (existsSync(path)) return path;
+  if (process.env.CHROMIUM_PATH) fail(`CHROMIUM_PATH is ${path}, which does not exist`);
+  if (isDebianRoot()) {
+    aptInstall(["chromium"]);
+    return "installed with apt-get";
+  }
+  missing.push("a Chromium: `sudo apt-get install chromium`, or set CHROMIUM_PATH to a Chromium or Chrome binary (the browser tests and the site's figure images need it)");
+  return "MISSING";
+}
+
+/** What `jupyter kernelspec install --sys-prefix` would do, without starting Python. */
 function kernelspec() {
-  const dir = join(JUPYTER_DIR, "kernels", KERNEL_NAME);
+  const dir = join(VENV_JUPYTER, "kernels", KERNEL_NAME);
   mkdirSync(dir, { recursive: true });
   const spec = {
     argv: [join(ROOT, "node_modules", ".bin", "tslab"), "kernel", "--config-path", "{connection_file}"],
@@ -71,10 +109,15 @@ function kernelspec() {
   const tmp = join(dir, "kernel.json.tmp");
   writeFileSync(tmp, JSON.stringify(spec, null, 1) + "\n");
   renameSync(tmp, join(dir, "kernel.json"));
-  if (!args.has("--user")) return `written to ${dir}`;
-  const r = run("jupyter", ["kernelspec", "install", "--user", "--replace", "--name", KERNEL_NAME, dir], { env: jupyterEnv() });
-  if (r.status !== 0) fail(`jupyter kernelspec install --user failed:\n${r.stderr}`);
-  return `written to ${dir} and registered for your user's Jupyter`;
+  return `written to ${dir}`;
+}
+
+/** The clean filter named in .gitattributes; a copy outside git (a tarball) needs none. */
+function gitFilter() {
+  if (run("git", ["rev-parse", "--git-dir"]).status !== 0) return "skipped (not a git clone)";
+  // git runs the filter from the work tree's root.
+  if (run("git", ["config", "--local", "filter.mbrl-notebook.clean", "node scripts/clean.mjs --filter"]).status !== 0) fail("git config failed");
+  return "notebooks/*.ipynb lose their outputs when committed";
 }
 
 function build() {
@@ -84,7 +127,13 @@ function build() {
 }
 
 step("npm dependencies", npmDependencies);
-step("Jupyter and Chromium", jupyterTools);
+step("Python environment", pythonEnvironment);
+step("Chromium", chromium);
 step("tslab kernelspec", kernelspec);
+step("git filter", gitFilter);
 step("library", build);
+if (missing.length > 0) {
+  console.error(`\nsetup: incomplete, still missing:\n${missing.map((m) => `  - ${m}`).join("\n")}`);
+  process.exit(1);
+}
 console.log(`setup: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -1,6 +1,6 @@
 // npm run site [-- --force]: the course site in site/, ready for any static host or file://.
 //   1. execute the notebooks whose source, library or data changed (all of them with --force),
-//      and give their figures static PNG fallbacks drawn in headless Chromium;
+//      and draw static PNG fallbacks of their figures in headless Chromium (for the pages);
 //   2. export every executed notebook with nbconvert and the course template, copy the downloads
 //      and the shared assets (plotly.js, MathJax, require.js), and write the index page.
 // The site is built in a temporary folder and swapped in, so a failed build keeps the old one.
@@ -21,13 +21,15 @@ function parseArgs(argv) {
 
 /** Execute what changed; returns how many notebooks ran. */
 async function executeChanged(names, force) {
+  // Keys first, then the build: a key must never describe a newer src/ than the dist/ that ran.
+  const keys = new Map(names.map((name) => [name, inputKey(name)]));
   const python = prepareRun();
   let browser;
   let executed = 0;
   try {
     for (const [i, name] of names.entries()) {
       const label = `site: [${i + 1}/${names.length}]`;
-      const key = inputKey(name);
+      const key = keys.get(name);
       if (!force && isUpToDate(name, key)) {
         console.log(`${label} ${name} ... up to date`);
         continue;

@@ -1,12 +1,12 @@
 // Incremental site builds: a notebook is re-executed only when its inputs changed. The key is a
-// hash of the notebook's source, the library's source, the data, the lock file and the executor;
+// hash of the notebook's source, the library's source, the data, the lock files and the executor;
 // the executed copy's own hash is recorded beside it.
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { BUILD_DIR, NOTEBOOKS_DIR, ROOT } from "../lib.mjs";
 
-const SHARED_INPUTS = ["src", "data", "package-lock.json", "scripts/execute_notebook.py"];
+const SHARED_INPUTS = ["src", "data", "package-lock.json", "requirements.txt", "scripts/execute_notebook.py", "scripts/site/fallbacks.mjs"];
 
 function filesUnder(path) {
   if (!existsSync(path)) return [];
@@ -26,11 +26,11 @@ const keyFile = (name) => join(BUILD_DIR, `${name}.key`);
 const executedHash = (name) => createHash("sha256").update(readFileSync(join(BUILD_DIR, `${name}.ipynb`))).digest("hex");
 
 /**
- * True when the executed copy was made from the current inputs and is still the copy the site
- * build finished (with its fallbacks): `npm run notebooks` writes over it without them.
+ * True when the executed copy was made from the current inputs and is still the copy whose
+ * fallback images the site build drew: `npm run notebooks` writes over it without drawing them.
  */
 export function isUpToDate(name, key) {
-  if (!existsSync(join(BUILD_DIR, `${name}.ipynb`)) || !existsSync(keyFile(name))) return false;
+  if (![`${name}.ipynb`, `${name}.fallbacks.json`, `${name}.key`].every((f) => existsSync(join(BUILD_DIR, f)))) return false;
   try {
     const recorded = JSON.parse(readFileSync(keyFile(name), "utf8"));
     return recorded.inputs === key && recorded.executed === executedHash(name);
@@ -39,7 +39,7 @@ export function isUpToDate(name, key) {
   }
 }
 
-/** Record that the executed copy (with its fallbacks) is complete for these inputs. */
+/** Record that the executed copy and its fallbacks are complete for these inputs. */
 export function recordKey(name, key) {
   writeFileSync(`${keyFile(name)}.tmp`, JSON.stringify({ inputs: key, executed: executedHash(name) }));
   renameSync(`${keyFile(name)}.tmp`, keyFile(name));

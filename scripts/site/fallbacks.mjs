@@ -1,12 +1,14 @@
-// Static figure fallbacks: draw every figure of an executed notebook in headless Chromium,
-// take a PNG of it, and put the PNG into the notebook (an <img> inside the figure's div, plus
-// image/png), so readers without JavaScript and untrusted notebooks still see the figure.
+// Static figure fallbacks for the site's pages: draw every figure of an executed notebook in
+// headless Chromium and keep a PNG of each in build/notebooks/NAME.fallbacks.json, beside the
+// executed copy. The pages put them inside the figures' divs for readers without JavaScript.
+// The notebook itself stays as the runner wrote it: a PNG in a figure's bundle would make
+// plotly's JupyterLab renderer show the picture instead of drawing the chart.
 import { createRequire } from "node:module";
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { BUILD_DIR, ROOT, findPython, run } from "../lib.mjs";
+import { BUILD_DIR } from "../lib.mjs";
 
 const require = createRequire(import.meta.url);
 const PNG_WIDTH = 900;
@@ -24,7 +26,7 @@ export async function launchBrowser() {
   });
 }
 
-const figureOutputs = (nb) => nb.cells.flatMap((c) => c.outputs ?? []).filter((o) => o.metadata?.mbrl?.kind === "figure");
+export const figureOutputs = (nb) => nb.cells.flatMap((c) => c.outputs ?? []).filter((o) => o.metadata?.mbrl?.kind === "figure");
 
 /** PNGs (base64) of the given figure outputs, in order, drawn by the real plotly.js. */
 async function renderFigures(browser, figures) {
@@ -48,21 +50,18 @@ async function renderFigures(browser, figures) {
   }
 }
 
-/** Add fallback PNGs to every figure of the executed notebook `name`, and trust it again. */
+export const fallbacksFile = (name) => join(BUILD_DIR, `${name}.fallbacks.json`);
+
+/** Draw the PNG fallbacks of every figure of the executed notebook `name`; returns how many. */
 export async function addFallbacks(browser, name) {
-  const { withFallbackImage } = require(join(ROOT, "dist", "display"));
-  const path = join(BUILD_DIR, `${name}.ipynb`);
-  const nb = JSON.parse(readFileSync(path, "utf8"));
+  const nb = JSON.parse(readFileSync(join(BUILD_DIR, `${name}.ipynb`), "utf8"));
   const figures = figureOutputs(nb);
-  if (figures.length === 0) return 0;
-  const pngs = await renderFigures(browser, figures);
-  figures.forEach((output, i) => {
-    const data = withFallbackImage({ "text/plain": joinLines(output.data["text/plain"]), "text/html": joinLines(output.data["text/html"]) }, pngs[i]);
-    output.data = { "text/html": splitLines(data["text/html"]), "text/plain": splitLines(data["text/plain"]), "image/png": data["image/png"] };
-  });
-  writeFileSync(`${path}.tmp`, JSON.stringify(nb, null, 1) + "\n");
-  const trust = run(findPython(), [join(ROOT, "scripts", "trust_notebook.py"), `${path}.tmp`]);
-  if (trust.status !== 0) throw new Error(`trusting ${name} failed: ${trust.stderr}`);
-  renameSync(`${path}.tmp`, path);
+  const pngs = figures.length > 0 ? await renderFigures(browser, figures) : [];
+  const file = fallbacksFile(name);
+  writeFileSync(`${file}.tmp`, JSON.stringify(pngs));
+  renameSync(`${file}.tmp`, file);
   return figures.length;
 }
+
+/** The PNGs (base64) drawn for `name`'s figures, in order. */
+export const readFallbacks = (name) => JSON.parse(readFileSync(fallbacksFile(name), "utf8"));

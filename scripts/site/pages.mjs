@@ -4,8 +4,8 @@
 import { createRequire } from "node:module";
 import { copyFileSync, cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BUILD_DIR, NOTEBOOKS_DIR, ROOT, jupyterEnv, notebookTitle, run } from "../lib.mjs";
-import { joinLines, splitLines } from "./fallbacks.mjs";
+import { BUILD_DIR, NOTEBOOKS_DIR, ROOT, jupyterEnv, notebookTitle, run, venvCommand } from "../lib.mjs";
+import { figureOutputs, joinLines, readFallbacks, splitLines } from "./fallbacks.mjs";
 
 const require = createRequire(import.meta.url);
 /** The library's display helpers, loaded when first needed: after prepareRun has built dist/. */
@@ -45,15 +45,18 @@ function copyDownloads(names, dir) {
 }
 
 /**
- * The copy of an executed notebook that nbconvert turns into a page: plotly.js comes from
- * the shared asset instead of the embedded bundle, and the metadata carries the page's links.
+ * The copy of an executed notebook that nbconvert turns into a page: each figure's HTML with
+ * its fallback image, and the metadata carries the page's links and the script that loads
+ * plotly.js from the shared asset (the template puts it in the head).
  */
-function pageNotebook(nb, site) {
-  for (const output of nb.cells.flatMap((c) => c.outputs ?? [])) {
-    if (output.metadata?.mbrl?.kind !== "plotly-init") continue;
-    output.data["text/html"] = splitLines(display().plotlyLoaderHtml(PLOTLY_URL));
-  }
-  nb.metadata.mbrl_site = site;
+function pageNotebook(name, nb, site) {
+  const pngs = readFallbacks(name);
+  const figures = figureOutputs(nb);
+  if (pngs.length !== figures.length) throw new Error(`${name}: ${figures.length} figures but ${pngs.length} fallback images; rebuild with --force`);
+  figures.forEach((output, i) => {
+    output.data["text/html"] = splitLines(display().withFallbackImage(joinLines(output.data["text/html"]), pngs[i]));
+  });
+  nb.metadata.mbrl_site = { ...site, plotly_loader: display().plotlyLoaderHtml(PLOTLY_URL) };
   return nb;
 }
 
@@ -66,9 +69,9 @@ function exportPages(entries, dir, work) {
       prev: i > 0 ? { href: `${entries[i - 1].name}.html`, title: entries[i - 1].title } : null,
       next: i + 1 < entries.length ? { href: `${entries[i + 1].name}.html`, title: entries[i + 1].title } : null,
     };
-    writeFileSync(join(work, `${e.name}.ipynb`), JSON.stringify(pageNotebook(e.nb, site)));
+    writeFileSync(join(work, `${e.name}.ipynb`), JSON.stringify(pageNotebook(e.name, structuredClone(e.nb), site)));
   });
-  const r = run("jupyter", [
+  const r = run(venvCommand("jupyter"), [
     "nbconvert", "--to", "html", "--template", "mbrl",
     `--TemplateExporter.extra_template_basedirs=${join(ROOT, "scripts", "site", "template")}`,
     "--HTMLExporter.require_js_url=assets/require.js",

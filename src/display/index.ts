@@ -3,20 +3,23 @@
  * produces output; everything else returns data.
  */
 import { show } from "./output";
-import { figureOutput, plotlyInitOutput, type Figure } from "./plotly";
+import { figureOutput, type Figure } from "./plotly";
 import { tableOutput, type FrameLike, type Row, type TableOptions } from "./table";
 
 export * from "./figures";
-export { figureOutput, plotlyInitOutput, plotlyLoaderHtml, withFallbackImage, describeFigure, OUTPUT_KIND, type Figure } from "./plotly";
+export { figureOutput, plotlyLoaderHtml, withFallbackImage, describeFigure, OUTPUT_KIND, PLOTLY_MIME, type Figure } from "./plotly";
 export { tableOutput, formatCell, type Row, type FrameLike, type TableOptions } from "./table";
 export { progress, progressOutput, ProgressBar, type ProgressOptions, type ProgressState } from "./progress";
 export { show, inKernel, escapeHtml, type MimeBundle, type Output } from "./output";
 
 let figuresShown = 0;
 
-/** Show a figure. The first figure of a kernel session also embeds plotly.js, once. */
+/**
+ * Show a figure: one output that JupyterLab, Notebook 7 and VS Code draw with plotly's own
+ * renderer, and nbconvert's pages with the plotly.js they load. Nothing is embedded once per
+ * kernel session, so a figure draws in a reloaded page or a reopened tab as well.
+ */
 export function showFigure(figure: Figure): void {
-  if (figuresShown === 0) show(plotlyInitOutput());
   show(figureOutput(figure, ++figuresShown));
 }
 

@@ -2,7 +2,7 @@
  * Sending outputs to the notebook.
  *
  * tslab's public `display` sends one mime type per output, but a figure needs a bundle
- * (`text/html` for the chart, `text/plain` as a fallback). The kernel's internal writer,
+ * (Plotly's JSON, `text/html` and `text/plain`). The kernel's internal writer,
  * `lastWriteDisplayData` in tslab's `dist/jupyter.js`, takes whole bundles and display ids.
  * The kernel's copy of that module may not be the one `require("tslab")` would give this
  * library, so we look it up in `require.cache` by path.
@@ -13,8 +13,8 @@ import * as path from "path";
 export interface MimeBundle {
   "text/plain": string;
   "text/html"?: string;
-  /** base64-encoded PNG */
-  "image/png"?: string;
+  /** A Plotly figure `{data, layout, config}`, sent as JSON (not a string). */
+  "application/vnd.plotly.v1+json"?: Record<string, unknown>;
 }
 
 /** What `show` sends: the bundle plus metadata (kept for tools that read outputs). */

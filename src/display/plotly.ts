@@ -1,16 +1,21 @@
 /**
- * Plotly figures as self-contained notebook outputs that draw in JupyterLab (trusted),
- * classic Notebook 6 and nbconvert's HTML, offline.
+ * Plotly figures as notebook outputs that draw everywhere, offline, trusted or not.
  *
- * plotly.js is embedded once per kernel, in its own output, ahead of the first figure.
- * Each figure is one output: a div plus a script holding the figure JSON, which draws at
- * once when Plotly is loaded, or queues itself until the embedded bundle has run.
- * We emit neither `application/vnd.plotly.v1+json` (nbconvert drops it) nor
- * `text/javascript` (Notebook 6 and nbconvert ignore it).
+ * Each figure is ONE output bundle:
+ * - `application/vnd.plotly.v1+json` (`{data, layout, config}`): JupyterLab 4 and Notebook 7
+ *   draw it with the renderer that the `plotly` Python package installs (it ranks above HTML
+ *   and is declared safe, so it draws in untrusted notebooks too), and so does VS Code;
+ * - `text/html`: a div and a script with the same figure, for nbconvert's HTML (the site's
+ *   pages). The script draws when the page has plotly.js, or queues itself until the page
+ *   loads it (`plotlyLoaderHtml`); the notebook never carries plotly.js itself;
+ * - `text/plain`: a one-line summary.
+ * Numbers are rounded to FIGURE_DIGITS significant digits, which halves large figures.
+ * No `image/png` in the bundle: plotly's renderer shows a bundled PNG instead of drawing the
+ * chart. Static images for readers without JavaScript live in the site's pages only.
+ * We never emit `text/javascript` (nbconvert ignores it).
  */
-import * as fs from "fs";
 import { createHash } from "crypto";
-import type { MimeBundle, Output } from "./output";
+import type { Output } from "./output";
 import { escapeHtml } from "./output";
 
 /** A Plotly figure: traces, layout and config, as plain JSON. */
@@ -25,38 +30,22 @@ export const OUTPUT_KIND = "mbrl";
 
 const QUEUE = "_mbrlPlotQueue";
 
-/** Make text safe inside an inline <script>: nothing in it may close or comment out the tag. */
-function scriptSafe(js: string): string {
-  return js.replace(/<\/script/gi, "<\\/script").replace(/<!--/g, "<\\!--");
-}
-
 /** JSON that is safe inside a <script>: `<` and the JS line separators escaped. */
 export function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
 }
 
-let bundleSource: string | undefined;
+/** Significant digits kept in a figure's numbers: far below a pixel, and the outputs stay small. */
+export const FIGURE_DIGITS = 6;
 
-/** The minified plotly.js bundle shipped with the `plotly.js-dist-min` package. */
-export function plotlyBundle(): string {
-  bundleSource ??= fs.readFileSync(require.resolve("plotly.js-dist-min/plotly.min.js"), "utf8");
-  return bundleSource;
+/** The figure's JSON with every non-integer number rounded to FIGURE_DIGITS significant digits. */
+function compactSpec(figure: Figure): Required<Figure> {
+  const spec = { data: figure.data, layout: figure.layout, config: figure.config ?? {} };
+  return JSON.parse(JSON.stringify(spec, (_key, v) => (typeof v === "number" && !Number.isInteger(v) && Number.isFinite(v) ? Number(v.toPrecision(FIGURE_DIGITS)) : v)));
 }
 
-/**
- * The output that loads plotly.js into the page and draws any queued figures.
- * `define`, `module` and `exports` are shadowed while the bundle runs, so pages that load
- * require.js (Notebook 6, nbconvert) still get a global `window.Plotly`.
- */
-export function plotlyInitOutput(bundle: string = plotlyBundle()): Output {
-  const html = `<script>
-if (!window.Plotly) { (function (define, module, exports, require) {
-${scriptSafe(bundle)}
-}).call(window); }
-(function () { var q = window.${QUEUE} || []; window.${QUEUE} = []; q.forEach(function (draw) { draw(); }); })();
-</script>`;
-  return { data: { "text/html": html, "text/plain": "plotly.js loaded" }, metadata: { [OUTPUT_KIND]: { kind: "plotly-init" } } };
-}
+/** The mime type of plotly's own renderers (JupyterLab, Notebook 7, VS Code). */
+export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 
 /** A short stable id from the figure's content and its position in the notebook. */
 function figureId(figure: Figure, ordinal: number): string {
@@ -71,14 +60,17 @@ export function describeFigure(figure: Figure): string {
 
 /**
  * The output bundle for one figure.
- * @param ordinal the figure's position in this kernel's session, which keeps ids unique
+ * @param ordinal the figure's position in this kernel's session, which keeps the HTML ids of
+ *   figures with the same content distinct on one page
  */
 export function figureOutput(figure: Figure, ordinal: number): Output {
   const id = figureId(figure, ordinal);
   const height = Number(figure.layout.height ?? 420);
-  const html = `<div id="${id}" class="mbrl-figure" title="${escapeHtml(describeFigure(figure))}" style="width:100%;min-height:${height}px"></div>
+  const spec = compactSpec(figure);
+  const summary = describeFigure(figure);
+  const html = `<div id="${id}" class="mbrl-figure" title="${escapeHtml(summary)}" style="width:100%;min-height:${height}px">${placeholder(summary)}</div>
 <script>(function () {
-  var spec = ${scriptJson({ data: figure.data, layout: figure.layout, config: figure.config ?? {} })};
+  var spec = ${scriptJson(spec)};
   function draw() {
     var el = document.getElementById("${id}");
     if (!el) return;
@@ -87,27 +79,34 @@ export function figureOutput(figure: Figure, ordinal: number): Output {
   }
   if (window.Plotly) draw(); else (window.${QUEUE} = window.${QUEUE} || []).push(draw);
 })();</script>`;
-  return { data: { "text/html": html, "text/plain": describeFigure(figure) }, metadata: { [OUTPUT_KIND]: { kind: "figure", traces: figure.data.length } } };
+  return { data: { [PLOTLY_MIME]: spec, "text/html": html, "text/plain": summary }, metadata: { [OUTPUT_KIND]: { kind: "figure", traces: figure.data.length } } };
 }
 
-const EMPTY_FIGURE_DIV = /(<div id="[^"]+" class="mbrl-figure" title="([^"]*)"[^>]*>)(<\/div>)/;
+/** What the figure's div shows until plotly.js draws it: on a page without plotly.js, a line that says so. */
+function placeholder(summary: string): string {
+  return `<p class="mbrl-placeholder">${escapeHtml(summary)}: drawn by plotly.js, which this page has not loaded.</p>`;
+}
+
+const FIGURE_DIV = /(<div id="[^"]+" class="mbrl-figure" title="([^"]*)"[^>]*>)<p class="mbrl-placeholder">[^<]*<\/p>(<\/div>)/;
 
 /**
- * Add a static PNG of a drawn figure to its bundle, for readers without JavaScript and
- * for untrusted notebooks: an <img> inside the figure's div (the figure's script clears
- * the div before drawing) and an `image/png` entry.
+ * The figure's HTML with a static PNG in place of its placeholder, for web pages read
+ * without JavaScript (the figure's script clears the div before drawing). Only for pages:
+ * a notebook's bundle carries no PNG, because plotly's JupyterLab renderer would show the
+ * PNG instead of drawing the chart.
+ * @param html the `text/html` of a figure output
  * @param png base64-encoded PNG
  */
-export function withFallbackImage(data: MimeBundle, png: string): MimeBundle {
-  const html = data["text/html"] ?? "";
-  if (!EMPTY_FIGURE_DIV.test(html)) throw new Error("withFallbackImage: not a figure output, or it already has a fallback");
+export function withFallbackImage(html: string, png: string): string {
+  if (!FIGURE_DIV.test(html)) throw new Error("withFallbackImage: html is not a figure output, or it already has a fallback");
   const img = `<img class="mbrl-fallback" alt="$2" src="data:image/png;base64,${png}" style="max-width:100%">`;
-  return { ...data, "text/html": html.replace(EMPTY_FIGURE_DIV, `$1${img}$3`), "image/png": png };
+  return html.replace(FIGURE_DIV, `$1${img}$3`);
 }
 
 /**
- * What replaces the embedded bundle on a web site: plotly.js loaded from one shared file,
- * then the queued figures drawn. Without JavaScript the figures' fallback images remain.
+ * The script a web page needs to draw the figures' HTML: plotly.js from one shared file, then
+ * the figures that queued before it loaded. `define` is hidden while the bundle runs, so pages
+ * that load require.js (nbconvert's) still get a global `window.Plotly`.
  * @param src the bundle's URL, relative to the page
  */
 export function plotlyLoaderHtml(src: string): string {

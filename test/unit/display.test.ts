@@ -2,7 +2,7 @@ import { describe, it, expect, vi } from "vitest";
 import * as vm from "vm";
 import * as dfd from "danfojs-node";
 import {
-  figureOutput, formatCell, heatmap, lines, pathBundle, plotlyInitOutput, plotlyLoaderHtml, progressOutput, scatter, show, tableOutput, trajectories, withFallbackImage,
+  figureOutput, formatCell, heatmap, lines, pathBundle, PLOTLY_MIME, plotlyLoaderHtml, progressOutput, scatter, show, tableOutput, trajectories, withFallbackImage,
   type Figure,
 } from "../../src/display";
 
@@ -22,13 +22,30 @@ function scripts(html: string): string[] {
 }
 
 describe("figure outputs", () => {
-  it("are one bundle with text/html and text/plain, whose script holds the figure", () => {
+  it("are one bundle: Plotly's JSON, text/html whose script holds the same figure, and text/plain", () => {
     const fig = simple();
     const out = figureOutput(fig, 1);
-    expect(Object.keys(out.data).sort()).toEqual(["text/html", "text/plain"]);
+    expect(Object.keys(out.data).sort()).toEqual([PLOTLY_MIME, "text/html", "text/plain"]);
+    expect(PLOTLY_MIME).toBe("application/vnd.plotly.v1+json");
+    expect(out.data[PLOTLY_MIME]).toEqual({ data: fig.data, layout: fig.layout, config: fig.config });
     expect(out.data["text/plain"]).toBe("Figure: A title (1 trace)");
-    expect(specOf(out.data["text/html"]!)).toEqual({ data: fig.data, layout: fig.layout, config: fig.config });
+    expect(specOf(out.data["text/html"]!)).toEqual(out.data[PLOTLY_MIME]);
     expect(out.metadata).toEqual({ mbrl: { kind: "figure", traces: 1 } });
+  });
+
+  it("round numbers to six significant digits, integers and text untouched", () => {
+    const fig = lines({ title: "r", x: { label: "t" }, y: { label: "y" }, series: [{ name: "y", x: [0, 1, 123456789], y: [Math.PI, -2 / 3e7, 1e-12 / 7] }] });
+    const out = figureOutput(fig, 1);
+    const trace = (out.data[PLOTLY_MIME]!.data as { x: number[]; y: number[] }[])[0];
+    expect(trace.x).toEqual([0, 1, 123456789]);
+    expect(trace.y).toEqual([3.14159, -6.66667e-8, 1.42857e-13]);
+    expect(specOf(out.data["text/html"]!).data).toEqual(out.data[PLOTLY_MIME]!.data);
+  });
+
+  it("carry no plotly.js and no PNG: plotly's JupyterLab renderer would show a PNG instead of drawing", () => {
+    const out = figureOutput(simple(), 1);
+    expect(JSON.stringify(out).length).toBeLessThan(5_000);
+    expect(out.data).not.toHaveProperty("image/png");
   });
 
   it("cannot be broken out of by text in the figure", () => {
@@ -37,6 +54,7 @@ describe("figure outputs", () => {
     expect(html.match(/<\/script/g)).toHaveLength(1); // only the closing tag of our own script
     expect(scripts(html).join("")).not.toContain("\u2028"); // a raw line separator would end a JS string early
     expect((specOf(html).layout.title as { text: string }).text).toBe(nasty);
+    expect(html.match(/<script>/g)).toHaveLength(1); // the title in the placeholder is escaped too
   });
 
   it("get ids that are stable across runs and distinct between figures", () => {
@@ -46,14 +64,18 @@ describe("figure outputs", () => {
     expect(id(figureOutput(simple("B"), 1))).not.toBe(id(figureOutput(simple(), 1)));
   });
 
-  it("take a fallback PNG inside the div and as image/png, once", () => {
-    const out = figureOutput(simple(), 1);
-    const data = withFallbackImage(out.data, "iVBORw0KGgo=");
-    expect(data["image/png"]).toBe("iVBORw0KGgo=");
-    expect(data["text/html"]).toMatch(/<div [^>]*><img class="mbrl-fallback" alt="Figure: A title \(1 trace\)" src="data:image\/png;base64,iVBORw0KGgo="[^>]*><\/div>/);
-    expect(data["text/html"]!.replace(/<img[^>]*>/, "")).toBe(out.data["text/html"]);
-    expect(() => withFallbackImage(data, "iVBORw0KGgo=")).toThrow(/already has a fallback/);
-    expect(() => withFallbackImage({ "text/plain": "x", "text/html": "<p>x</p>" }, "AA==")).toThrow(/not a figure output/);
+  it("say in the page, until plotly.js draws, that the page has not loaded it", () => {
+    const html = figureOutput(simple(), 1).data["text/html"]!;
+    expect(html).toMatch(/<div [^>]*><p class="mbrl-placeholder">Figure: A title \(1 trace\): drawn by plotly\.js, which this page has not loaded\.<\/p><\/div>/);
+  });
+
+  it("take a fallback PNG in place of the placeholder, for pages only, once", () => {
+    const html = figureOutput(simple(), 1).data["text/html"]!;
+    const withPng = withFallbackImage(html, "iVBORw0KGgo=");
+    expect(withPng).toMatch(/<div [^>]*><img class="mbrl-fallback" alt="Figure: A title \(1 trace\)" src="data:image\/png;base64,iVBORw0KGgo="[^>]*><\/div>/);
+    expect(withPng.replace(/<img[^>]*>/, "")).toBe(html.replace(/<p class="mbrl-placeholder">[^<]*<\/p>/, ""));
+    expect(() => withFallbackImage(withPng, "iVBORw0KGgo=")).toThrow(/already has a fallback/);
+    expect(() => withFallbackImage("<p>x</p>", "AA==")).toThrow(/not a figure output/);
   });
 
   it("clear the fallback image when Plotly draws", () => {
@@ -61,49 +83,34 @@ describe("figure outputs", () => {
     const drawn: string[] = [];
     const window = { Plotly: { newPlot: (e: typeof el) => drawn.push(e.innerHTML) } };
     const context = vm.createContext({ window, document: { getElementById: () => el } });
-    const html = withFallbackImage(figureOutput(simple(), 1).data, "AA==")["text/html"]!;
+    const html = withFallbackImage(figureOutput(simple(), 1).data["text/html"]!, "AA==");
     for (const js of scripts(html)) vm.runInContext(js, context);
     expect(drawn).toEqual([""]);
   });
 
-  it("on a web site, load plotly.js from one file and then draw the queued figures", () => {
-    const html = plotlyLoaderHtml("assets/plotly.min.js");
-    expect(html).toContain('<script src="assets/plotly.min.js"></script>');
-    const window: Record<string, unknown> = { define: "amd", _mbrlPlotQueue: [() => (window.flushed = true)] };
-    const [hide, restore] = scripts(html);
-    vm.runInContext(hide, vm.createContext({ window }));
-    expect(window.define).toBeUndefined();
-    vm.runInContext(restore, vm.createContext({ window }));
-    expect([window.define, window.flushed]).toEqual(["amd", true]);
-  });
-
-  it("queue until plotly.js has loaded, then draw; the loader hides AMD define", () => {
-    // A stand-in bundle that behaves like plotly.js's UMD header: with `module` or `define`
-    // visible it would not set window.Plotly.
-    const fakeBundle = `if (typeof module === "object" && module) { module.exports = {}; }
-      else if (typeof define === "function") { define([], function () {}); }
+  it("queue until the page loads plotly.js, then draw; the loader hides AMD define while it runs", () => {
+    // A stand-in for the bundle the loader's <script src> brings: like plotly.js's UMD header,
+    // with `define` visible it would register an AMD module instead of setting window.Plotly.
+    const fakeBundle = `if (typeof define === "function") { define([], function () {}); }
       else { window.Plotly = { newPlot: function (el, data, layout) { window.drawn.push([el.id, data.length, layout.title.text]); } }; }`;
     const defineCalls: unknown[] = [];
     const window: Record<string, unknown> = { drawn: [] };
-    const define = (...a: unknown[]) => defineCalls.push(a);
-    Object.assign(window, { define, document: { getElementById: (id: string) => ({ id, innerHTML: "x" }) } });
-    const context = vm.createContext({ window, define, document: window.document });
-    const fig = figureOutput(simple("queued"), 1);
-    for (const js of scripts(fig.data["text/html"]!)) vm.runInContext(js, context);
+    Object.assign(window, { define: (...a: unknown[]) => defineCalls.push(a), document: { getElementById: (id: string) => ({ id, innerHTML: "x" }) } });
+    window.window = window;
+    const context = vm.createContext(window);
+    for (const js of scripts(figureOutput(simple("queued"), 1).data["text/html"]!)) vm.runInContext(js, context);
     expect(window.drawn).toEqual([]); // nothing to draw with yet
-    for (const js of scripts(plotlyInitOutput(fakeBundle).data["text/html"]!)) vm.runInContext(js, context);
+    const loader = plotlyLoaderHtml("assets/plotly.min.js");
+    expect(loader).toContain('<script src="assets/plotly.min.js"></script>');
+    const [hide, restore] = scripts(loader);
+    vm.runInContext(hide, context);
+    vm.runInContext(fakeBundle, context); // what <script src> runs between the two
+    vm.runInContext(restore, context);
     expect(defineCalls).toEqual([]);
+    expect(typeof window.define).toBe("function");
     expect((window.drawn as unknown[])[0]).toEqual([expect.stringMatching(/^mbrl-fig-/), 1, "queued"]);
     for (const js of scripts(figureOutput(simple("direct"), 2).data["text/html"]!)) vm.runInContext(js, context);
     expect((window.drawn as unknown[][]).map((d) => d[2])).toEqual(["queued", "direct"]);
-  });
-
-  it("embed the real plotly.js bundle once, with nothing that closes the script early", () => {
-    const html = plotlyInitOutput().data["text/html"]!;
-    expect(html.length).toBeGreaterThan(3_000_000);
-    expect(html.match(/<\/script/gi)).toHaveLength(1);
-    expect(html.match(/plotly\.js v\d/g)).toHaveLength(1);
-    expect(html).toContain("if (!window.Plotly)");
   });
 });
 
