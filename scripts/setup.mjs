@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { JUPYTER_DIR, KERNEL_NAME, ROOT, findPython, jupyterEnv, run } from "./lib.mjs";
+import { native } from "./native.mjs";
 
 const APT_PACKAGES = ["jupyter-nbconvert", "python3-nbclient", "jupyter-notebook", "chromium"];
 const args = new Set(process.argv.slice(2));
@@ -87,4 +88,6 @@ step("npm dependencies", npmDependencies);
 step("Jupyter and Chromium", jupyterTools);
 step("tslab kernelspec", kernelspec);
 step("library", build);
+// --native: the tensorflow backend built from npm and PyPI packages (scripts/native.mjs).
+if (args.has("--native")) step("native backend", () => { try { return native(); } catch (e) { fail(e.message); } });
 console.log(`setup: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
