@@ -106,5 +106,9 @@ describe("every fast backend computes what the cpu backend computes", () => {
         expect([ref.leaked, got.leaked]).toEqual([0, 0]);
       });
     }
+    it(`${backend}: the same seeds give the same numbers, bit for bit, when run again`, async () => {
+      // Notebooks must give identical outputs when re-executed, whatever the backend's threads do.
+      for (const [, fn] of CASES) expect((await runOn(backend, fn)).out).toEqual((await runOn(backend, fn)).out);
+    });
   }
 });
