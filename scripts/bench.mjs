@@ -1,7 +1,9 @@
 // npm run bench [workload ...] [-- --json] [--quick] [--no-build]
 // Builds the library, then times the workloads of ../shared/bench/WORKLOADS.md through it
-// (scripts/bench-workloads.mjs) on the default tfjs backend and prints each one's median.
-// --json: one line per workload, {"workload", "ms", "runs", "impl"} (impl = the tfjs backend).
+// (scripts/bench-workloads.mjs) and prints each one's median, on every fast tfjs backend that
+// registered (native tensorflow after `npm run setup -- --native`, and wasm).
+// --json: one line per workload, {"workload", "ms", "runs", "impl"} (impl = the tfjs backend), on
+// the active backend only, as ../shared/bench/compare.sh expects (MBRL_BACKEND picks it).
 // --quick: tiny sizes, for smoke tests. --no-build: use dist/ as it is. Progress goes to stderr.
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -13,10 +15,10 @@ const USAGE = `usage: npm run bench [${Object.keys(WORKLOADS).join("|")} ...] [-
 
 /** Parse `[names...] [--json] [--quick] [--no-build]`. */
 export function parseArgs(argv) {
-  /** @type {{ names: string[], json: boolean, quick: boolean, build: boolean }} */
-  const o = { names: [], json: false, quick: false, build: true };
+  /** @type {{ names: string[], json: boolean, quick: boolean, build: boolean, allBackends: boolean }} */
+  const o = { names: [], json: false, quick: false, build: true, allBackends: true };
   for (const arg of argv) {
-    if (arg === "--json") o.json = true;
+    if (arg === "--json") Object.assign(o, { json: true, allBackends: false });
     else if (arg === "--quick") o.quick = true;
     else if (arg === "--no-build") o.build = false;
     else if (arg in WORKLOADS) o.names.push(arg);
@@ -27,11 +29,19 @@ export function parseArgs(argv) {
 }
 
 /**
- * Run the named workloads on `lib` and report each: a JSON line, or a readable one.
+ * Run the named workloads on `lib` and report each: a JSON line, or a readable one; with
+ * `allBackends`, on each registered backend but cpu (the slow reference), the active one last.
  * @returns the results {workload, ms, runs, impl}
  */
-export async function bench(lib, { names, json, quick }, out = (line) => console.log(line), log = (line) => console.error(line)) {
-  const backend = await lib.initBackend();
+export async function bench(lib, { allBackends, ...options }, out = (line) => console.log(line), log = (line) => console.error(line)) {
+  const active = await lib.initBackend();
+  const others = allBackends ? active.available.filter((b) => b !== "cpu" && b !== active.name) : [];
+  const results = [];
+  for (const name of [...others, active.name]) results.push(...await benchOn(lib, await lib.initBackend(name), options, out, log));
+  return results;
+}
+
+async function benchOn(lib, backend, { names, json, quick }, out, log) {
   log(lib.describeBackend(backend));
   const results = [];
   for (const name of names) {

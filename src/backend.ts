@@ -38,6 +38,9 @@ function tryRequire(id: string): boolean {
 
 /** Register every backend that can load here, and return the names that registered. */
 export function registerBackends(): BackendName[] {
+  // TensorFlow's C++ logs its start-up notes to stderr, which notebooks must keep clean;
+  // it reads this variable when the library loads. A value the user set wins.
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
   tryRequire("@tensorflow/tfjs-node");
   tryRequire("@tensorflow/tfjs-backend-wasm");
   return BACKENDS.filter((name) => tf.findBackendFactory(name) != null);

@@ -5,6 +5,11 @@ import * as lib from "../../src";
 import { bench, parseArgs } from "../../scripts/bench.mjs";
 import { SIZES } from "../../scripts/bench-workloads.mjs";
 
+let active: lib.BackendInfo;
+beforeAll(async () => {
+  active = await lib.initBackend();
+});
+
 /** The library with its planner, BPTT trainer and fitting loop counted as they are called. */
 function countingLibrary() {
   const calls = { openLoopPlan: [] as unknown[][], trainBptt: [] as unknown[][], fitDynamics: [] as unknown[][] };
@@ -32,7 +37,7 @@ describe("npm run bench", () => {
       expect(Object.keys(r).sort()).toEqual(["impl", "ms", "runs", "workload"]);
       expect(r.ms).toBeGreaterThan(0);
       expect(r.runs).toBe(SIZES.quick[r.workload as keyof typeof SIZES.quick].runs);
-      expect(r.impl).toBe(lib.tf.getBackend());
+      expect(r.impl).toBe(active.name);
     }
     // Each timed unit is a real library call: one CEM plan per run, one trainBptt and one
     // fitDynamics whose iterations or epochs are the runs (warm-ups included).
@@ -45,11 +50,14 @@ describe("npm run bench", () => {
     expect(calls.fitDynamics[0][3]).toMatchObject({ epochs: q["fit-dynamics"].warmup + q["fit-dynamics"].runs, batchSize: q["fit-dynamics"].batch });
   });
 
-  it("prints readable lines without --json, runs only the workloads named, and rejects unknown arguments", async () => {
+  it("prints readable lines on every backend but cpu without --json, the active one last, runs only the workloads named, and rejects unknown arguments", async () => {
     const lines: string[] = [];
     await bench(lib, parseArgs(["bptt", "--quick"]), (line: string) => lines.push(line), () => {});
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`^bptt\\s+\\d+\\.\\d ms {2}\\(median of 2, ${lib.tf.getBackend()}\\)$`));
+    const fast = active.available.filter((b) => b !== "cpu");
+    expect(lines).toHaveLength(fast.length);
+    expect(lines.at(-1)).toMatch(new RegExp(`^bptt\\s+\\d+\\.\\d ms {2}\\(median of 2, ${active.name}\\)$`));
+    expect(lines.map((l) => l.match(/, (\w+)\)$/)?.[1]).sort()).toEqual([...fast].sort());
+    expect(lib.tf.getBackend()).toBe(active.name);
     expect(parseArgs([]).names).toEqual(["mpc-cem", "bptt", "fit-dynamics"]);
     expect(() => parseArgs(["--fast"])).toThrow(/unknown option --fast/);
     expect(() => parseArgs(["cem"])).toThrow(/unknown workload cem/);
