@@ -65,7 +65,7 @@ export async function executeNotebook(python, name, timeout) {
 /** Check the tools, build the library and make the build folder; returns the Python to use. */
 export function prepareRun() {
   const python = findPython();
-  if (!python) throw new Error("Jupyter (nbclient, nbconvert) was not found in .venv. Run `npm run setup` first.");
+  if (!python) throw new Error("Jupyter (nbclient and nbconvert in .venv) was not found. Run `npm run setup` first.");
   if (!existsSync(join(VENV_JUPYTER, "kernels", KERNEL_NAME, "kernel.json"))) {
     throw new Error("the tslab kernelspec is missing. Run `npm run setup` first.");
   }

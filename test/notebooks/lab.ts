@@ -111,6 +111,8 @@ export interface OutputSummary {
 /** One code cell as the page's notebook model holds it. */
 export interface CellSummary {
   index: number;
+  /** The execution count shown beside the cell. */
+  count: number | null;
   source: string;
   outputs: OutputSummary[];
 }
@@ -144,13 +146,12 @@ export async function runCommand(page: Page, command: string, cellIndex?: number
   }, undefined, { timeout: 600_000, polling: 250 });
 }
 
-/** Restart the open notebook's kernel without the confirmation dialog, and wait until it is idle. */
+/**
+ * Restart the open notebook's kernel as the Kernel menu does, without its confirmation dialog.
+ * The next notebook command waits for the new kernel itself.
+ */
 export async function restartKernel(page: Page): Promise<void> {
-  await page.evaluate(async () => {
-    const panel = (window as unknown as LabWindow).jupyterapp.shell.currentWidget;
-    await panel.sessionContext.session.kernel.restart();
-  });
-  await page.waitForFunction(() => (window as unknown as LabWindow).jupyterapp.shell.currentWidget.sessionContext.session?.kernel?.status === "idle", undefined, { timeout: 120_000, polling: 250 });
+  await page.evaluate(() => (window as unknown as LabWindow).jupyterapp.shell.currentWidget.sessionContext.restartKernel());
 }
 
 /** Shut the open notebook's kernel down (the server would keep it running). */
@@ -177,7 +178,7 @@ export function codeCells(page: Page): Promise<CellSummary[]> {
           plotly: plotly ? JSON.stringify(plotly) : undefined,
         });
       }
-      cells.push({ index, source: cell.model.sharedModel.getSource(), outputs });
+      cells.push({ index, count: cell.model.executionCount, source: cell.model.sharedModel.getSource(), outputs });
     });
     return cells;
   }, PLOTLY_MIME);
