@@ -6,7 +6,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { NOTEBOOKS, ROOT, notebookNames, readNotebook, runScript, text, type Notebook } from "./helpers";
-// @ts-expect-error: a plain ES module script, without type declarations
 import { cleanNotebookText } from "../../scripts/clean.mjs";
 
 const names = notebookNames();

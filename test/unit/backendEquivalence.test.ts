@@ -47,9 +47,9 @@ function bpttHistory(): number[] {
   const net = new lib.MLP([3, 8, 1], rng.split());
   const policy = (s: tf.Tensor2D) => tf.tidy(() => tf.mul(tf.tanh(net.forward(s)), 2)) as tf.Tensor2D;
   const reward = (_s: tf.Tensor2D, _a: tf.Tensor2D, next: tf.Tensor2D) => tf.tidy(() => tf.neg(tf.sum(tf.square(next), 1))) as tf.Tensor1D;
-  const result = lib.trainBptt(model, reward, { policy, variables: net.variables() }, {
+  const startStates = (r: lib.Rng, n: number) => tf.tensor2d(r.normalArray(n * 3), [n, 3]);
+  const result = lib.trainBptt({ dynamics: model, reward }, { policy, variables: net.variables() }, startStates, new lib.Rng(0), {
     horizon: 10, batchSize: 16, iterations: 3, learningRate: 1e-2,
-    startStates: (r: lib.Rng, n: number) => tf.tensor2d(r.normalArray(n * 3), [n, 3]),
   });
   net.dispose();
   model.dispose();
@@ -65,7 +65,7 @@ async function fitLosses(): Promise<number[]> {
     actions: tf.tensor2d(rng.normalArray(200), [200, 1]),
     nextStates: tf.tensor2d(rng.normalArray(200 * 3), [200, 3]),
   };
-  const history = await lib.fitDynamics(model, data, { epochs: 2, batchSize: 32, validationFraction: 0, bootstrap: false });
+  const history = await lib.fitDynamics(model, data, new lib.Rng(0), { epochs: 2, batchSize: 32, validationFraction: 0, bootstrap: false });
   tf.dispose(Object.values(data));
   model.dispose();
   return history.map((h) => h.trainLoss);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import * as lib from "../../src";
 // The benchmark script (npm run bench) and its workloads, run here on src/ in their tiny
 // configuration. No timing is asserted: only what runs and what is printed.
