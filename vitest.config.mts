@@ -9,7 +9,12 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 900_000,
     projects: [
-      { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"], setupFiles: ["test/unit/setup.ts"] } },
+      {
+        extends: true,
+        // isolate: false: one tfjs (and wasm) load per worker instead of one per file; every test
+        // measures tensors as differences and sets what it needs, so files do not depend on order.
+        test: { name: "unit", include: ["test/unit/**/*.test.ts"], setupFiles: ["test/unit/setup.ts"], isolate: false },
+      },
       { extends: true, test: { name: "notebooks", include: ["test/notebooks/**/*.test.ts"], fileParallelism: false } },
     ],
   },
