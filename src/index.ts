@@ -23,4 +23,9 @@ export * from "./analysis/stats";
 export * from "./analysis/gradientCheck";
 export * from "./analysis/landscape";
 export * from "./analysis/jacobians";
+// Lecture step 04, what to do instead of BPTT through the model (notebook 04).
+export * from "./control/gaussianPolicy";
+export * from "./control/likelihoodRatio";
+export * from "./control/pathwiseGradient";
+export * from "./planning/branchedRollouts";
 export * from "./display";
