@@ -28,4 +28,6 @@ export * from "./control/gaussianPolicy";
 export * from "./control/likelihoodRatio";
 export * from "./control/pathwiseGradient";
 export * from "./planning/branchedRollouts";
+export * from "./control/collocation";
+export * from "./analysis/estimatorVariance";
 export * from "./display";
