@@ -30,4 +30,6 @@ export * from "./control/pathwiseGradient";
 export * from "./planning/branchedRollouts";
 export * from "./control/collocation";
 export * from "./analysis/estimatorVariance";
+export * from "./models/valueFunction";
+export * from "./control/truncatedBptt";
 export * from "./display";
