@@ -156,7 +156,7 @@ export function trainTruncatedBptt(
       const { value, grads } = tf.variableGrads(() => tf.neg(truncatedObjective(
         dynamics, reward, trainable.policy, critic, drawn.states, o.window, o.discount)), trainable.variables);
       if (drawn.owned) drawn.states.dispose();
-      const numbers = tf.tidy(() => tf.stack([value, ...trainable.variables.map((v) => tf.sum(tf.square(grads[v.name])))]).dataSync());
+      const numbers = tf.tidy(() => tf.stack([value, ...trainable.variables.map((v) => tf.sum(tf.square(grads[v.name])))]).dataSync() as Float32Array);
       const gradNorm = Math.sqrt(numbers.slice(1).reduce((a, b) => a + b, 0));
       if (!Number.isFinite(numbers[0]) || !Number.isFinite(gradNorm)) {
         tf.dispose([value, ...Object.values(grads)]);
