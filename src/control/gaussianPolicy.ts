@@ -46,7 +46,8 @@ export class GaussianPolicy {
     this.stateSize = stateSize;
     this.actionSize = actionSize;
     this.std = o.std;
-    this.weights = tf.variable(tf.zeros([stateSize + 1, actionSize]));
+    // In a tidy, so that the initial zeros (copied into the variable) are freed.
+    this.weights = tf.tidy(() => tf.variable(tf.zeros([stateSize + 1, actionSize])));
   }
 
   /** Number of parameters P = (S+1)·A. */

@@ -11,7 +11,7 @@
  * does better than either end.
  */
 import * as tf from "@tensorflow/tfjs";
-import { assertShape, check, fillOptions, inRange, positive, positiveInt } from "../checks";
+import { assertShape, check, fillOptions, inRange, nonNegativeInt, positive, positiveInt } from "../checks";
 import type { Dynamics, Policy, RewardFn } from "../envs/types";
 import type { Rng } from "../random";
 import { fitValueFunction, type ValueFitOptions, type ValueFunction } from "../models/valueFunction";
@@ -104,7 +104,10 @@ export interface TruncatedBpttOptions {
   discount: number;
   /** Clip ‖∇θ J_h‖ to this before each update; undefined: no clipping. @default undefined */
   maxGradNorm: number | undefined;
-  /** Refit the critic to the current policy every this many updates (and once before the first). @default 10 */
+  /**
+   * Refit the critic to the current policy every this many updates (and once before the
+   * first); 0: never, the critic is used as given (it must have been fitted). @default 10
+   */
   criticEvery: number;
   /** L, the length of the returns the critic is fitted to (rollouts of 2L steps). @default 50 */
   criticHorizon: number;
@@ -135,7 +138,7 @@ export function trainTruncatedBptt(
   checkTrainable(where, trainable);
   const o = fillOptions(where, { ...TRUNCATED_BPTT_DEFAULTS }, options, {
     window: positiveInt, batchSize: positiveInt, iterations: positiveInt, learningRate: positive, discount: inRange(0, 1),
-    maxGradNorm: (v) => (v === undefined ? undefined : positive(v)), criticEvery: positiveInt, criticHorizon: positiveInt,
+    maxGradNorm: (v) => (v === undefined ? undefined : positive(v)), criticEvery: nonNegativeInt, criticHorizon: positiveInt,
   });
   const optimizer = tf.train.adam(o.learningRate);
   const history: TruncatedBpttProgress[] = [];
@@ -151,7 +154,7 @@ export function trainTruncatedBptt(
   };
   try {
     for (let iteration = 0; iteration < o.iterations; iteration++) {
-      if (iteration % o.criticEvery === 0) refitCritic();
+      if (o.criticEvery > 0 && iteration % o.criticEvery === 0) refitCritic();
       const drawn = drawStartStates(where, starts, rng, o.batchSize, dynamics.stateSize);
       const { value, grads } = tf.variableGrads(() => tf.neg(truncatedObjective(
         dynamics, reward, trainable.policy, critic, drawn.states, o.window, o.discount)), trainable.variables);

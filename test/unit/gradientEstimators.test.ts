@@ -104,6 +104,7 @@ describe("gradient estimators on the linear-Gaussian system", () => {
   });
 
   it("trainLikelihoodRatio moves the gain toward the best one on model data alone", () => {
+    const before = tf.memory().numTensors;
     const policy = new GaussianPolicy(1, 1, { std: sigmaPi });
     const dynamics = new LinearGaussianDynamics(sigmaW);
     const starts = tf.zeros([256, 1]) as tf.Tensor2D;
@@ -116,6 +117,32 @@ describe("gradient estimators on the linear-Gaussian system", () => {
     expect(history.length).toBe(60);
     expect(exactJ(w0, b)).toBeGreaterThan(exactJ(0, 0));
     starts.dispose();
+    policy.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("a policy frees everything it made", () => {
+    const before = tf.memory().numTensors;
+    const policy = new GaussianPolicy(3, 1);
+    const states = tf.tensor2d([[1, 0, 0.5], [0, 1, -1]]);
+    const actions = policy.sample(states, new Rng(0));
+    const lp = policy.logProb(states, actions);
+    expect(lp.shape).toEqual([2]);
+    tf.dispose([lp, states, actions]);
+    policy.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("logProb is the Gaussian log density", () => {
+    const policy = new GaussianPolicy(2, 1, { std: 0.5 });
+    policy.setWeights([1, -2, 0.5]); // μ = s0 − 2 s1 + 0.5
+    const states = tf.tensor2d([[1, 1], [0, 2]]);
+    const actions = tf.tensor2d([[0], [-3]]);
+    const lp = policy.logProb(states, actions).dataSync();
+    const density = (a: number, mu: number) => -0.5 * ((a - mu) / 0.5) ** 2 - Math.log(0.5) - 0.5 * Math.log(2 * Math.PI);
+    expect(lp[0]).toBeCloseTo(density(0, -0.5), 5);
+    expect(lp[1]).toBeCloseTo(density(-3, -3.5), 5);
+    tf.dispose([states, actions]);
     policy.dispose();
   });
 
