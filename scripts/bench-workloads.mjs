@@ -144,7 +144,7 @@ async function lrGradient(lib, c) {
   try {
     for (let i = 0; i < c.warmup + c.runs; i++) {
       timer.start();
-      const buffer = lib.branchedRollouts(model, reward, policy, starts, rng, { horizon: c.horizon });
+      const buffer = lib.branchedRollouts({ dynamics: model, reward }, policy, starts, rng, { horizon: c.horizon });
       last = lib.likelihoodRatioGradients(policy, buffer, { batchSize: c.batch });
       lib.disposeBuffer(buffer);
       timer.tick();
@@ -176,7 +176,7 @@ async function truncatedBptt(lib, c) {
   let history;
   try {
     timer.start();
-    history = lib.trainTruncatedBptt(model, reward, { policy, variables: net.variables() }, critic, starts, new lib.Rng(0), {
+    history = lib.trainTruncatedBptt({ dynamics: model, reward }, { policy, variables: net.variables() }, critic, starts, new lib.Rng(0), {
       window: c.window, batchSize: c.batch, iterations: c.warmup + c.runs, learningRate: 1e-3, discount: 0.99, criticEvery: 0,
       onProgress: timer.tick,
     });

@@ -12,9 +12,9 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertShape, check, fillOptions, inRange, positive, positiveInt } from "../checks";
-import type { Dynamics, RewardFn } from "../envs/types";
 import type { Rng } from "../random";
 import { branchedRollouts, disposeBuffer, type RolloutBuffer } from "../planning/branchedRollouts";
+import type { System } from "../planning/returns";
 import { drawStartStates, type StartStates } from "./bptt";
 import type { GaussianPolicy } from "./gaussianPolicy";
 
@@ -137,14 +137,15 @@ export const LIKELIHOOD_RATIO_TRAIN_DEFAULTS: Readonly<LikelihoodRatioTrainOptio
  * of k steps off start states (a fixed tensor, or a sampler, e.g. states of the recorded
  * data), estimates ∇J by likelihood ratio from that buffer alone, and takes an Adam ascent
  * step on the policy's weights. Nothing is differentiated through the dynamics.
+ * @param system where the branches run: the (learned) dynamics and the reward
  * @param starts (B, S) or a sampler (rng, n) => (n, S)
  * @returns the history, one entry per update
  */
 export function trainLikelihoodRatio(
-  dynamics: Dynamics, reward: RewardFn, policy: GaussianPolicy, starts: StartStates, rng: Rng,
-  options?: Partial<LikelihoodRatioTrainOptions>,
+  system: System, policy: GaussianPolicy, starts: StartStates, rng: Rng, options?: Partial<LikelihoodRatioTrainOptions>,
 ): LikelihoodRatioProgress[] {
   const where = "trainLikelihoodRatio";
+  const { dynamics } = system;
   const o = fillOptions(where, { ...LIKELIHOOD_RATIO_TRAIN_DEFAULTS }, options, {
     horizon: positiveInt, batchSize: positiveInt, iterations: positiveInt, learningRate: positive, discount: inRange(0, 1),
   });
@@ -156,7 +157,7 @@ export function trainLikelihoodRatio(
       const drawn = drawStartStates(where, starts, rng, o.batchSize, dynamics.stateSize);
       let buffer: RolloutBuffer;
       try {
-        buffer = branchedRollouts(dynamics, reward, policy, drawn.states, rng, { horizon: o.horizon });
+        buffer = branchedRollouts(system, policy, drawn.states, rng, { horizon: o.horizon });
       } finally {
         if (drawn.owned) drawn.states.dispose();
       }

@@ -10,8 +10,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertShape, check, fillOptions, inRange, positiveInt } from "../checks";
-import type { Dynamics, RewardFn } from "../envs/types";
 import type { Rng } from "../random";
+import type { System } from "../planning/returns";
 import type { GaussianPolicy } from "./gaussianPolicy";
 import { perBatchMeans, resolveBatchSize, type GradientEstimates } from "./likelihoodRatio";
 
@@ -29,15 +29,16 @@ export const PATHWISE_DEFAULTS: Readonly<PathwiseOptions> = { horizon: 10, batch
 
 /**
  * Pathwise gradient estimates of J(W) = E[Σ_{t<H} γ^t r_t] for the Gaussian policy.
+ * @param system the dynamics differentiated through, and the reward
  * @param starts (N, S): one trajectory per row
  * @param rng draws the policy noise ε (and the dynamics' process noise, an input too)
  * @returns one estimate of ∇_W J per batch of n trajectories, and the N returns
  */
 export function pathwiseGradients(
-  dynamics: Dynamics, reward: RewardFn, policy: GaussianPolicy, starts: tf.Tensor2D, rng: Rng,
-  options?: Partial<PathwiseOptions>,
+  system: System, policy: GaussianPolicy, starts: tf.Tensor2D, rng: Rng, options?: Partial<PathwiseOptions>,
 ): GradientEstimates {
   const where = "pathwiseGradients";
+  const { dynamics, reward } = system;
   const o = fillOptions(where, { ...PATHWISE_DEFAULTS }, options, { horizon: positiveInt, discount: inRange(0, 1) });
   const [N, S] = assertShape(where, "starts", starts, [null, dynamics.stateSize]);
   check(policy.stateSize === S && policy.actionSize === dynamics.actionSize, where,

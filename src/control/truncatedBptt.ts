@@ -11,25 +11,36 @@
  * does better than either end.
  */
 import * as tf from "@tensorflow/tfjs";
-import { assertShape, check, fillOptions, inRange, nonNegativeInt, positive, positiveInt } from "../checks";
-import type { Dynamics, Policy, RewardFn } from "../envs/types";
+import { assertShape, fillOptions, inRange, nonNegativeInt, positive, positiveInt } from "../checks";
+import type { Policy } from "../envs/types";
+import type { System } from "../planning/returns";
 import type { Rng } from "../random";
 import { fitValueFunction, type ValueFitOptions, type ValueFunction } from "../models/valueFunction";
 import { checkTrainable, drawStartStates, type StartStates, type TrainablePolicy } from "./bptt";
 
+/** Options of `truncatedObjective`. */
+export interface TruncatedObjectiveOptions {
+  /** Window h: model steps before the critic takes over. @default 8 */
+  window: number;
+  /** Discount γ. @default 0.95 */
+  discount: number;
+}
+
+export const TRUNCATED_OBJECTIVE_DEFAULTS: Readonly<TruncatedObjectiveOptions> = { window: 8, discount: 0.95 };
+
 /**
  * The truncated objective J_h: mean over the starts of the window's discounted rewards plus
  * γ^h V(s_h). Differentiable with respect to the policy's variables (and V's).
- * @param starts (B, S) @param window h ≥ 1
+ * @param system the (learned) dynamics and the reward
+ * @param starts (B, S)
  * @returns J_h, a scalar
  */
 export function truncatedObjective(
-  dynamics: Dynamics, reward: RewardFn, policy: Policy, critic: ValueFunction, starts: tf.Tensor2D,
-  window: number, discount: number,
+  system: System, policy: Policy, critic: ValueFunction, starts: tf.Tensor2D, options?: Partial<TruncatedObjectiveOptions>,
 ): tf.Scalar {
   const where = "truncatedObjective";
-  check(!positiveInt(window), where, `window ${positiveInt(window)}`);
-  check(!inRange(0, 1)(discount), where, `discount ${inRange(0, 1)(discount)}`);
+  const { window, discount } = fillOptions(where, { ...TRUNCATED_OBJECTIVE_DEFAULTS }, options, { window: positiveInt, discount: inRange(0, 1) });
+  const { dynamics, reward } = system;
   const [B] = assertShape(where, "starts", starts, [null, dynamics.stateSize]);
   return tf.tidy(() => {
     let s = starts;
@@ -46,17 +57,29 @@ export function truncatedObjective(
   });
 }
 
+/** Options of `valueTargets`. */
+export interface ValueTargetOptions {
+  /** L: the length of each return (rollouts of 2L steps). @default 50 */
+  horizon: number;
+  /** Discount γ. @default 0.95 */
+  discount: number;
+}
+
+export const VALUE_TARGET_DEFAULTS: Readonly<ValueTargetOptions> = { horizon: 50, discount: 0.95 };
+
 /**
  * Targets for the critic: the policy rolled out for 2L steps from each start, and for every
  * t < L the state s_t with its L-step discounted return Σ_{j=t}^{t+L−1} γ^{j−t} r_j.
- * @param starts (N, S) @param horizon L
+ * @param system the (learned) dynamics and the reward
+ * @param starts (N, S)
  * @returns states (N·L, S) and returns (N·L); the caller disposes them
  */
 export function valueTargets(
-  dynamics: Dynamics, reward: RewardFn, policy: Policy, starts: tf.Tensor2D, horizon: number, discount: number,
+  system: System, policy: Policy, starts: tf.Tensor2D, options?: Partial<ValueTargetOptions>,
 ): { states: tf.Tensor2D; returns: tf.Tensor1D } {
   const where = "valueTargets";
-  check(!positiveInt(horizon), where, `horizon ${positiveInt(horizon)}`);
+  const { horizon, discount } = fillOptions(where, { ...VALUE_TARGET_DEFAULTS }, options, { horizon: positiveInt, discount: inRange(0, 1) });
+  const { dynamics, reward } = system;
   const [N, S] = assertShape(where, "starts", starts, [null, dynamics.stateSize]);
   return tf.tidy(() => {
     const states: tf.Tensor2D[] = [];
@@ -127,14 +150,17 @@ export const TRUNCATED_BPTT_DEFAULTS: Readonly<TruncatedBpttOptions> = {
  * before the first update and every `criticEvery` updates, refit V to the current policy's
  * L-step returns; each update draws start states, differentiates −J_h with respect to the
  * policy's variables only, optionally clips, and takes an Adam step.
+ * @param system the (learned) dynamics and the reward
+ * @param critic V, refitted in place (or used as given with `criticEvery: 0`)
  * @param starts (B, S) fixed, or a sampler (rng, n) => (n, S)
  * @returns the history, one entry per update
  */
 export function trainTruncatedBptt(
-  dynamics: Dynamics, reward: RewardFn, trainable: TrainablePolicy, critic: ValueFunction, starts: StartStates, rng: Rng,
+  system: System, trainable: TrainablePolicy, critic: ValueFunction, starts: StartStates, rng: Rng,
   options?: Partial<TruncatedBpttOptions>,
 ): TruncatedBpttProgress[] {
   const where = "trainTruncatedBptt";
+  const { dynamics } = system;
   checkTrainable(where, trainable);
   const o = fillOptions(where, { ...TRUNCATED_BPTT_DEFAULTS }, options, {
     window: positiveInt, batchSize: positiveInt, iterations: positiveInt, learningRate: positive, discount: inRange(0, 1),
@@ -144,7 +170,7 @@ export function trainTruncatedBptt(
   const history: TruncatedBpttProgress[] = [];
   const refitCritic = () => {
     const drawn = drawStartStates(where, starts, rng, o.batchSize, dynamics.stateSize);
-    const targets = valueTargets(dynamics, reward, trainable.policy, drawn.states, o.criticHorizon, o.discount);
+    const targets = valueTargets(system, trainable.policy, drawn.states, { horizon: o.criticHorizon, discount: o.discount });
     if (drawn.owned) drawn.states.dispose();
     try {
       fitValueFunction(critic, targets.states, targets.returns, rng, o.criticFit);
@@ -157,7 +183,7 @@ export function trainTruncatedBptt(
       if (o.criticEvery > 0 && iteration % o.criticEvery === 0) refitCritic();
       const drawn = drawStartStates(where, starts, rng, o.batchSize, dynamics.stateSize);
       const { value, grads } = tf.variableGrads(() => tf.neg(truncatedObjective(
-        dynamics, reward, trainable.policy, critic, drawn.states, o.window, o.discount)), trainable.variables);
+        system, trainable.policy, critic, drawn.states, { window: o.window, discount: o.discount })), trainable.variables);
       if (drawn.owned) drawn.states.dispose();
       const numbers = tf.tidy(() => tf.stack([value, ...trainable.variables.map((v) => tf.sum(tf.square(grads[v.name])))]).dataSync() as Float32Array);
       const gradNorm = Math.sqrt(numbers.slice(1).reduce((a, b) => a + b, 0));

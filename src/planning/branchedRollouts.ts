@@ -7,9 +7,9 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertShape, check, fillOptions, positiveInt } from "../checks";
-import type { Dynamics, RewardFn } from "../envs/types";
 import type { Rng } from "../random";
 import type { GaussianPolicy } from "../control/gaussianPolicy";
+import type { System } from "./returns";
 
 /** Options of `branchedRollouts`. */
 export interface BranchedRolloutOptions {
@@ -39,15 +39,16 @@ export function disposeBuffer(buffer: RolloutBuffer): void {
 /**
  * Roll the stochastic policy a_t = μ(s_t) + σ ε_t through the dynamics for k steps from each
  * start. Nothing is recorded for autodiff: a learner on this buffer sees only numbers.
+ * @param system the (learned) dynamics and the reward
  * @param starts (N, S): the states the branches leave from
  * @param rng draws the policy's noise, and the dynamics' process noise if they have any
  * @returns the buffer (N branches of k transitions)
  */
 export function branchedRollouts(
-  dynamics: Dynamics, reward: RewardFn, policy: GaussianPolicy, starts: tf.Tensor2D, rng: Rng,
-  options?: Partial<BranchedRolloutOptions>,
+  system: System, policy: GaussianPolicy, starts: tf.Tensor2D, rng: Rng, options?: Partial<BranchedRolloutOptions>,
 ): RolloutBuffer {
   const where = "branchedRollouts";
+  const { dynamics, reward } = system;
   const o = fillOptions(where, { ...BRANCHED_ROLLOUT_DEFAULTS }, options, { horizon: positiveInt });
   const [N, S] = assertShape(where, "starts", starts, [null, dynamics.stateSize]);
   check(policy.stateSize === S && policy.actionSize === dynamics.actionSize, where,

@@ -57,7 +57,7 @@ describe("npm run bench", () => {
     expect(calls.likelihoodRatioGradients).toHaveLength(q["lr-gradient"].warmup + q["lr-gradient"].runs);
     expect(calls.likelihoodRatioGradients[0][2]).toMatchObject({ batchSize: q["lr-gradient"].batch });
     expect(calls.trainTruncatedBptt).toHaveLength(1);
-    expect(calls.trainTruncatedBptt[0][6]).toMatchObject({ window: q["truncated-bptt"].window, iterations: q["truncated-bptt"].warmup + q["truncated-bptt"].runs, criticEvery: 0 });
+    expect(calls.trainTruncatedBptt[0][5]).toMatchObject({ window: q["truncated-bptt"].window, iterations: q["truncated-bptt"].warmup + q["truncated-bptt"].runs, criticEvery: 0 });
     // The two new workloads log the numbers another implementation must reproduce.
     expect(logged.some((l) => /^lr-gradient: J = -?\d+\.\d+ ± \d+\.\d+ \(SE\); ∇_W J = \[/.test(l))).toBe(true);
     expect(logged.some((l) => /^truncated-bptt: first update: J_h = -?\d+\.\d+, ‖∇θ J_h‖ = \d+\.\d+$/.test(l))).toBe(true);

@@ -54,7 +54,7 @@ describe("gradient estimators on the linear-Gaussian system", () => {
   it("the pathwise estimator's mean matches finite differences of the closed-form J", () => {
     const { policy, dynamics, starts } = setup();
     const before = tf.memory().numTensors;
-    const result = pathwiseGradients(dynamics, linearGaussianReward, policy, starts, new Rng(1), { horizon: T, batchSize: 64 });
+    const result = pathwiseGradients({ dynamics, reward: linearGaussianReward }, policy, starts, new Rng(1), { horizon: T, batchSize: 64 });
     expect(tf.memory().numTensors).toBe(before);
     expect(result.estimates.length).toBe(64);
     expect(result.estimates[0].length).toBe(2);
@@ -68,7 +68,7 @@ describe("gradient estimators on the linear-Gaussian system", () => {
   it("the likelihood-ratio estimator's mean matches too, with and without a baseline", () => {
     const { policy, dynamics, starts } = setup();
     const before = tf.memory().numTensors;
-    const buffer = branchedRollouts(dynamics, linearGaussianReward, policy, starts, new Rng(2), { horizon: T });
+    const buffer = branchedRollouts({ dynamics, reward: linearGaussianReward }, policy, starts, new Rng(2), { horizon: T });
     const withBaseline = likelihoodRatioGradients(policy, buffer, { batchSize: 64 });
     expectUnbiased(withBaseline.estimates);
     const plain = likelihoodRatioGradients(policy, buffer, { batchSize: 64, baseline: "none" });
@@ -88,10 +88,10 @@ describe("gradient estimators on the linear-Gaussian system", () => {
     const start = tf.tensor2d([[0.7]]);
     const returnAt = (w: number[]) => {
       policy.setWeights(w);
-      return pathwiseGradients(dynamics, linearGaussianReward, policy, start, new Rng(5), { horizon: T }).returns[0];
+      return pathwiseGradients({ dynamics, reward: linearGaussianReward }, policy, start, new Rng(5), { horizon: T }).returns[0];
     };
     const w = [-0.4, 0.2];
-    const g = (() => { policy.setWeights(w); return pathwiseGradients(dynamics, linearGaussianReward, policy, start, new Rng(5), { horizon: T }).estimates[0]; })();
+    const g = (() => { policy.setWeights(w); return pathwiseGradients({ dynamics, reward: linearGaussianReward }, policy, start, new Rng(5), { horizon: T }).estimates[0]; })();
     const h = 1e-2; // R is a polynomial of degree 2T in w0: central differences are exact up to O(h²)
     const fd = [0, 1].map((i) => {
       const up = w.slice(); up[i] += h;
@@ -108,7 +108,7 @@ describe("gradient estimators on the linear-Gaussian system", () => {
     const policy = new GaussianPolicy(1, 1, { std: sigmaPi });
     const dynamics = new LinearGaussianDynamics(sigmaW);
     const starts = tf.zeros([256, 1]) as tf.Tensor2D;
-    const history = trainLikelihoodRatio(dynamics, linearGaussianReward, policy, starts, new Rng(3),
+    const history = trainLikelihoodRatio({ dynamics, reward: linearGaussianReward }, policy, starts, new Rng(3),
       { horizon: T, batchSize: 256, iterations: 60, learningRate: 0.05 });
     const [w0, b] = policy.getWeights();
     // The best gain is w0 = −1 (x' = w: deadbeat), b = 0; from w0 = 0 it must get close.
@@ -147,14 +147,15 @@ describe("gradient estimators on the linear-Gaussian system", () => {
   });
 
   it("names the bad argument", () => {
+    const lgSystem = { dynamics: new LinearGaussianDynamics(1), reward: linearGaussianReward };
     const policy = new GaussianPolicy(1, 1);
     const starts = tf.zeros([10, 1]) as tf.Tensor2D;
-    expect(() => pathwiseGradients(new LinearGaussianDynamics(1), linearGaussianReward, policy, starts, new Rng(0), { batchSize: 4 }))
+    expect(() => pathwiseGradients(lgSystem, policy, starts, new Rng(0), { batchSize: 4 }))
       .toThrow(/pathwiseGradients: the 10 trajectories must split into batches of batchSize = 4/);
-    expect(() => pathwiseGradients(new LinearGaussianDynamics(1), linearGaussianReward, policy, starts, new Rng(0), { horizon: 0 }))
+    expect(() => pathwiseGradients(lgSystem, policy, starts, new Rng(0), { horizon: 0 }))
       .toThrow(/pathwiseGradients: option horizon must be a positive integer/);
     expect(() => new GaussianPolicy(1, 1, { std: -1 })).toThrow(/GaussianPolicy: option std must be a finite number > 0/);
-    expect(() => branchedRollouts(new LinearGaussianDynamics(1), linearGaussianReward, new GaussianPolicy(2, 1), starts, new Rng(0)))
+    expect(() => branchedRollouts(lgSystem, new GaussianPolicy(2, 1), starts, new Rng(0)))
       .toThrow(/branchedRollouts: policy \(2 → 1\) does not fit the dynamics/);
     starts.dispose();
     policy.dispose();

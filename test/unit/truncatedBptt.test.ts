@@ -30,7 +30,7 @@ describe("value function and truncated BPTT", () => {
   it("valueTargets gives each state its L-step discounted return", () => {
     const policy = linearPolicy(0.5);
     const starts = tf.tensor2d([[1], [-2]]);
-    const { states, returns } = valueTargets(system, reward, policy.policy, starts, 4, gamma);
+    const { states, returns } = valueTargets({ dynamics: system, reward }, policy.policy, starts, { horizon: 4, discount: gamma });
     expect(states.shape).toEqual([8, 1]);
     const [s, g] = [states.dataSync(), returns.dataSync()];
     [1, -2].forEach((x0, n) => [0, 1, 2, 3].forEach((t) => {
@@ -62,7 +62,7 @@ describe("value function and truncated BPTT", () => {
     const policy = linearPolicy(0.5);
     const starts = tf.tensor2d([[1], [-0.5], [0.3]]);
     const h = 3;
-    const Jh = truncatedObjective(system, reward, policy.policy, value, starts, h, gamma).dataSync()[0];
+    const Jh = truncatedObjective({ dynamics: system, reward }, policy.policy, value, starts, { window: h, discount: gamma }).dataSync()[0];
     const window = policyObjective(system, reward, policy.policy, starts, h, { discount: gamma }).dataSync()[0];
     const ends = tf.tensor2d([1, -0.5, 0.3].map((x) => [x * 0.7 ** h]));
     const tail = value.predict(ends).mean().dataSync()[0];
@@ -76,7 +76,7 @@ describe("value function and truncated BPTT", () => {
     const value = new ValueFunction(1, new Rng(0), { hiddenSizes: [16] });
     const policy = linearPolicy(0.3); // |1.2 − 0.3| = 0.9: stable but slow
     const sampler = (rng: Rng, n: number) => rng.uniformTensor([n, 1], -1, 1) as tf.Tensor2D;
-    const history = trainTruncatedBptt(system, reward, policy, value, sampler, new Rng(1),
+    const history = trainTruncatedBptt({ dynamics: system, reward }, policy, value, sampler, new Rng(1),
       { window: 2, iterations: 60, learningRate: 0.05, discount: gamma, criticEvery: 10, criticHorizon: 30, criticFit: { epochs: 20, batchSize: 1024, learningRate: 1e-2 } });
     const k = policy.k.dataSync()[0];
     // Judge by the exact 100-step discounted return from x0 = 1 (independent of the critic).
@@ -93,7 +93,7 @@ describe("value function and truncated BPTT", () => {
     const policy = linearPolicy(0.3);
     const starts = tf.tensor2d([[1]]);
     expect(() => value.predict(starts)).toThrow(/ValueFunction.predict: fit the value function/);
-    expect(() => trainTruncatedBptt(system, reward, policy, value, starts, new Rng(0), { window: 0 }))
+    expect(() => trainTruncatedBptt({ dynamics: system, reward }, policy, value, starts, new Rng(0), { window: 0 }))
       .toThrow(/trainTruncatedBptt: option window must be a positive integer/);
     expect(() => new ValueFunction(1, new Rng(0), { hiddenSizes: [0] })).toThrow(/ValueFunction: option hiddenSizes/);
     tf.dispose([starts, policy.k]);
