@@ -16,7 +16,7 @@ import type { Policy } from "../envs/types";
 import type { System } from "../planning/returns";
 import type { Rng } from "../random";
 import { fitValueFunction, type ValueFitOptions, type ValueFunction } from "../models/valueFunction";
-import { checkTrainable, drawStartStates, type StartStates, type TrainablePolicy } from "./bptt";
+import { checkTrainable, drawStartStates, valueAndGradNorm, type StartStates, type TrainablePolicy } from "./bptt";
 
 /** Options of `truncatedObjective`. */
 export interface TruncatedObjectiveOptions {
@@ -101,6 +101,44 @@ export function valueTargets(
       states: tf.stack(states.slice(0, horizon), 1).reshape([N * horizon, S]) as tf.Tensor2D,
       returns: returns.reshape([N * horizon]) as tf.Tensor1D,
     };
+  });
+}
+
+/** Options of `truncatedGradientNorms`. */
+export interface TruncatedGradientNormOptions extends TruncatedObjectiveOptions {
+  /** Independent batches, one norm each. @default 16 */
+  batches: number;
+  /** Start states per batch. @default 16 */
+  batchSize: number;
+}
+
+export const TRUNCATED_GRADIENT_NORM_DEFAULTS: Readonly<TruncatedGradientNormOptions> = {
+  ...TRUNCATED_OBJECTIVE_DEFAULTS, batches: 16, batchSize: 16,
+};
+
+/**
+ * The spread of the truncated gradient: ‖∇θ J_h‖ on each of several independent batches of
+ * start states, at the policy's current parameters. Nothing is updated.
+ * @param starts (B, S) fixed (the same batch each time), or a sampler (rng, n) => (n, S)
+ * @returns one norm per batch
+ */
+export function truncatedGradientNorms(
+  system: System, trainable: TrainablePolicy, critic: ValueFunction, starts: StartStates, rng: Rng,
+  options?: Partial<TruncatedGradientNormOptions>,
+): number[] {
+  const where = "truncatedGradientNorms";
+  checkTrainable(where, trainable);
+  const { batches, batchSize, window, discount } = fillOptions(where, { ...TRUNCATED_GRADIENT_NORM_DEFAULTS }, options, {
+    batches: positiveInt, batchSize: positiveInt, window: positiveInt, discount: inRange(0, 1),
+  });
+  return Array.from({ length: batches }, () => {
+    const drawn = drawStartStates(where, starts, rng, batchSize, system.dynamics.stateSize);
+    try {
+      return valueAndGradNorm(() => truncatedObjective(system, trainable.policy, critic, drawn.states, { window, discount }),
+        trainable.variables).gradNorm;
+    } finally {
+      if (drawn.owned) drawn.states.dispose();
+    }
   });
 }
 

@@ -121,6 +121,31 @@ describe("gradient estimators on the linear-Gaussian system", () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it("branchedRollouts records consecutive transitions of the policy through the dynamics", () => {
+    const policy = new GaussianPolicy(1, 1, { std: 0.5 });
+    policy.setWeights([-0.5, 0.1]);
+    const dynamics = new LinearGaussianDynamics(0); // x' = x + a, so a_t = x_{t+1} − x_t exactly
+    const starts = tf.tensor2d([[1], [-2], [0.5]]);
+    const buffer = branchedRollouts({ dynamics, reward: linearGaussianReward }, policy, starts, new Rng(7), { horizon: 4 });
+    expect(buffer.states.shape).toEqual([3, 4, 1]);
+    const [x, a, r, last] = [buffer.states.arraySync(), buffer.actions.arraySync(), buffer.rewards.arraySync(), buffer.finalStates.arraySync()];
+    for (let n = 0; n < 3; n++) {
+      expect(x[n][0][0]).toBeCloseTo([1, -2, 0.5][n], 6);
+      for (let t = 0; t < 4; t++) {
+        const next = t < 3 ? x[n][t + 1][0] : last[n][0];
+        expect(next).toBeCloseTo(x[n][t][0] + a[n][t][0], 5);
+        expect(r[n][t]).toBeCloseTo(-next * next, 4);
+      }
+    }
+    // The actions scatter around the mean −0.5 x + 0.1 with the policy's σ = 0.5.
+    const noise = x.flatMap((row, n) => row.map((s, t) => (a[n][t][0] - (-0.5 * s[0] + 0.1)) / 0.5));
+    expect(Math.max(...noise.map(Math.abs))).toBeLessThan(4);
+    expect(new Set(noise.map((z) => z.toFixed(6))).size).toBe(12);
+    disposeBuffer(buffer);
+    starts.dispose();
+    policy.dispose();
+  });
+
   it("a policy frees everything it made", () => {
     const before = tf.memory().numTensors;
     const policy = new GaussianPolicy(3, 1);

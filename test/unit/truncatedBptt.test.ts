@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/backend";
 import { Rng } from "../../src/random";
 import { ValueFunction, fitValueFunction } from "../../src/models/valueFunction";
-import { trainTruncatedBptt, truncatedObjective, valueTargets } from "../../src/control/truncatedBptt";
+import { trainTruncatedBptt, truncatedGradientNorms, truncatedObjective, valueTargets } from "../../src/control/truncatedBptt";
 import { policyObjective } from "../../src/control/rollout";
 import { linearPolicy, quadratic, scalarSystem } from "./scalarLq";
 
@@ -68,6 +68,28 @@ describe("value function and truncated BPTT", () => {
     const tail = value.predict(ends).mean().dataSync()[0];
     expect(Jh).toBeCloseTo(window + gamma ** h * tail, 4);
     tf.dispose([seed, seedTargets, starts, ends, policy.k]);
+    value.dispose();
+  });
+
+  it("truncatedGradientNorms gives |dJ_h/dk| per batch, as finite differences of J_h do", () => {
+    const value = new ValueFunction(1, new Rng(0));
+    const seed = tf.tensor2d([[1], [2]]);
+    const seedTargets = tf.tensor1d([-1, -4]);
+    fitValueFunction(value, seed, seedTargets, new Rng(1), { epochs: 1 });
+    const policy = linearPolicy(0.5);
+    const system = { dynamics: scalarSystem(a, 1), reward };
+    const starts = tf.tensor2d([[1], [-0.5]]);
+    const norms = truncatedGradientNorms(system, policy, value, starts, new Rng(0), { batches: 3, window: 4, discount: gamma });
+    expect(norms.length).toBe(3);
+    // A fixed batch: all three equal, and equal to |J_h(k + ε) − J_h(k − ε)| / 2ε.
+    const Jh = (k: number) => {
+      policy.k.assign(tf.scalar(k));
+      return truncatedObjective(system, policy.policy, value, starts, { window: 4, discount: gamma }).dataSync()[0];
+    };
+    const fd = Math.abs(Jh(0.5 + 1e-2) - Jh(0.5 - 1e-2)) / 2e-2;
+    norms.forEach((g) => expect(g).toBeCloseTo(norms[0], 6));
+    expect(Math.abs(norms[0] - fd) / fd).toBeLessThan(1e-2);
+    tf.dispose([seed, seedTargets, starts, policy.k]);
     value.dispose();
   });
 
