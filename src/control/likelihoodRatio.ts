@@ -14,7 +14,7 @@ import * as tf from "@tensorflow/tfjs";
 import { assertShape, check, fillOptions, inRange, positive, positiveInt } from "../checks";
 import type { Rng } from "../random";
 import { branchedRollouts, disposeBuffer, type RolloutBuffer } from "../planning/branchedRollouts";
-import type { System } from "../planning/returns";
+import type { System } from "../envs/types";
 import { drawStartStates, type StartStates } from "./bptt";
 import type { GaussianPolicy } from "./gaussianPolicy";
 

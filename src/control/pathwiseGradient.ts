@@ -11,7 +11,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { assertShape, check, fillOptions, inRange, positiveInt } from "../checks";
 import type { Rng } from "../random";
-import type { System } from "../planning/returns";
+import type { System } from "../envs/types";
 import type { GaussianPolicy } from "./gaussianPolicy";
 import { perBatchMeans, resolveBatchSize, type GradientEstimates } from "./likelihoodRatio";
 

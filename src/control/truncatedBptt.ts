@@ -13,7 +13,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { assertShape, fillOptions, inRange, nonNegativeInt, positive, positiveInt } from "../checks";
 import type { Policy } from "../envs/types";
-import type { System } from "../planning/returns";
+import type { System } from "../envs/types";
 import type { Rng } from "../random";
 import { fitValueFunction, type ValueFitOptions, type ValueFunction } from "../models/valueFunction";
 import { checkTrainable, drawStartStates, valueAndGradNorm, type StartStates, type TrainablePolicy } from "./bptt";

@@ -9,7 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import { assertShape, check, fillOptions, positiveInt } from "../checks";
 import type { Rng } from "../random";
 import type { GaussianPolicy } from "../control/gaussianPolicy";
-import type { System } from "./returns";
+import type { System } from "../envs/types";
 
 /** Options of `branchedRollouts`. */
 export interface BranchedRolloutOptions {

@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/backend";
 import { Rng } from "../../src/random";
-import { LinearGaussianDynamics, linearGaussianReward } from "../../src/envs/linearGaussian";
+import { LinearGaussian, linearGaussianReward } from "../../src/envs/linearGaussian";
 import { GaussianPolicy } from "../../src/control/gaussianPolicy";
 import { likelihoodRatioGradients, trainLikelihoodRatio } from "../../src/control/likelihoodRatio";
 import { pathwiseGradients } from "../../src/control/pathwiseGradient";
@@ -37,7 +37,7 @@ function exactGradient(w0: number, b: number): [number, number] {
 function setup() {
   const policy = new GaussianPolicy(1, 1, { std: sigmaPi });
   policy.setWeights([-0.5, 0.3]);
-  return { policy, dynamics: new LinearGaussianDynamics(sigmaW), starts: tf.zeros([4096, 1]) as tf.Tensor2D };
+  return { policy, dynamics: new LinearGaussian(sigmaW), starts: tf.zeros([4096, 1]) as tf.Tensor2D };
 }
 
 function expectUnbiased(estimates: number[][]) {
@@ -84,7 +84,7 @@ describe("gradient estimators on the linear-Gaussian system", () => {
   it("a per-trajectory pathwise gradient equals finite differences of that trajectory's return", () => {
     // One trajectory, deterministic dynamics: R(w0, b) with the noise ε fixed by the seed.
     const policy = new GaussianPolicy(1, 1, { std: sigmaPi });
-    const dynamics = new LinearGaussianDynamics(0);
+    const dynamics = new LinearGaussian(0);
     const start = tf.tensor2d([[0.7]]);
     const returnAt = (w: number[]) => {
       policy.setWeights(w);
@@ -106,7 +106,7 @@ describe("gradient estimators on the linear-Gaussian system", () => {
   it("trainLikelihoodRatio moves the gain toward the best one on model data alone", () => {
     const before = tf.memory().numTensors;
     const policy = new GaussianPolicy(1, 1, { std: sigmaPi });
-    const dynamics = new LinearGaussianDynamics(sigmaW);
+    const dynamics = new LinearGaussian(sigmaW);
     const starts = tf.zeros([256, 1]) as tf.Tensor2D;
     const history = trainLikelihoodRatio({ dynamics, reward: linearGaussianReward }, policy, starts, new Rng(3),
       { horizon: T, batchSize: 256, iterations: 60, learningRate: 0.05 });
@@ -124,7 +124,7 @@ describe("gradient estimators on the linear-Gaussian system", () => {
   it("branchedRollouts records consecutive transitions of the policy through the dynamics", () => {
     const policy = new GaussianPolicy(1, 1, { std: 0.5 });
     policy.setWeights([-0.5, 0.1]);
-    const dynamics = new LinearGaussianDynamics(0); // x' = x + a, so a_t = x_{t+1} − x_t exactly
+    const dynamics = new LinearGaussian(0); // x' = x + a, so a_t = x_{t+1} − x_t exactly
     const starts = tf.tensor2d([[1], [-2], [0.5]]);
     const buffer = branchedRollouts({ dynamics, reward: linearGaussianReward }, policy, starts, new Rng(7), { horizon: 4 });
     expect(buffer.states.shape).toEqual([3, 4, 1]);
@@ -172,7 +172,7 @@ describe("gradient estimators on the linear-Gaussian system", () => {
   });
 
   it("names the bad argument", () => {
-    const lgSystem = { dynamics: new LinearGaussianDynamics(1), reward: linearGaussianReward };
+    const lgSystem = { dynamics: new LinearGaussian(1), reward: linearGaussianReward };
     const policy = new GaussianPolicy(1, 1);
     const starts = tf.zeros([10, 1]) as tf.Tensor2D;
     expect(() => pathwiseGradients(lgSystem, policy, starts, new Rng(0), { batchSize: 4 }))

@@ -63,7 +63,7 @@ describe("value function and truncated BPTT", () => {
     const starts = tf.tensor2d([[1], [-0.5], [0.3]]);
     const h = 3;
     const Jh = truncatedObjective({ dynamics: system, reward }, policy.policy, value, starts, { window: h, discount: gamma }).dataSync()[0];
-    const window = policyObjective(system, reward, policy.policy, starts, h, { discount: gamma }).dataSync()[0];
+    const window = policyObjective({ dynamics: system, reward }, policy.policy, starts, undefined, { horizon: h, discount: gamma }).dataSync()[0];
     const ends = tf.tensor2d([1, -0.5, 0.3].map((x) => [x * 0.7 ** h]));
     const tail = value.predict(ends).mean().dataSync()[0];
     expect(Jh).toBeCloseTo(window + gamma ** h * tail, 4);
