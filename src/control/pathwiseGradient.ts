@@ -12,6 +12,7 @@ import * as tf from "@tensorflow/tfjs";
 import { assertShape, check, fillOptions, inRange, positiveInt } from "../checks";
 import type { Rng } from "../random";
 import type { System } from "../envs/types";
+import { rollout } from "../rollout";
 import type { GaussianPolicy } from "./gaussianPolicy";
 import { perBatchMeans, resolveBatchSize, type GradientEstimates } from "./likelihoodRatio";
 
@@ -38,7 +39,7 @@ export function pathwiseGradients(
   system: System, policy: GaussianPolicy, starts: tf.Tensor2D, rng: Rng, options?: Partial<PathwiseOptions>,
 ): GradientEstimates {
   const where = "pathwiseGradients";
-  const { dynamics, reward } = system;
+  const { dynamics } = system;
   const o = fillOptions(where, { ...PATHWISE_DEFAULTS }, options, { horizon: positiveInt, discount: inRange(0, 1) });
   const [N, S] = assertShape(where, "starts", starts, [null, dynamics.stateSize]);
   check(policy.stateSize === S && policy.actionSize === dynamics.actionSize, where,
@@ -48,14 +49,9 @@ export function pathwiseGradients(
   const noise = Array.from({ length: o.horizon }, () => rng.normalTensor([N, A], 0, policy.std) as tf.Tensor2D);
   let returns: tf.Tensor1D | undefined;
   const objective = (copies: tf.Tensor): tf.Scalar => {
-    let s = starts;
     const rewards: tf.Tensor1D[] = [];
-    for (let t = 0; t < o.horizon; t++) {
-      const a = tf.add(policy.mean(s, copies as tf.Tensor3D), noise[t]) as tf.Tensor2D; // μ(s_t) + σ ε_t
-      const next = dynamics.step(s, a, rng);
-      rewards.push(tf.mul(reward(s, a, next), o.discount ** t));
-      s = next;
-    }
+    const act = (s: tf.Tensor2D, t: number) => tf.add(policy.mean(s, copies as tf.Tensor3D), noise[t]) as tf.Tensor2D; // μ(s_t) + σ ε_t
+    rollout(system, act, starts, rng, { steps: o.horizon, tape: true, where }, (step) => rewards.push(tf.mul(step.rewards!, o.discount ** step.t)));
     returns = tf.keep(tf.addN(rewards)) as tf.Tensor1D;
     return tf.sum(returns);
   };

@@ -14,6 +14,7 @@ import * as tf from "@tensorflow/tfjs";
 import { assertShape, fillOptions, inRange, nonNegativeInt, positive, positiveInt } from "../checks";
 import type { Policy } from "../envs/types";
 import type { System } from "../envs/types";
+import { rollout } from "../rollout";
 import type { Rng } from "../random";
 import { fitValueFunction, type ValueFitOptions, type ValueFunction } from "../models/valueFunction";
 import { checkTrainable, drawStartStates, valueAndGradNorm, type StartStates, type TrainablePolicy } from "./bptt";
@@ -40,18 +41,12 @@ export function truncatedObjective(
 ): tf.Scalar {
   const where = "truncatedObjective";
   const { window, discount } = fillOptions(where, { ...TRUNCATED_OBJECTIVE_DEFAULTS }, options, { window: positiveInt, discount: inRange(0, 1) });
-  const { dynamics, reward } = system;
-  const [B] = assertShape(where, "starts", starts, [null, dynamics.stateSize]);
+  const [B] = assertShape(where, "starts", starts, [null, system.dynamics.stateSize]);
   return tf.tidy(() => {
-    let s = starts;
     const terms: tf.Tensor1D[] = [];
-    for (let t = 0; t < window; t++) {
-      const a = policy(s);
-      const next = dynamics.step(s, a);
-      terms.push(tf.mul(reward(s, a, next), discount ** t));
-      s = next;
-    }
-    terms.push(tf.mul(critic.predict(s), discount ** window)); // γ^h V(s_h)
+    const last = rollout(system, (s) => policy(s), starts, undefined, { steps: window, tape: true, where },
+      (step) => terms.push(tf.mul(step.rewards!, discount ** step.t)));
+    terms.push(tf.mul(critic.predict(last), discount ** window)); // γ^h V(s_h)
     assertShape(where, "critic values", terms[terms.length - 1], [B]);
     return tf.mean(tf.addN(terms));
   });
@@ -79,19 +74,14 @@ export function valueTargets(
 ): { states: tf.Tensor2D; returns: tf.Tensor1D } {
   const where = "valueTargets";
   const { horizon, discount } = fillOptions(where, { ...VALUE_TARGET_DEFAULTS }, options, { horizon: positiveInt, discount: inRange(0, 1) });
-  const { dynamics, reward } = system;
-  const [N, S] = assertShape(where, "starts", starts, [null, dynamics.stateSize]);
+  const [N, S] = assertShape(where, "starts", starts, [null, system.dynamics.stateSize]);
   return tf.tidy(() => {
     const states: tf.Tensor2D[] = [];
     const rewards: tf.Tensor1D[] = [];
-    let s = starts;
-    for (let t = 0; t < 2 * horizon; t++) {
-      const a = policy(s);
-      const next = dynamics.step(s, a);
-      states.push(s);
-      rewards.push(reward(s, a, next));
-      s = next;
-    }
+    rollout(system, (s) => policy(s), starts, undefined, { steps: 2 * horizon, tape: true, where }, (step) => {
+      states.push(step.states);
+      rewards.push(step.rewards!);
+    });
     const r = tf.stack(rewards, 1); // (N, 2L)
     // G_t = Σ_{j<L} γ^j r_{t+j}: one (N, 2L) × (2L, L) product with a banded matrix of powers of γ.
     const band = tf.tensor2d(Array.from({ length: 2 * horizon }, (_, j) =>

@@ -10,6 +10,7 @@ import { assertShape, check, fillOptions, positiveInt } from "../checks";
 import type { Rng } from "../random";
 import type { GaussianPolicy } from "../control/gaussianPolicy";
 import type { System } from "../envs/types";
+import { rollout } from "../rollout";
 
 /** Options of `branchedRollouts`. */
 export interface BranchedRolloutOptions {
@@ -48,31 +49,28 @@ export function branchedRollouts(
   system: System, policy: GaussianPolicy, starts: tf.Tensor2D, rng: Rng, options?: Partial<BranchedRolloutOptions>,
 ): RolloutBuffer {
   const where = "branchedRollouts";
-  const { dynamics, reward } = system;
+  const { dynamics } = system;
   const o = fillOptions(where, { ...BRANCHED_ROLLOUT_DEFAULTS }, options, { horizon: positiveInt });
   const [N, S] = assertShape(where, "starts", starts, [null, dynamics.stateSize]);
   check(policy.stateSize === S && policy.actionSize === dynamics.actionSize, where,
     `policy (${policy.stateSize} → ${policy.actionSize}) does not fit the dynamics (${S} → ${dynamics.actionSize})`);
   check(N % dynamics.members === 0, where, `starts (${N} rows) must be a multiple of dynamics.members = ${dynamics.members}`);
+  // Every transition is kept (the buffer holds them all), so the rollout keeps its tape and
+  // this tidy frees what the buffer does not return.
   return tf.tidy(() => {
     const states: tf.Tensor2D[] = [];
     const actions: tf.Tensor2D[] = [];
     const rewards: tf.Tensor1D[] = [];
-    let s = starts;
-    for (let t = 0; t < o.horizon; t++) {
-      const a = policy.sample(s, rng);
-      const next = dynamics.step(s, a, rng);
-      assertShape(where, "dynamics.step output", next, [N, S]);
-      states.push(s);
-      actions.push(a);
-      rewards.push(reward(s, a, next));
-      s = next;
-    }
+    const last = rollout(system, (s) => policy.sample(s, rng), starts, rng, { steps: o.horizon, tape: true, where }, (step) => {
+      states.push(step.states);
+      actions.push(step.actions);
+      rewards.push(step.rewards!);
+    });
     return {
       states: tf.stack(states, 1) as tf.Tensor3D,
       actions: tf.stack(actions, 1) as tf.Tensor3D,
       rewards: tf.stack(rewards, 1) as tf.Tensor2D,
-      finalStates: s.clone(),
+      finalStates: last.clone(),
     };
   });
 }
