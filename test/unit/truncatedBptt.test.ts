@@ -83,7 +83,7 @@ describe("value function and truncated BPTT", () => {
     expect(norms.length).toBe(3);
     // A fixed batch: all three equal, and equal to |J_h(k + ε) − J_h(k − ε)| / 2ε.
     const Jh = (k: number) => {
-      policy.k.assign(tf.scalar(k));
+      tf.tidy(() => policy.k.assign(tf.scalar(k)));
       return truncatedObjective(system, policy.policy, value, starts, { window: 4, discount: gamma }).dataSync()[0];
     };
     const fd = Math.abs(Jh(0.5 + 1e-2) - Jh(0.5 - 1e-2)) / 2e-2;
