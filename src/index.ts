@@ -97,6 +97,31 @@ export {
   type StepJacobians, type ProductSpectrum, type Trajectory, type TrajectoryOptions,
 } from "./analysis/jacobians";
 
+// Lecture step 04, what to do instead of BPTT through the model (notebook 04).
+export { GaussianPolicy, GAUSSIAN_POLICY_DEFAULTS, type GaussianPolicyOptions } from "./control/gaussianPolicy";
+export {
+  branchedRollouts, disposeBuffer, BRANCHED_ROLLOUT_DEFAULTS, type BranchedRolloutOptions, type RolloutBuffer,
+} from "./planning/branchedRollouts";
+export {
+  likelihoodRatioGradients, LIKELIHOOD_RATIO_DEFAULTS, trainLikelihoodRatio, LIKELIHOOD_RATIO_TRAIN_DEFAULTS,
+  type GradientEstimates, type LikelihoodRatioOptions, type LikelihoodRatioProgress, type LikelihoodRatioTrainOptions,
+} from "./control/likelihoodRatio";
+export { pathwiseGradients, PATHWISE_DEFAULTS, type PathwiseOptions } from "./control/pathwiseGradient";
+export {
+  totalVariance, crossingPoint, bootstrapCrossing, BOOTSTRAP_CROSSING_DEFAULTS,
+  type BootstrapCrossingOptions, type CrossingCI,
+} from "./analysis/estimatorVariance";
+export {
+  ValueFunction, VALUE_FUNCTION_DEFAULTS, fitValueFunction, VALUE_FIT_DEFAULTS,
+  type ValueFunctionOptions, type ValueFitOptions,
+} from "./models/valueFunction";
+export {
+  truncatedObjective, TRUNCATED_OBJECTIVE_DEFAULTS, valueTargets, VALUE_TARGET_DEFAULTS, truncatedGradientNorms,
+  TRUNCATED_GRADIENT_NORM_DEFAULTS, trainTruncatedBptt, TRUNCATED_BPTT_DEFAULTS, type TruncatedObjectiveOptions,
+  type ValueTargetOptions, type TruncatedGradientNormOptions, type TruncatedBpttOptions, type TruncatedBpttProgress,
+} from "./control/truncatedBptt";
+export { collocationKkt, collocationConditionNumber, collocationOptimum, policyCollocationJacobian } from "./control/collocation";
+
 // Display (display/): the only outputs.
 export {
   showFigure, showTable, progress, lines, scatter, trajectories, pathBundle, heatmap, PALETTE,
