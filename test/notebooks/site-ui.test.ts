@@ -74,7 +74,8 @@ describe("navigation", () => {
     expect(ids.length).toBeGreaterThanOrEqual(3);
     const active = () => page.$$eval(".mbrl-sections a.mbrl-active", (as) => as.map((a) => a.getAttribute("href")));
     expect(await active()).toEqual([`#${ids[0]}`]); // the top of the page
-    for (const i of [Math.floor(ids.length / 2), ids.length - 2, 1]) {
+    // Headings that can reach the top of the window (the last ones may not, the page ends first).
+    for (const i of [Math.floor(ids.length / 2), 1]) {
       await page.evaluate((id) => document.getElementById(id)!.scrollIntoView({ block: "start" }), ids[i]);
       await page.waitForFunction((href) => document.querySelector(".mbrl-sections a.mbrl-active")?.getAttribute("href") === href, `#${ids[i]}`, { timeout: 5_000 });
       expect(await active()).toEqual([`#${ids[i]}`]);
