@@ -47,23 +47,6 @@ async function done(report: Awaited<ReturnType<typeof open>>) {
 }
 
 describe("navigation", () => {
-  it.each(pages)("%s: the sidebar lists the overview and every notebook, this page marked", async (name) => {
-    const report = await open(name);
-    const links = await report.page.$$eval(".mbrl-sidebar .mbrl-pages > li > a", (as) => as.map((a) => ({ href: a.getAttribute("href"), current: a.getAttribute("aria-current") })));
-    expect(links.map((l) => l.href)).toEqual(pages);
-    expect(links.filter((l) => l.current === "page").map((l) => l.href)).toEqual([name]);
-    if (name !== "index.html") {
-      // The current page's own sections: every h2/h3 of the page, linked by its id.
-      const ids = await report.page.$$eval(".jp-RenderedMarkdown h2[id], .jp-RenderedMarkdown h3[id]", (hs) => hs.map((h) => `#${h.id}`));
-      expect(ids.length).toBeGreaterThan(0);
-      expect(await report.page.$$eval(".mbrl-current .mbrl-sections a", (as) => as.map((a) => a.getAttribute("href")))).toEqual(ids);
-      // Previous/next at the bottom as well as the top.
-      const top = await report.page.$$eval(".mbrl-nav-top a", (as) => as.map((a) => a.getAttribute("href")));
-      expect(await report.page.$$eval(".mbrl-nav-bottom a", (as) => as.map((a) => a.getAttribute("href")))).toEqual(top);
-    }
-    await done(report);
-  });
-
   it("highlights the section in view as the reader scrolls, and only that one", async () => {
     // The page with the most sections.
     const counts = names.map((n) => (readFileSync(join(SITE, `${n}.html`), "utf8").match(/<h[23] id=/g) ?? []).length);
@@ -123,22 +106,25 @@ describe("search", () => {
     await done(report);
   });
 
-  it.each(names)("%s: a word only this notebook uses finds its page first, from another page", async (name) => {
-    const word = uniqueWord(name);
-    expect(word, `no word is unique to ${name}`).toBeDefined();
-    const report = await open(name === names[0] ? `${names[names.length - 1]}.html` : `${names[0]}.html`);
-    const hits = await search(report.page, word);
-    expect(hits.length, `searching ${word}`).toBeGreaterThan(0);
-    expect(hits[0].split("#")[0], `searching ${word}`).toBe(`${name}.html`);
-    // A hit links to its section's heading on that page, and following it gets there.
-    const anchor = hits[0].split("#")[1];
-    if (anchor) {
-      await report.page.click(".mbrl-search-hit >> nth=0");
-      await report.page.waitForURL((u) => u.href.endsWith(hits[0]));
-      expect(await report.page.evaluate((id) => document.getElementById(decodeURIComponent(id)) !== null, anchor)).toBe(true);
+  it("for every notebook, a word only it uses finds its page first; a hit leads to its section", async () => {
+    const report = await open("index.html");
+    const first: string[] = [];
+    for (const name of names) {
+      const word = uniqueWord(name);
+      expect(word, `no word is unique to ${name}`).toBeDefined();
+      const hits = await search(report.page, word);
+      expect(hits.length, `searching ${word}`).toBeGreaterThan(0);
+      expect(hits[0].split("#")[0], `searching ${word}`).toBe(`${name}.html`);
+      first.push(hits[0]);
     }
+    // The last search's best hit: following it opens that page at its section's heading.
+    const target = first[first.length - 1];
+    await report.page.click(".mbrl-search-hit >> nth=0");
+    await report.page.waitForURL((u) => u.href.endsWith(target));
+    const anchor = target.split("#")[1];
+    if (anchor) expect(await report.page.evaluate((id) => document.getElementById(id) !== null || document.getElementById(decodeURIComponent(id)) !== null, anchor)).toBe(true);
     await done(report);
-  });
+  }, 120_000);
 
   it("says so when nothing matches, and Escape closes the results", async () => {
     const report = await open("index.html");
@@ -231,23 +217,6 @@ describe("reading the argument", () => {
     await done(report);
   });
 
-  it.each(names)("%s: every figure names what it shows (title and axes)", async (name) => {
-    const report = await open(`${name}.html`);
-    expect(await report.page.locator(".mbrl-figure").count()).toBe(figureCount(name));
-    await figuresDrawn(report.page, name);
-    await report.page.waitForFunction((n) => document.querySelectorAll('.js-plotly-plot[role="figure"][aria-label]').length >= n, figureCount(name));
-    const figures = await report.page.$$eval(".js-plotly-plot", (gds) => gds.map((gd) => {
-      const layout = (gd as unknown as { layout: Record<string, { text?: string; title?: { text?: string } | string } | undefined> }).layout;
-      const title = (t: unknown) => (typeof t === "string" ? t : (t as { text?: string } | undefined)?.text ?? "");
-      return { label: gd.getAttribute("aria-label")!, title: title(layout.title), x: title(layout.xaxis?.title), y: title(layout.yaxis?.title) };
-    }));
-    for (const f of figures) {
-      expect(f.label).toMatch(/^Figure: /);
-      const plain = (s: string) => s.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").trim();
-      for (const part of [f.title, f.x, f.y].filter(Boolean)) expect(f.label).toContain(plain(part));
-    }
-    await done(report);
-  });
 });
 
 describe("the index", () => {
@@ -272,37 +241,73 @@ describe("the index", () => {
   });
 });
 
-describe("accessibility and phones", () => {
-  const AXE = require.resolve("axe-core/axe.min.js");
-  type Violation = { id: string; impact: string; nodes: { target: string[] }[] };
-  const results: string[] = [];
-  afterAll(() => { console.log(`axe-core (serious and critical violations must be 0):\n${results.join("\n")}`); });
+/**
+ * Every page, loaded once and checked in turn: the sidebar, its figures' text alternatives, axe-core in
+ * light mode and (after the toggle) in dark mode, then the same page narrowed to a phone.
+ */
+const AXE = require.resolve("axe-core/axe.min.js");
+const axeResults: string[] = [];
+afterAll(() => { console.log(`axe-core (serious and critical violations must be 0):\n${axeResults.join("\n")}`); });
 
-  it.each(pages.flatMap((p) => [[p, "light"], [p, "dark"]]))("%s in %s mode: axe-core finds no serious or critical violation", async (name, theme) => {
-    const report = await open(name, { colorScheme: theme as "light" | "dark" });
-    const { page } = report;
-    if (name !== "index.html") await figuresDrawn(page, name.replace(/\.html$/, ""));
+describe.each(pages)("%s", (name) => {
+  const notebook = name === "index.html" ? undefined : name.replace(/\.html$/, "");
+  let report: Awaited<ReturnType<typeof open>>;
+  let page: Page;
+  beforeAll(async () => {
+    report = await open(name, { colorScheme: "light" });
+    page = report.page;
+    if (notebook) await figuresDrawn(page, notebook);
+  }, 120_000);
+  afterAll(async () => { if (report) await done(report); });
+
+  it("has the sidebar with the overview and every notebook, this page marked, and its sections", async () => {
+    const links = await page.$$eval(".mbrl-sidebar .mbrl-pages > li > a", (as) => as.map((a) => ({ href: a.getAttribute("href"), current: a.getAttribute("aria-current") })));
+    expect(links.map((l) => l.href)).toEqual(pages);
+    expect(links.filter((l) => l.current === "page").map((l) => l.href)).toEqual([name]);
+    if (!notebook) return;
+    const ids = await page.$$eval(".jp-RenderedMarkdown h2[id], .jp-RenderedMarkdown h3[id]", (hs) => hs.map((h) => `#${h.id}`));
+    expect(ids.length).toBeGreaterThan(0);
+    expect(await page.$$eval(".mbrl-current .mbrl-sections a", (as) => as.map((a) => a.getAttribute("href")))).toEqual(ids);
+    // Previous/next at the bottom as well as the top.
+    const top = await page.$$eval(".mbrl-nav-top a", (as) => as.map((a) => a.getAttribute("href")));
+    expect(await page.$$eval(".mbrl-nav-bottom a", (as) => as.map((a) => a.getAttribute("href")))).toEqual(top);
+  });
+
+  it("names what every figure shows (title and axes)", async () => {
+    expect(await page.locator(".mbrl-figure").count()).toBe(notebook ? figureCount(notebook) : 0);
+    await page.waitForFunction(() => [...document.querySelectorAll(".js-plotly-plot")].every((gd) => gd.getAttribute("role") === "figure" && gd.hasAttribute("aria-label")));
+    const figures = await page.$$eval(".js-plotly-plot", (gds) => gds.map((gd) => {
+      const layout = (gd as unknown as { layout: Record<string, { title?: { text?: string } | string } | undefined> & { title?: unknown } }).layout;
+      const title = (t: unknown) => (typeof t === "string" ? t : (t as { text?: string } | undefined)?.text ?? "");
+      return { label: gd.getAttribute("aria-label")!, title: title(layout.title), x: title(layout.xaxis?.title), y: title(layout.yaxis?.title) };
+    }));
+    const plain = (s: string) => s.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").trim();
+    for (const f of figures) {
+      expect(f.label).toMatch(/^Figure: /);
+      for (const part of [f.title, f.x, f.y].filter(Boolean)) expect(f.label).toContain(plain(part));
+    }
+  });
+
+  it.each(["light", "dark"])("passes axe-core in %s mode: no serious or critical violation", async (theme) => {
+    if ((await page.getAttribute("html", "data-theme")) !== theme) await page.click(".mbrl-theme-toggle");
     expect(await page.getAttribute("html", "data-theme")).toBe(theme);
-    await page.addScriptTag({ path: AXE });
+    if (theme === "dark") await page.waitForFunction(() => [...document.querySelectorAll(".js-plotly-plot")].every((gd) => (gd as unknown as { _fullLayout: { paper_bgcolor: string } })._fullLayout.paper_bgcolor !== "#fff"));
+    if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ path: AXE });
+    type Violation = { id: string; impact: string; nodes: { target: string[] }[] };
     const violations: Violation[] = await page.evaluate(async () => {
       const axe = (window as unknown as { axe: { run: (c: unknown, o: unknown) => Promise<{ violations: unknown[] }> } }).axe;
       return (await axe.run(document, { resultTypes: ["violations"], preload: false })).violations as never;
     });
-    const byImpact = (impact: string) => violations.filter((v) => v.impact === impact).map((v) => `${v.id} (${v.nodes.length}: ${v.nodes.slice(0, 2).map((n) => n.target.join(" ")).join(", ")})`);
-    results.push(`  ${name} ${theme}: ${["critical", "serious", "moderate", "minor"].map((i) => `${i} ${violations.filter((v) => v.impact === i).length}`).join(", ")}${violations.length ? ` [${violations.map((v) => v.id).join(", ")}]` : ""}`);
-    expect([...byImpact("critical"), ...byImpact("serious")]).toEqual([]);
-    await done(report);
+    const listed = (impact: string) => violations.filter((v) => v.impact === impact).map((v) => `${v.id} (${v.nodes.length}: ${v.nodes.slice(0, 2).map((n) => n.target.join(" ")).join(", ")})`);
+    axeResults.push(`  ${name} ${theme}: ${["critical", "serious", "moderate", "minor"].map((i) => `${i} ${violations.filter((v) => v.impact === i).length}`).join(", ")}${violations.length ? ` [${violations.map((v) => v.id).join(", ")}]` : ""}`);
+    expect([...listed("critical"), ...listed("serious")]).toEqual([]);
   }, 120_000);
 
-  it.each(pages)("%s at 390 px: no horizontal scrolling, figures fit, the sidebar opens from its button", async (name) => {
-    const report = await open(name, { viewport: PHONE });
-    const { page } = report;
-    const notebook = name.replace(/\.html$/, "");
-    if (name !== "index.html") await figuresDrawn(page, notebook);
+  it("at 390 px: no horizontal scrolling, figures shrink to fit, the sidebar opens from its button", async () => {
+    await page.setViewportSize(PHONE);
     // Figures follow the new width (after a short debounce): their drawings, not just their boxes.
-    const drawnRight = () => page.$$eval(".js-plotly-plot .main-svg", (svgs) => Math.max(0, ...svgs.map((s) => s.getBoundingClientRect().right)));
     await page.waitForFunction((w) => [...document.querySelectorAll(".js-plotly-plot .main-svg")].every((s) => s.getBoundingClientRect().right <= w), PHONE.width, { timeout: 10_000 }).catch(() => undefined);
-    expect(await drawnRight()).toBeLessThanOrEqual(PHONE.width);
+    expect(await page.$$eval(".js-plotly-plot .main-svg", (svgs) => Math.max(0, ...svgs.map((s) => s.getBoundingClientRect().right)))).toBeLessThanOrEqual(PHONE.width);
     expect(await page.evaluate(() => document.scrollingElement!.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
     expect(await page.isVisible(".mbrl-sidebar")).toBe(false);
     await page.click(".mbrl-menu");
@@ -311,28 +316,34 @@ describe("accessibility and phones", () => {
     expect(await page.evaluate(() => document.activeElement?.closest(".mbrl-sidebar") !== null)).toBe(true);
     await page.keyboard.press("Escape");
     expect(await page.getAttribute(".mbrl-menu", "aria-expanded")).toBe("false");
-    await done(report);
+    expect(await page.isVisible(".mbrl-sidebar")).toBe(false);
   });
+});
 
-  it("writes screenshots of the index and a page, light and dark, desktop and phone", async () => {
+describe("screenshots", () => {
+  it("of the index and a page, light and dark, desktop and phone, in build/screenshots/", async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     const name = withFigures();
     const shots: string[] = [];
     for (const [label, page] of [["index", "index.html"], ["page", `${name}.html`]]) {
-      for (const theme of ["light", "dark"] as const) {
-        for (const [device, viewport] of [["desktop", { width: 1280, height: 900 }], ["phone", PHONE]] as const) {
-          const report = await open(page, { viewport, colorScheme: theme });
-          if (label === "page") {
-            await figuresDrawn(report.page, name);
-            // A view with a figure in it, below the page's opening.
-            await report.page.evaluate(() => document.querySelector(".js-plotly-plot")!.closest(".jp-Cell")!.scrollIntoView({ block: "start" }));
+      for (const [device, viewport] of [["desktop", { width: 1280, height: 900 }], ["phone", PHONE]] as const) {
+        const report = await open(page, { viewport, colorScheme: "light" });
+        if (label === "page") {
+          await figuresDrawn(report.page, name);
+          // A view with a figure in it, below the page's opening.
+          await report.page.evaluate(() => document.querySelector(".js-plotly-plot")!.closest(".jp-Cell")!.scrollIntoView({ block: "start" }));
+        }
+        for (const theme of ["light", "dark"]) {
+          if (theme === "dark") {
+            await report.page.click(".mbrl-theme-toggle");
+            await report.page.waitForFunction(() => [...document.querySelectorAll(".js-plotly-plot")].every((gd) => (gd as unknown as { _fullLayout: { paper_bgcolor: string } })._fullLayout.paper_bgcolor !== "#fff"));
           }
-          await report.page.waitForTimeout(400);
+          await report.page.waitForTimeout(300);
           const file = join(SCREENSHOTS, `${label}-${theme}-${device}.png`);
           await report.page.screenshot({ path: file });
           shots.push(file);
-          await done(report);
         }
+        await done(report);
       }
     }
     for (const file of shots) {
