@@ -9,6 +9,7 @@ import { SCRIPTS_HTML, headHtml, sidebarHtml, topbarHtml } from "./chrome.mjs";
 import { joinLines, splitLines } from "./fallbacks.mjs";
 import { writeIndex } from "./index-page.mjs";
 import { writeSearchIndex } from "./search.mjs";
+import { shareStyles } from "./shared-css.mjs";
 
 const require = createRequire(import.meta.url);
 /** The library's display helpers, loaded when first needed: after prepareRun has built dist/. */
@@ -16,7 +17,7 @@ const display = () => require(join(ROOT, "dist", "display"));
 export const COURSE = "CS285 Lecture 11: Model-based policy learning";
 const MATHJAX = join(ROOT, "node_modules", "mathjax");
 /** The parts of MathJax 2 that the TeX-AMS_CHTML-full configuration loads. */
-const MATHJAX_PARTS = ["MathJax.js", "config", "extensions", "jax/input/TeX", "jax/output/CommonHTML", "jax/element", "fonts/HTML-CSS/TeX/woff", "localization/en"];
+const MATHJAX_PARTS = ["MathJax.js", "config/TeX-AMS_CHTML-full.js", "config/Safe.js", "extensions", "jax/input/TeX", "jax/output/CommonHTML", "jax/element", "fonts/HTML-CSS/TeX/woff", "localization/en"];
 const PLOTLY_URL = "assets/plotly.min.js";
 const MATHJAX_URL = "assets/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe";
 
@@ -109,6 +110,7 @@ export function writeSite(names, dir, work) {
   copyAssets(dir);
   copyDownloads(names, dir);
   exportPages(entries, dir, work);
+  shareStyles(dir, entries.map((e) => `${e.name}.html`));
   writeSearchIndex(entries, dir);
   writeIndex(entries, sitePages(entries), dir, { course: COURSE, mathjaxUrl: MATHJAX_URL, escapeHtml: display().escapeHtml });
 }
