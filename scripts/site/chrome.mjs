@@ -11,6 +11,7 @@
 const THEME_INIT = `<script>(function () {
   var d = document.documentElement, theme, hide;
   if (!d.lang) d.lang = "en"; // nbconvert's pages do not say their language
+  d.classList.add("mbrl-js"); // the controls below work: show them
   try { theme = localStorage.getItem("mbrl-theme"); hide = localStorage.getItem("mbrl-hide-code"); } catch (e) { /* storage blocked */ }
   if (theme !== "dark" && theme !== "light") theme = window.matchMedia && matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
   d.setAttribute("data-theme", theme);
