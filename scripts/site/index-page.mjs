@@ -1,6 +1,6 @@
 // The site's front page: the lecture's overview and a card per notebook with the notebook's own
 // title and summary, and its key figure as a thumbnail with a line saying what it shows.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SCRIPTS_HTML, headHtml, sidebarHtml, topbarHtml } from "./chrome.mjs";
 import { joinLines } from "./fallbacks.mjs";
@@ -18,29 +18,28 @@ function figureTitle(output) {
   return joinLines(output.data?.["text/plain"]).replace(/^Figure:\s*/, "").replace(/\s*\(\d+ traces?\)\s*$/, "").trim();
 }
 
-/** A figure output's PNG (base64): its image/png part, or the fallback image inside its HTML. */
-function figurePng(output) {
-  const png = output.data?.["image/png"];
-  if (png) return joinLines(png).replace(/\s+/g, "");
-  return joinLines(output.data?.["text/html"]).match(/src="data:image\/png;base64,([^"]+)"/)?.[1];
+/**
+ * The notebook's key figure: the first figure of a cell tagged `key-figure`, else its first figure.
+ * @returns {title, index} (index: its position among the notebook's figures), or undefined
+ */
+export function keyFigure(nb) {
+  const figures = nb.cells.flatMap((c) => c.outputs ?? []).filter(isFigure);
+  const tagged = nb.cells.filter((c) => (c.metadata?.tags ?? []).includes(KEY_FIGURE_TAG)).flatMap((c) => c.outputs ?? []).find(isFigure);
+  const output = tagged ?? figures[0];
+  return output && { title: figureTitle(output), index: figures.indexOf(output) };
 }
 
 /**
- * The notebook's key figure: the first figure of a cell tagged `key-figure`, else its first figure.
- * @returns {title, png} (png base64, or undefined when the figure carries no image), or undefined
+ * The PNG (base64) of the page's figure number `index`: the fallback image the site's page carries
+ * inside each figure (wherever the build keeps them, the page has them, in order).
  */
-export function keyFigure(nb) {
-  const tagged = nb.cells.filter((c) => (c.metadata?.tags ?? []).includes(KEY_FIGURE_TAG));
-  for (const cells of [tagged, nb.cells]) {
-    const output = cells.flatMap((c) => c.outputs ?? []).find(isFigure);
-    if (output) return { title: figureTitle(output), png: figurePng(output) };
-  }
-  return undefined;
+export function pagePng(html, index) {
+  return [...html.matchAll(/<img class="mbrl-fallback"[^>]*?src="data:image\/png;base64,([^"]+)"/g)][index]?.[1];
 }
 
-function card(e, escapeHtml) {
+function card(e, escapeHtml, hasThumb) {
   const figure = keyFigure(e.nb);
-  const thumb = figure?.png ? `\n  <img class="mbrl-thumb" src="assets/thumbs/${e.name}.png" alt="${escapeHtml(`Key figure: ${figure.title}`)}" loading="lazy">` : "";
+  const thumb = hasThumb ? `\n  <img class="mbrl-thumb" src="assets/thumbs/${e.name}.png" alt="${escapeHtml(`Key figure: ${figure.title}`)}" loading="lazy">` : "";
   const sees = figure ? `\n  <p class="mbrl-sees">You will see: ${escapeHtml(figure.title)}.</p>` : "";
   return `<article class="mbrl-card">
   <h2><a href="${e.name}.html">${escapeHtml(e.title)}</a></h2>
@@ -49,13 +48,15 @@ function card(e, escapeHtml) {
 </article>`;
 }
 
-/** The thumbnails: each notebook's key figure as assets/thumbs/NAME.png. */
+/** The thumbnails: each notebook's key figure, from its page, as assets/thumbs/NAME.png; returns who has one. */
 function writeThumbnails(entries, dir) {
   mkdirSync(join(dir, "assets", "thumbs"), { recursive: true });
-  for (const e of entries) {
-    const png = keyFigure(e.nb)?.png;
+  return entries.map((e) => {
+    const figure = keyFigure(e.nb);
+    const png = figure && pagePng(readFileSync(join(dir, `${e.name}.html`), "utf8"), figure.index);
     if (png) writeFileSync(join(dir, "assets", "thumbs", `${e.name}.png`), Buffer.from(png, "base64"));
-  }
+    return Boolean(png);
+  });
 }
 
 /**
@@ -64,7 +65,7 @@ function writeThumbnails(entries, dir) {
  * @param pages [{href, title}] the sidebar's list, the overview first
  */
 export function writeIndex(entries, pages, dir, { course, mathjaxUrl, escapeHtml }) {
-  writeThumbnails(entries, dir);
+  const thumbs = writeThumbnails(entries, dir);
   writeFileSync(join(dir, "index.html"), `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${course}</title>
@@ -83,7 +84,7 @@ ${sidebarHtml(escapeHtml, pages, "index.html")}
 <li><strong>Backpropagation through time.</strong> Differentiating through a learned model multiplies Jacobians, so gradients explode or vanish, and the model's physics, not our choice, decides which.</li>
 </ol>
 <div class="mbrl-cards">
-${entries.map((e) => card(e, escapeHtml)).join("\n")}
+${entries.map((e, i) => card(e, escapeHtml, thumbs[i])).join("\n")}
 </div>
 </main>
 ${SCRIPTS_HTML}

@@ -10,10 +10,10 @@ import { join } from "path";
 const load = <T>(module: string): Promise<T> => import(join(__dirname, "..", "..", "scripts", "site", module));
 const markdown = (source: string) => ({ cell_type: "markdown", metadata: {}, source });
 const code = (source: string, outputs: unknown[] = [], tags?: string[]) => ({ cell_type: "code", metadata: tags ? { tags } : {}, source, outputs });
-const figure = (title: string, png?: string) => ({
+const figure = (title: string) => ({
   output_type: "display_data",
   metadata: { mbrl: { kind: "figure" } },
-  data: { "text/plain": `Figure: ${title} (2 traces)`, "text/html": `<div class="mbrl-figure"></div>`, ...(png ? { "image/png": png } : {}) },
+  data: { "text/plain": `Figure: ${title} (2 traces)`, "text/html": `<div class="mbrl-figure"></div>` } as Record<string, unknown>,
 });
 
 const dirs: string[] = [];
@@ -40,21 +40,27 @@ describe("the index card's summary", () => {
 });
 
 describe("the key figure", () => {
-  type Index = { keyFigure: (nb: unknown) => { title: string; png?: string } | undefined };
+  type Index = { keyFigure: (nb: unknown) => { title: string; index: number } | undefined; pagePng: (html: string, i: number) => string | undefined };
 
   it("is the first figure of a cell tagged key-figure, else the notebook's first figure", async () => {
     const { keyFigure } = await load<Index>("index-page.mjs");
-    const cells = [code("a", [figure("First", "AAAA")]), code("b", [figure("Tagged", "BBBB")], ["key-figure"])];
-    expect(keyFigure({ cells })).toEqual({ title: "Tagged", png: "BBBB" });
-    expect(keyFigure({ cells: cells.slice(0, 1) })).toEqual({ title: "First", png: "AAAA" });
+    const cells = [code("a", [figure("First")]), code("b", [{ output_type: "stream", name: "stdout", text: "x" }, figure("Tagged")], ["key-figure"])];
+    expect(keyFigure({ cells })).toEqual({ title: "Tagged", index: 1 });
+    expect(keyFigure({ cells: cells.slice(0, 1) })).toEqual({ title: "First", index: 0 });
     expect(keyFigure({ cells: [code("c")] })).toBeUndefined();
   });
 
-  it("takes the PNG from the figure's HTML when it has no image/png part", async () => {
+  it("takes its title from the Plotly JSON when the output has it", async () => {
     const { keyFigure } = await load<Index>("index-page.mjs");
-    const out = figure("In HTML");
-    out.data["text/html"] = `<div class="mbrl-figure"><img class="mbrl-fallback" src="data:image/png;base64,CCCC"></div>`;
-    expect(keyFigure({ cells: [code("a", [out])] })).toEqual({ title: "In HTML", png: "CCCC" });
+    const out = { ...figure("text title"), data: { "text/plain": "Figure: text title (1 trace)", "application/vnd.plotly.v1+json": { data: [], layout: { title: { text: "JSON <b>title</b>" } } } } };
+    expect(keyFigure({ cells: [code("a", [out])] })).toEqual({ title: "JSON title", index: 0 });
+  });
+
+  it("finds its image among the page's fallback images, by position", async () => {
+    const { pagePng } = await load<Index>("index-page.mjs");
+    const img = (b64: string) => `<div class="mbrl-figure"><img class="mbrl-fallback" alt="x" src="data:image/png;base64,${b64}" style="max-width:100%"></div>`;
+    const html = `${img("AAAA")}<img src="data:image/png;base64,ZZZZ">${img("BBBB")}`;
+    expect([pagePng(html, 0), pagePng(html, 1), pagePng(html, 2)]).toEqual(["AAAA", "BBBB", undefined]);
   });
 });
 
