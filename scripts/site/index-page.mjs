@@ -34,7 +34,8 @@ export function keyFigure(nb) {
  * inside each figure (wherever the build keeps them, the page has them, in order).
  */
 export function pagePng(html, index) {
-  return [...html.matchAll(/<img class="mbrl-fallback"[^>]*?src="data:image\/png;base64,([^"]+)"/g)][index]?.[1];
+  const fallbacks = [...html.matchAll(/<img\b[^>]*>/g)].map((m) => m[0]).filter((tag) => /\bclass="mbrl-fallback"/.test(tag));
+  return fallbacks[index]?.match(/\bsrc="data:image\/png;base64,([^"]+)"/)?.[1]; // attributes in any order (nbconvert 7 sorts them)
 }
 
 function card(e, escapeHtml, hasThumb) {

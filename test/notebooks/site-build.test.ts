@@ -59,7 +59,8 @@ describe("the key figure", () => {
   it("finds its image among the page's fallback images, by position", async () => {
     const { pagePng } = await load<Index>("index-page.mjs");
     const img = (b64: string) => `<div class="mbrl-figure"><img class="mbrl-fallback" alt="x" src="data:image/png;base64,${b64}" style="max-width:100%"></div>`;
-    const html = `${img("AAAA")}<img src="data:image/png;base64,ZZZZ">${img("BBBB")}`;
+    const sorted = `<div class="mbrl-figure"><img alt="y" class="mbrl-fallback" src="data:image/png;base64,BBBB"></div>`; // nbconvert 7's attribute order
+    const html = `${img("AAAA")}<img src="data:image/png;base64,ZZZZ">${sorted}`;
     expect([pagePng(html, 0), pagePng(html, 1), pagePng(html, 2)]).toEqual(["AAAA", "BBBB", undefined]);
   });
 });
