@@ -193,6 +193,28 @@
     refreshCodeButtons();
   }
 
+  /* ---------- Boxes that scroll (wide code, tables, equations) take keyboard focus, so keyboard
+   * users can scroll them too; checked again when widths change. ---------- */
+  var SCROLLERS = ".jp-InputArea-editor, .jp-OutputArea-output, .jp-RenderedText pre, .MathJax_CHTML_Display, .MJXc-display";
+  function scrolls(el) {
+    var style = getComputedStyle(el);
+    var can = function (overflow) { return overflow === "auto" || overflow === "scroll"; };
+    return (el.scrollWidth > el.clientWidth && can(style.overflowX)) || (el.scrollHeight > el.clientHeight && can(style.overflowY));
+  }
+  function markScrollers() {
+    all(SCROLLERS).forEach(function (el) {
+      var yes = scrolls(el);
+      if (yes && !el.hasAttribute("tabindex")) { el.setAttribute("tabindex", "0"); el.setAttribute("data-mbrl-scroller", ""); }
+      if (!yes && el.hasAttribute("data-mbrl-scroller")) { el.removeAttribute("tabindex"); el.removeAttribute("data-mbrl-scroller"); }
+    });
+  }
+  function initScrollers() {
+    markScrollers();
+    window.addEventListener("load", markScrollers); // MathJax and figures change widths after this script
+    var waiting;
+    window.addEventListener("resize", function () { clearTimeout(waiting); waiting = setTimeout(markScrollers, 200); });
+  }
+
   /* ---------- Headings: anchor links, and the sidebar's sections with the one in view ---------- */
   function pageHeadings() {
     return all(".jp-RenderedMarkdown h2[id], .jp-RenderedMarkdown h3[id]");
@@ -343,6 +365,7 @@
     initCode();
     initAnchors();
     initSections();
+    initScrollers();
     watchFigures();
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
