@@ -44,7 +44,9 @@ export function copyAssets(dir) {
   copyFileSync(require.resolve("requirejs/require.js"), join(assets, "require.js"));
   copyFileSync(join(ROOT, "scripts", "site", "site.css"), join(assets, "site.css"));
   copyFileSync(join(ROOT, "scripts", "site", "site.js"), join(assets, "site.js"));
-  for (const part of MATHJAX_PARTS) cpSync(join(MATHJAX, part), join(assets, "mathjax", part), { recursive: true });
+  // mathmaps_ie.js (1.4 MB) repeats the accessibility explorer's speech maps for Internet Explorer only.
+  const notForIe = (src) => !src.endsWith("mathmaps_ie.js");
+  for (const part of MATHJAX_PARTS) cpSync(join(MATHJAX, part), join(assets, "mathjax", part), { recursive: true, filter: notForIe });
 }
 
 /** Clean sources and executed copies, for the pages' download links. */
