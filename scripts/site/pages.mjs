@@ -5,7 +5,10 @@ import { createRequire } from "node:module";
 import { copyFileSync, cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BUILD_DIR, NOTEBOOKS_DIR, ROOT, jupyterEnv, notebookTitle, run } from "../lib.mjs";
+import { SCRIPTS_HTML, headHtml, sidebarHtml, topbarHtml } from "./chrome.mjs";
 import { joinLines, splitLines } from "./fallbacks.mjs";
+import { writeIndex } from "./index-page.mjs";
+import { writeSearchIndex } from "./search.mjs";
 
 const require = createRequire(import.meta.url);
 /** The library's display helpers, loaded when first needed: after prepareRun has built dist/. */
@@ -17,12 +20,20 @@ const MATHJAX_PARTS = ["MathJax.js", "config", "extensions", "jax/input/TeX", "j
 const PLOTLY_URL = "assets/plotly.min.js";
 const MATHJAX_URL = "assets/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe";
 
-/** The notebook's one-line summary: the first sentence of the paragraph under its title. */
+/** A sentence that only recalls another notebook ("Notebook 02 showed ..."): context, not a summary. */
+const RECALLS_ANOTHER = /\b(?:notebooks?|NB)\s+\d+\b|\b(?:previous|last|earlier) notebook\b/i;
+
+/**
+ * The notebook's one-line summary: the first sentence of the paragraph under its title that
+ * speaks about this notebook. Bridge sentences that recall another notebook are skipped, since
+ * a card on the index must stand on its own.
+ */
 export function notebookSummary(nb) {
   const first = joinLines(nb.cells.find((c) => c.cell_type === "markdown")?.source);
   const paragraph = first.split(/\n\s*\n/).map((p) => p.trim()).find((p) => p && !p.startsWith("#")) ?? "";
-  const sentence = paragraph.replace(/\s+/g, " ").match(/^.*?[.!?](?=\s|$)/)?.[0] ?? paragraph;
-  return sentence.replace(/\*\*|`/g, ""); // bold and code marks; math stays for MathJax
+  const sentences = paragraph.replace(/\s+/g, " ").match(/\S.*?[.!?](?=\s|$)|\S.*$/g) ?? [];
+  const own = sentences.map((s) => s.trim()).find((s) => s && !RECALLS_ANOTHER.test(s)) ?? sentences[0]?.trim() ?? "";
+  return own.replace(/\*\*|`/g, ""); // bold and code marks; math stays for MathJax
 }
 
 export function copyAssets(dir) {
@@ -31,6 +42,7 @@ export function copyAssets(dir) {
   copyFileSync(require.resolve("plotly.js-dist-min/plotly.min.js"), join(assets, "plotly.min.js"));
   copyFileSync(require.resolve("requirejs/require.js"), join(assets, "require.js"));
   copyFileSync(join(ROOT, "scripts", "site", "site.css"), join(assets, "site.css"));
+  copyFileSync(join(ROOT, "scripts", "site", "site.js"), join(assets, "site.js"));
   for (const part of MATHJAX_PARTS) cpSync(join(MATHJAX, part), join(assets, "mathjax", part), { recursive: true });
 }
 
@@ -57,9 +69,19 @@ function pageNotebook(nb, site) {
   return nb;
 }
 
+/** The sidebar's list: the overview, then every notebook in reading order. */
+const sitePages = (entries) => [{ href: "index.html", title: "Overview" }, ...entries.map((e) => ({ href: `${e.name}.html`, title: e.title }))];
+
+/** The shared chrome (scripts/site/chrome.mjs) for one notebook's page, for the template to print. */
+function pageChrome(entries, e) {
+  const { escapeHtml } = display();
+  return { head: headHtml(), topbar: topbarHtml(escapeHtml, COURSE, true), sidebar: sidebarHtml(escapeHtml, sitePages(entries), `${e.name}.html`), scripts: SCRIPTS_HTML };
+}
+
 function exportPages(entries, dir, work) {
   entries.forEach((e, i) => {
     const site = {
+      ...pageChrome(entries, e),
       course: COURSE,
       source: `notebooks/${e.name}.ipynb`,
       executed: `executed/${e.name}.ipynb`,
@@ -78,33 +100,6 @@ function exportPages(entries, dir, work) {
   if (r.status !== 0) throw new Error(`nbconvert failed:\n${r.stderr}`);
 }
 
-function writeIndex(entries, dir) {
-  const { escapeHtml } = display();
-  const cards = entries.map((e) => `<article class="mbrl-card">
-  <h2><a href="${e.name}.html">${escapeHtml(e.title)}</a></h2>
-  <p>${escapeHtml(e.summary)}</p>
-  <p class="mbrl-downloads"><a href="notebooks/${e.name}.ipynb" download>notebook</a> · <a href="executed/${e.name}.ipynb" download>executed notebook</a></p>
-</article>`);
-  writeFileSync(join(dir, "index.html"), `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${COURSE}</title><link rel="stylesheet" href="assets/site.css">
-<script type="text/x-mathjax-config">MathJax.Hub.Config({ tex2jax: { inlineMath: [["$", "$"]] } });</script>
-<script src="${MATHJAX_URL}"></script></head>
-<body class="mbrl-index">
-<h1>${COURSE}</h1>
-<p>Executable notes in TypeScript. Each page is a notebook run end to end; every number and figure on it was computed by the notebook itself, and the figures are interactive.</p>
-<ol>
-<li><strong>Open loop versus closed loop.</strong> Planning a sequence of actions and replanning (MPC) still ignores that new information will arrive; under stochastic dynamics a feedback policy does better.</li>
-<li><strong>The objective is recursive.</strong> Optimising a policy through a model chains every step through the dynamics: the objective is sensitive and ill-conditioned, and LQR's dynamic programming does not carry over to shared policy parameters.</li>
-<li><strong>Backpropagation through time.</strong> Differentiating through a learned model multiplies Jacobians, so gradients explode or vanish, and the model's physics, not our choice, decides which.</li>
-</ol>
-<div class="mbrl-cards">
-${cards.join("\n")}
-</div>
-</body></html>
-`);
-}
-
 /** Write every page of the site into `dir`, using `work` for intermediate files. */
 export function writeSite(names, dir, work) {
   const entries = names.map((name) => {
@@ -114,5 +109,6 @@ export function writeSite(names, dir, work) {
   copyAssets(dir);
   copyDownloads(names, dir);
   exportPages(entries, dir, work);
-  writeIndex(entries, dir);
+  writeSearchIndex(entries, dir);
+  writeIndex(entries, sitePages(entries), dir, { course: COURSE, mathjaxUrl: MATHJAX_URL, escapeHtml: display().escapeHtml });
 }
