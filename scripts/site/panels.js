@@ -1,0 +1,274 @@
+/* The "try it" panels of the course site: sliders next to a notebook's own figure that recompute
+ * it in the reader's browser with the course library (assets/mbrl.js, the same functions the
+ * notebook calls; this file only lays out controls, tables and plots).
+ * Each panel goes after the code cell that calls its marker, a library call, so it follows the
+ * cell wherever the notebook's text moves it. At the notebook's parameters a panel shows the
+ * notebook's numbers (same seeds). If the library cannot load, the static page stays as it is
+ * and each panel's place holds a one-line notice.
+ * A classic script (no modules, no fetch): pages are opened from file:// too. */
+(function () {
+  "use strict";
+  var page = decodeURIComponent(location.pathname.split("/").pop() || "").replace(/\.html$/, "");
+  var PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"];
+
+  /* ---------- Formatting (as the notebook's tables: 4 significant digits) ---------- */
+  function format(v) {
+    if (typeof v !== "number") return String(v);
+    if (Number.isNaN(v)) return "NaN";
+    if (!Number.isFinite(v) || Number.isInteger(v)) return String(v);
+    var a = Math.abs(v);
+    return a !== 0 && (a < 1e-3 || a >= 1e6) ? v.toExponential(3) : String(Number(v.toPrecision(4)));
+  }
+  function range(n, f) { return Array.from({ length: n }, function (_, i) { return f(i); }); }
+
+  /* ---------- 01: the exam MDP ---------- */
+  var EXAM_EPISODES = 4000;
+  var examPanel = {
+    marker: "mbrl.simulateExam(",
+    title: "Try it: the exam MDP at other probabilities and rewards",
+    controls: [
+      { id: "p", label: "p, probability that the question is A", min: 0, max: 1, step: 0.01, value: 0.5 },
+      { id: "reward", label: "R, reward for a right answer", min: 0, max: 40, step: 1, value: 10 },
+      { id: "penalty", label: "C, reward for a wrong answer", min: -40, max: 0, step: 1, value: -20 },
+    ],
+    update: function (m, v) {
+      var exam = { p: v.p, reward: v.reward, penalty: v.penalty };
+      var strategies = [
+        { name: "best open-loop plan", strategy: m.examOpenLoopStrategy(m.examBestOpenLoopPlan(exam).plan) },
+        { name: "open-loop plan: answer A blind", strategy: m.examOpenLoopStrategy(m.EXAM_PLANS[1]) },
+        { name: "closed-loop policy", strategy: m.examClosedLoopStrategy(exam) },
+        { name: "MPC with open-loop evaluation", strategy: m.examMpcStrategy(exam) },
+      ];
+      var rows = strategies.map(function (s) {
+        var ci = m.meanCI(m.simulateExam(s.strategy, m.rng(202), Object.assign({}, exam, { episodes: EXAM_EPISODES })));
+        return { strategy: s.name, "exact value": m.examStrategyValue(s.strategy, exam), "Monte Carlo mean": ci.mean, "95% CI low": ci.low, "95% CI high": ci.high, ci: ci };
+      });
+      var ps = range(101, function (i) { return i / 100; });
+      var values = ps.map(function (p) { return m.examValues({ p: p, reward: v.reward, penalty: v.penalty }); });
+      var curve = function (name, key, i) {
+        return { name: name + ", exact", x: ps, y: values.map(function (e) { return e[key]; }), mode: "lines", line: { color: PALETTE[i] } };
+      };
+      return {
+        table: { caption: "R = " + v.reward + ", C = " + v.penalty + ", p = " + v.p + ": exact values and " + EXAM_EPISODES + " seeded episodes each",
+          columns: ["strategy", "exact value", "Monte Carlo mean", "95% CI low", "95% CI high"], rows: rows },
+        figure: {
+          data: [curve("best open loop", "openLoop", 1), curve("closed loop", "closedLoop", 0), curve("MPC", "mpc", 2), {
+            name: "Monte Carlo mean ± 95% CI at p", x: rows.map(function () { return v.p; }), y: rows.map(function (r) { return r.ci.mean; }),
+            error_y: { type: "data", array: rows.map(function (r) { return r.ci.halfWidth; }) }, mode: "markers", marker: { color: "#000", size: 7 },
+            text: rows.map(function (r) { return r.strategy; }),
+          }],
+          layout: { title: { text: "Exam MDP values against p (R = " + v.reward + ", C = " + v.penalty + ")" },
+            xaxis: { title: { text: "probability p that the question is A" } }, yaxis: { title: { text: "expected reward (points)" } } },
+        },
+      };
+    },
+  };
+
+  /* ---------- 01: the linear-Gaussian system ---------- */
+  var LG_EPISODES = 4000;
+  var lgPlans = {}; // CEM's open-loop plan per T, planned at σ = 1 as in the notebook, then run at every σ
+  function lgPlan(m, T) {
+    if (!lgPlans[T]) {
+      var x0 = m.tf.zeros([1, 1]);
+      var plan = m.openLoopPlan(m.linearGaussianTask({ sigma: 1, steps: T }), x0, m.rng(301), { horizon: T, samples: 500, elites: 50, iterations: 10 });
+      x0.dispose();
+      lgPlans[T] = plan.actions[0].map(function (a) { return a[0]; });
+    }
+    return lgPlans[T];
+  }
+  var lgPanel = {
+    marker: "mbrl.linearGaussianFeedbackCost({ sigma: s",
+    title: "Try it: open loop against feedback at other noise levels and horizons",
+    controls: [
+      { id: "sigma", label: "σ, noise standard deviation", min: 0.05, max: 3, step: 0.05, value: 1 },
+      { id: "T", label: "T, steps", min: 1, max: 30, step: 1, value: 10 },
+    ],
+    update: function (m, v) {
+      var sim = { sigma: v.sigma, steps: v.T, episodes: LG_EPISODES };
+      var plan = lgPlan(m, v.T);
+      var open = m.meanCI(m.linearGaussianRunPlan(plan, m.rng(312), sim));
+      var feedback = m.meanCI(m.linearGaussianRunPolicy(m.linearGaussianFeedbackPolicy(1), m.rng(322), sim));
+      var exact = { open: m.linearGaussianOpenLoopCost({ sigma: v.sigma, steps: v.T }), feedback: m.linearGaussianFeedbackCost({ sigma: v.sigma, steps: v.T }) };
+      var row = function (name, e, ci) { return { strategy: name, "exact expected cost": e, "Monte Carlo mean": ci.mean, "95% CI low": ci.low, "95% CI high": ci.high, episodes: ci.n, ci: ci }; };
+      var rows = [row("best open-loop plan", exact.open, open), row("feedback a = −x", exact.feedback, feedback)];
+      var grid = range(41, function (i) { return 0.05 * Math.pow(60, i / 40); });
+      var exactLine = function (name, f, color) { return { name: name, x: grid, y: grid.map(function (s) { return f({ sigma: s, steps: v.T }); }), mode: "lines", line: { dash: "dash", color: color } }; };
+      var mc = function (name, ci, color) { return { name: name, x: [v.sigma], y: [ci.mean], error_y: { type: "data", array: [ci.halfWidth] }, mode: "markers", marker: { color: color, size: 8 } }; };
+      return {
+        table: { caption: "T = " + v.T + ", σ = " + v.sigma + ": expected cost Σ x_t² (CEM's plan for this T, seeds as in the notebook at σ = 1)",
+          columns: ["strategy", "exact expected cost", "Monte Carlo mean", "95% CI low", "95% CI high", "episodes"], rows: rows },
+        figure: {
+          data: [exactLine("open loop, exact σ²T(T+1)/2", m.linearGaussianOpenLoopCost, PALETTE[1]), exactLine("feedback, exact Tσ²", m.linearGaussianFeedbackCost, PALETTE[0]),
+            mc("open-loop plan, Monte Carlo ± 95% CI", open, PALETTE[1]), mc("feedback a = −x, Monte Carlo ± 95% CI", feedback, PALETTE[0])],
+          layout: { title: { text: "Linear-Gaussian system, T = " + v.T + ": expected cost against noise" },
+            xaxis: { title: { text: "noise standard deviation σ (state units)" }, type: "log" }, yaxis: { title: { text: "expected cost Σ x_t² (state units²)" }, type: "log" } },
+        },
+      };
+    },
+  };
+
+  /* ---------- 02: shooting's gradient ratio and Hessian conditioning ---------- */
+  var KAPPA_HORIZONS = range(60, function (i) { return i + 1; });
+  var shootingPanel = {
+    marker: "mbrl.shootingConditionNumber(",
+    title: "Try it: shooting at other λ and T",
+    controls: [
+      { id: "lambda", label: "λ, the system's multiplier (x′ = λx + a)", min: 0.5, max: 1.5, step: 0.01, value: 1.2 },
+      { id: "T", label: "T, steps", min: 2, max: 60, step: 1, value: 30 },
+    ],
+    update: function (m, v) {
+      var tf = m.tf;
+      var lq = function (T) { return { A: [[v.lambda]], B: [[1]], Q: [[1]], R: [[0.1]], Qf: [[1]], horizon: T }; };
+      // |∂J/∂a_t| of J(a) = −x_T² from x_0 = 1, at the notebook's plan (rng 3, N(0, 0.1²)).
+      var task = m.lqTask({ A: [[v.lambda]], B: [[1]], Q: [[0]], R: [[0]], Qf: [[1]], horizon: v.T });
+      var size = tf.tidy(function () {
+        var plan = m.rng(3).normalTensor([v.T, 1], 0, 0.1);
+        var x0 = tf.tensor1d([1]);
+        var g = tf.grad(function (actions) { return m.openLoopObjective(task, actions, x0, undefined, { terminalReward: task.terminalReward }); })(plan);
+        return Array.from(g.dataSync()).map(Math.abs);
+      });
+      var kappa = KAPPA_HORIZONS.map(function (T) { return m.shootingConditionNumber(lq(T)); });
+      var last = v.T - 1;
+      var rows = [
+        { quantity: "|∂J/∂a_0|", value: size[0] },
+        { quantity: "|∂J/∂a_" + last + "|", value: size[last] },
+        { quantity: "first / last", value: size[0] / size[last] },
+        { quantity: "λ^(T−1)", value: Math.pow(v.lambda, last) },
+        { quantity: "κ of the shooting Hessian at T = " + v.T, value: kappa[v.T - 1] },
+      ];
+      var steps = range(v.T, function (t) { return t; });
+      return {
+        table: { caption: "λ = " + v.lambda + ", T = " + v.T + ": the gradient through the rollout and the Hessian's condition number (Q = 1, R = 0.1, Q_f = 1)",
+          columns: ["quantity", "value"], rows: rows },
+        figure: {
+          data: [
+            { name: "|∂J/∂a_t|, autodiff", x: steps, y: size, mode: "lines+markers", line: { color: PALETTE[0] } },
+            { name: "κ against horizon", x: KAPPA_HORIZONS, y: kappa, mode: "lines", line: { color: PALETTE[1] }, xaxis: "x2", yaxis: "y2" },
+            { name: "κ at T", x: [v.T], y: [kappa[v.T - 1]], mode: "markers", marker: { color: PALETTE[1], size: 9 }, xaxis: "x2", yaxis: "y2" },
+          ],
+          layout: { title: { text: "λ = " + v.lambda + ": |∂J/∂a_t| at T = " + v.T + " (left), κ against T (right)" }, grid: { rows: 1, columns: 2, pattern: "independent" },
+            xaxis: { title: { text: "time step t of the action" } }, yaxis: { title: { text: "|∂J/∂a_t|" }, type: "log", exponentformat: "power" },
+            xaxis2: { title: { text: "horizon T (steps)" } }, yaxis2: { title: { text: "condition number κ" }, type: "log", exponentformat: "power" } },
+        },
+      };
+    },
+  };
+
+  var PANELS = {
+    "01_open_loop_vs_closed_loop": [examPanel, lgPanel],
+    "02_recursive_objective": [shootingPanel],
+  };
+
+  /* ---------- Layout ---------- */
+  function el(tag, className, text) {
+    var e = document.createElement(tag);
+    if (className) e.className = className;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  /** The code cell whose source contains `marker`: the panel goes after it (and its outputs). */
+  function cellWith(marker) {
+    var cells = document.querySelectorAll(".jp-Cell.jp-CodeCell");
+    for (var i = 0; i < cells.length; i++) {
+      var input = cells[i].querySelector(".jp-InputArea");
+      if (input && input.textContent.indexOf(marker) >= 0) return cells[i];
+    }
+    return null;
+  }
+  function renderTable(box, t) {
+    var table = el("table", "mbrl-panel-table");
+    table.appendChild(el("caption", "", t.caption));
+    var head = el("tr");
+    t.columns.forEach(function (c) { head.appendChild(el("th", "", c)); });
+    table.appendChild(el("thead")).appendChild(head);
+    var body = table.appendChild(el("tbody"));
+    t.rows.forEach(function (r) {
+      var tr = body.appendChild(el("tr"));
+      t.columns.forEach(function (c) {
+        var td = tr.appendChild(el("td", "", format(r[c])));
+        td.dataset.column = c;
+        if (typeof r[c] === "number") td.dataset.value = String(r[c]);
+      });
+    });
+    box.replaceChildren(table);
+  }
+
+  function buildPanel(spec, index, lib) {
+    var cell = cellWith(spec.marker);
+    if (!cell) return; // the notebook no longer has this computation: no panel
+    var section = el("section", "mbrl-panel");
+    section.id = "try-it-" + (index + 1);
+    section.setAttribute("aria-label", spec.title);
+    section.appendChild(el("h4", "mbrl-panel-title", spec.title));
+    cell.after(section);
+    if (!lib) {
+      section.appendChild(el("p", "mbrl-panel-notice", "The live version of this figure needs JavaScript and the course library (assets/mbrl.js), which did not load; the notebook's own figure above is unchanged."));
+      return;
+    }
+    var form = section.appendChild(el("form", "mbrl-panel-controls"));
+    form.addEventListener("submit", function (e) { e.preventDefault(); });
+    var inputs = spec.controls.map(function (c) {
+      var label = form.appendChild(el("label", "mbrl-panel-control"));
+      label.appendChild(el("span", "", c.label));
+      var input = label.appendChild(el("input"));
+      Object.assign(input, { type: "range", min: c.min, max: c.max, step: c.step, value: c.value, name: c.id });
+      var out = label.appendChild(el("output", "", String(c.value)));
+      input.addEventListener("input", function () { out.textContent = input.value; schedule(); });
+      return input;
+    });
+    var status = section.appendChild(el("p", "mbrl-panel-status"));
+    status.setAttribute("aria-live", "polite");
+    var tableBox = section.appendChild(el("div", "mbrl-panel-numbers"));
+    var plot = section.appendChild(el("div", "mbrl-panel-figure"));
+
+    // One update at a time, always for the sliders' latest values: moves made while an update
+    // runs coalesce into one more update, never a queue.
+    var waiting = false;
+    function schedule() {
+      if (waiting) return;
+      waiting = true;
+      section.dataset.state = "updating";
+      status.textContent = "recomputing…";
+      setTimeout(run, 0);
+    }
+    function run() {
+      waiting = false;
+      var values = {};
+      inputs.forEach(function (i) { values[i.name] = Number(i.value); });
+      var started = performance.now();
+      try {
+        var result = spec.update(lib, values);
+        renderTable(tableBox, result.table);
+        if (window.Plotly) window.Plotly.react(plot, result.figure.data, Object.assign({ margin: { t: 50 }, height: 380, legend: { orientation: "h", y: -0.25 } }, result.figure.layout), { responsive: true, displaylogo: false });
+        var ms = performance.now() - started;
+        section.dataset.updateMs = ms.toFixed(1);
+        section.dataset.updates = String(Number(section.dataset.updates || 0) + 1);
+        section.dataset.state = waiting ? "updating" : "ready";
+        status.textContent = "";
+      } catch (e) {
+        section.dataset.state = "failed";
+        status.textContent = "Could not recompute: " + (e && e.message ? e.message : e);
+      }
+    }
+    schedule();
+  }
+
+  function start() {
+    var specs = PANELS[page];
+    if (!specs) return;
+    var m = window.mbrl;
+    if (!m || !m.initBrowserBackend) {
+      specs.forEach(function (s, i) { buildPanel(s, i, null); });
+      return;
+    }
+    m.initBrowserBackend(window.MBRL_WASM_SIMD_URL).then(function (info) {
+      document.documentElement.dataset.mbrlBackend = info.name;
+      specs.forEach(function (s, i) { buildPanel(s, i, m); });
+    }, function () {
+      specs.forEach(function (s, i) { buildPanel(s, i, null); });
+    });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
