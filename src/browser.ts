@@ -27,12 +27,16 @@ export { lqTask } from "./control/lqTask";
 export { meanCI } from "./analysis/stats";
 
 /**
- * Start tfjs in a page: the wasm backend from an embedded binary when given (a data: URL, since
- * file:// pages cannot fetch), else whatever registered; the cpu backend when wasm cannot start.
+ * Start tfjs in a page: the wasm backend from an embedded binary (a data: URL, since file://
+ * pages cannot fetch one); the cpu backend without one or when wasm cannot start.
  * @param wasmSimdUrl URL of tfjs-backend-wasm-simd.wasm (e.g. a data: URL)
  */
 export async function initBrowserBackend(wasmSimdUrl?: string): Promise<BackendInfo> {
-  if (wasmSimdUrl !== undefined) setWasmPaths({ "tfjs-backend-wasm-simd.wasm": wasmSimdUrl });
+  if (wasmSimdUrl === undefined) return initBackend("cpu"); // no binary: do not let tfjs go looking for one
+  // tfjs wants an entry for each of its three binaries; only the SIMD one is shipped (file://
+  // pages have no SharedArrayBuffer for the threaded one), so a browser that needs another
+  // fails to start wasm and takes the cpu fallback below.
+  setWasmPaths({ "tfjs-backend-wasm-simd.wasm": wasmSimdUrl, "tfjs-backend-wasm.wasm": wasmSimdUrl, "tfjs-backend-wasm-threaded-simd.wasm": wasmSimdUrl });
   try {
     return await initBackend();
   } catch {

@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { build } from "esbuild";
+import { buildSync } from "esbuild";
 import { ROOT } from "../lib.mjs";
 
 const require = createRequire(import.meta.url);
@@ -14,8 +14,8 @@ const require = createRequire(import.meta.url);
 export const PANEL_SCRIPTS = ["mbrl.js", "tfjs-wasm-simd.js", "panels.js"];
 
 /** Bundle src/browser.ts into `file`; returns its size in bytes (raw and gzipped). */
-export async function bundleLibrary(file) {
-  await build({
+export function bundleLibrary(file) {
+  buildSync({
     entryPoints: [join(ROOT, "src", "browser.ts")],
     outfile: file,
     bundle: true,
@@ -46,9 +46,9 @@ function sizes(file) {
  * Write the panels' assets into `<dir>/assets` and load them on every notebook page (after the
  * page's own scripts, so the static page is complete before they run). Returns the sizes.
  */
-export async function writePanels(names, dir) {
+export function writePanels(names, dir) {
   const assets = join(dir, "assets");
-  const library = await bundleLibrary(join(assets, "mbrl.js"));
+  const library = bundleLibrary(join(assets, "mbrl.js"));
   const wasm = writeWasmScript(join(assets, "tfjs-wasm-simd.js"));
   for (const f of ["panels.js", "panels.css"]) copyFileSync(join(ROOT, "scripts", "site", f), join(assets, f));
   const tags = `<link rel="stylesheet" href="assets/panels.css">\n${PANEL_SCRIPTS.map((s) => `<script src="assets/${s}" defer></script>`).join("\n")}\n`;

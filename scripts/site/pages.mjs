@@ -9,6 +9,7 @@ import { SCRIPTS_HTML, headHtml, sidebarHtml, topbarHtml } from "./chrome.mjs";
 import { joinLines, splitLines } from "./fallbacks.mjs";
 import { writeIndex } from "./index-page.mjs";
 import { writeSearchIndex } from "./search.mjs";
+import { writePanels } from "./bundle.mjs"; // issue 15: live "try it" panels
 
 const require = createRequire(import.meta.url);
 /** The library's display helpers, loaded when first needed: after prepareRun has built dist/. */
@@ -109,6 +110,7 @@ export function writeSite(names, dir, work) {
   copyAssets(dir);
   copyDownloads(names, dir);
   exportPages(entries, dir, work);
+  writePanels(names, dir); // issue 15: the library bundle and the panels, loaded by every notebook page
   writeSearchIndex(entries, dir);
   writeIndex(entries, sitePages(entries), dir, { course: COURSE, mathjaxUrl: MATHJAX_URL, escapeHtml: display().escapeHtml });
 }

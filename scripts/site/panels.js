@@ -127,29 +127,35 @@
         var g = tf.grad(function (actions) { return m.openLoopObjective(task, actions, x0, undefined, { terminalReward: task.terminalReward }); })(plan);
         return Array.from(g.dataSync()).map(Math.abs);
       });
-      var kappa = KAPPA_HORIZONS.map(function (T) { return m.shootingConditionNumber(lq(T)); });
+      var kappaAtT = m.shootingConditionNumber(lq(v.T));
       var last = v.T - 1;
       var rows = [
         { quantity: "|∂J/∂a_0|", value: size[0] },
         { quantity: "|∂J/∂a_" + last + "|", value: size[last] },
         { quantity: "first / last", value: size[0] / size[last] },
         { quantity: "λ^(T−1)", value: Math.pow(v.lambda, last) },
-        { quantity: "κ of the shooting Hessian at T = " + v.T, value: kappa[v.T - 1] },
+        { quantity: "κ of the shooting Hessian at T = " + v.T, value: kappaAtT },
       ];
       var steps = range(v.T, function (t) { return t; });
-      return {
-        table: { caption: "λ = " + v.lambda + ", T = " + v.T + ": the gradient through the rollout and the Hessian's condition number (Q = 1, R = 0.1, Q_f = 1)",
-          columns: ["quantity", "value"], rows: rows },
-        figure: {
+      var figure = function (kappa) {
+        var done = kappa.filter(function (k) { return k !== undefined; });
+        return {
           data: [
             { name: "|∂J/∂a_t|, autodiff", x: steps, y: size, mode: "lines+markers", line: { color: PALETTE[0] } },
-            { name: "κ against horizon", x: KAPPA_HORIZONS, y: kappa, mode: "lines", line: { color: PALETTE[1] }, xaxis: "x2", yaxis: "y2" },
-            { name: "κ at T", x: [v.T], y: [kappa[v.T - 1]], mode: "markers", marker: { color: PALETTE[1], size: 9 }, xaxis: "x2", yaxis: "y2" },
+            { name: "κ against horizon", x: KAPPA_HORIZONS.slice(0, done.length), y: done, mode: "lines", line: { color: PALETTE[1] }, xaxis: "x2", yaxis: "y2" },
+            { name: "κ at T", x: [v.T], y: [kappaAtT], mode: "markers", marker: { color: PALETTE[1], size: 9 }, xaxis: "x2", yaxis: "y2" },
           ],
           layout: { title: { text: "λ = " + v.lambda + ": |∂J/∂a_t| at T = " + v.T + " (left), κ against T (right)" }, grid: { rows: 1, columns: 2, pattern: "independent" },
             xaxis: { title: { text: "time step t of the action" } }, yaxis: { title: { text: "|∂J/∂a_t|" }, type: "log", exponentformat: "power" },
-            xaxis2: { title: { text: "horizon T (steps)" } }, yaxis2: { title: { text: "condition number κ" }, type: "log", exponentformat: "power" } },
-        },
+            xaxis2: { title: { text: "horizon T (steps)" }, range: [0, 61] }, yaxis2: { title: { text: "condition number κ" }, type: "log", exponentformat: "power" } },
+        };
+      };
+      return {
+        table: { caption: "λ = " + v.lambda + ", T = " + v.T + ": the gradient through the rollout and the Hessian's condition number (Q = 1, R = 0.1, Q_f = 1)",
+          columns: ["quantity", "value"], rows: rows },
+        figure: figure([]),
+        // κ for every horizon costs O(T³) each: drawn progressively, abandoned when a slider moves.
+        later: { label: "κ against T", total: KAPPA_HORIZONS.length, step: function (i) { return m.shootingConditionNumber(lq(KAPPA_HORIZONS[i])); }, figure: figure },
       };
     },
   };
@@ -222,33 +228,65 @@
     var plot = section.appendChild(el("div", "mbrl-panel-figure"));
 
     // One update at a time, always for the sliders' latest values: moves made while an update
-    // runs coalesce into one more update, never a queue.
+    // runs coalesce into one more update, never a queue. Slow extra work (`later`) goes in
+    // slices of about 50 ms and stops as soon as a slider moves.
     var waiting = false;
+    var generation = 0;
     function schedule() {
+      generation++;
       if (waiting) return;
       waiting = true;
       section.dataset.state = "updating";
       status.textContent = "recomputing…";
       setTimeout(run, 0);
     }
+    function draw(figure) {
+      if (!window.Plotly) return;
+      window.Plotly.react(plot, figure.data, Object.assign({ margin: { t: 50 }, height: 380, legend: { orientation: "h", y: -0.25 } }, figure.layout), { responsive: true, displaylogo: false });
+    }
+    function fail(e) {
+      section.dataset.state = "failed";
+      status.textContent = "Could not recompute: " + (e && e.message ? e.message : e);
+    }
     function run() {
       waiting = false;
+      var mine = generation;
       var values = {};
       inputs.forEach(function (i) { values[i.name] = Number(i.value); });
       var started = performance.now();
       try {
         var result = spec.update(lib, values);
         renderTable(tableBox, result.table);
-        if (window.Plotly) window.Plotly.react(plot, result.figure.data, Object.assign({ margin: { t: 50 }, height: 380, legend: { orientation: "h", y: -0.25 } }, result.figure.layout), { responsive: true, displaylogo: false });
-        var ms = performance.now() - started;
-        section.dataset.updateMs = ms.toFixed(1);
+        draw(result.figure);
+        section.dataset.updateMs = (performance.now() - started).toFixed(1);
         section.dataset.updates = String(Number(section.dataset.updates || 0) + 1);
-        section.dataset.state = waiting ? "updating" : "ready";
-        status.textContent = "";
+        section.dataset.values = JSON.stringify(values);
+        if (result.later) continueLater(result.later, [], mine);
+        else finished(mine);
       } catch (e) {
-        section.dataset.state = "failed";
-        status.textContent = "Could not recompute: " + (e && e.message ? e.message : e);
+        fail(e);
       }
+    }
+    function finished(mine) {
+      if (mine !== generation) return;
+      section.dataset.state = "ready";
+      status.textContent = "";
+    }
+    function continueLater(later, done, mine) {
+      if (mine !== generation) return; // a newer move took over
+      status.textContent = later.label + ": " + done.length + " of " + later.total + "…";
+      setTimeout(function () {
+        if (mine !== generation) return;
+        try {
+          var sliceStart = performance.now();
+          while (done.length < later.total && performance.now() - sliceStart < 50) done.push(later.step(done.length));
+          draw(later.figure(done));
+          if (done.length < later.total) continueLater(later, done, mine);
+          else finished(mine);
+        } catch (e) {
+          fail(e);
+        }
+      }, 0);
     }
     schedule();
   }

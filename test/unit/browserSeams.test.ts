@@ -7,6 +7,9 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { BACKEND_ENV, forcedBackend, processEnv } from "../../src/backend";
 import { yieldToEventLoop } from "../../src/models/fit";
+import { initBrowserBackend } from "../../src/browser";
+import { initBackend } from "../../src/backend";
+import * as tf from "@tensorflow/tfjs";
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -32,20 +35,40 @@ describe("processEnv", () => {
 });
 
 describe("yieldToEventLoop", () => {
-  it("lets a pending timer-free callback run first under Node (setImmediate)", async () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("yields through setImmediate under Node (no timer clamp), after callbacks queued before it", async () => {
+    const immediate = vi.spyOn(globalThis, "setImmediate");
     const order: string[] = [];
-    setImmediate(() => order.push("other"));
+    setImmediate(() => order.push("queued before"));
     await yieldToEventLoop();
     order.push("after yield");
-    expect(order).toEqual(["other", "after yield"]);
+    expect(immediate).toHaveBeenCalledTimes(2); // ours and the one above
+    expect(order).toEqual(["queued before", "after yield"]);
   });
 
-  it("falls back to setTimeout where setImmediate is missing", async () => {
+  it("falls back to setTimeout where setImmediate is missing (a browser)", async () => {
     vi.stubGlobal("setImmediate", undefined);
+    const timeout = vi.spyOn(globalThis, "setTimeout");
     const order: string[] = [];
     setTimeout(() => order.push("earlier timer"), 0);
     await yieldToEventLoop();
     order.push("after yield");
+    expect(timeout).toHaveBeenCalledTimes(2);
     expect(order).toEqual(["earlier timer", "after yield"]);
+  });
+});
+
+describe("initBrowserBackend", () => {
+  it("without a wasm binary runs on cpu rather than letting tfjs look for one", async () => {
+    try {
+      const info = await initBrowserBackend();
+      expect(info.name).toBe("cpu");
+      expect(tf.getBackend()).toBe("cpu");
+      expect(tf.tidy(() => tf.tensor1d([1, 2, 3]).sum().dataSync()[0])).toBe(6);
+    } finally {
+      await initBackend("wasm");
+    }
+    expect(tf.getBackend()).toBe("wasm");
   });
 });
