@@ -25,6 +25,10 @@ export { openLoopObjective } from "./control/rollout";
 export { shootingConditionNumber } from "./control/shootingHessian";
 export { lqTask } from "./control/lqTask";
 export { meanCI } from "./analysis/stats";
+export { gradientNormByHorizon } from "./analysis/gradientCheck";
+export { Pendulum, pendulumTask, sampleStartStates } from "./envs/pendulum";
+export { MLP } from "./models/mlp";
+export { loadDynamicsModel, type SavedDynamicsModel } from "./models/weights";
 
 /**
  * Start tfjs in a page: the wasm backend from an embedded binary (a data: URL, since file://

@@ -160,9 +160,71 @@
     },
   };
 
+  /* ---------- 03: the BPTT gradient against the horizon ---------- */
+  var GRADIENT_HORIZONS = [1, 5, 10, 20, 30, 50, 100];
+  var learnedPendulum; // notebook 03's model, loaded once from assets/pendulum-model.js
+  /** The notebook's policy: an MLP 3 → 32 → 32 → 1 from `rng`, its last layer scaled by `outputScale`, torque 2·tanh. */
+  function mlpPolicy(m, rng, outputScale) {
+    var net = new m.MLP([3, 32, 32, 1], rng);
+    var last = net.weights[net.weights.length - 1];
+    m.tf.tidy(function () { last.assign(last.mul(outputScale)); });
+    return { policy: function (s) { return m.tf.tidy(function () { return m.tf.mul(m.tf.tanh(net.forward(s)), 2); }); }, variables: net.variables() };
+  }
+  var gradientPanel = {
+    marker: "mbrl.gradientNormByHorizon(",
+    title: "Try it: ‖∇J‖ against H for another seed or damping",
+    needs: function () { return !!window.MBRL_PENDULUM_MODEL; },
+    controls: [
+      { id: "seed", label: "seed (policy and start states)", min: 0, max: 9, step: 1, value: 0 },
+      { id: "damping", label: "damping of the hanging pendulum (1/s)", min: 0.5, max: 4, step: 0.5, value: 2 },
+    ],
+    update: function (m, v) {
+      learnedPendulum = learnedPendulum || m.loadDynamicsModel(window.MBRL_PENDULUM_MODEL);
+      var reward = new m.Pendulum().reward;
+      var near = function (angleCenter) {
+        return function (rng, n) { return m.sampleStartStates(rng, n, { angleCenter: angleCenter, angleHalfWidth: 0.001, speedHalfWidth: 0.001 }); };
+      };
+      var regimes = [
+        { name: "near upright, learned model", system: { dynamics: learnedPendulum, reward: reward }, starts: near(0), color: PALETTE[1] },
+        { name: "hanging, damped true pendulum", system: { dynamics: new m.Pendulum({ damping: v.damping }), reward: reward }, starts: near(Math.PI), color: PALETTE[0] },
+      ];
+      var jobs = [];
+      regimes.forEach(function (r, i) { GRADIENT_HORIZONS.forEach(function (H) { jobs.push({ regime: i, H: H }); }); });
+      var pointsOf = function (done, i) { return done.filter(function (p, k) { return jobs[k].regime === i && p.finite; }); };
+      var figure = function (done) {
+        return {
+          data: regimes.map(function (r, i) {
+            var pts = pointsOf(done, i);
+            return { name: r.name + ", seed " + v.seed, x: pts.map(function (p) { return p.horizon; }), y: pts.map(function (p) { return Math.log(p.gradNorm); }), mode: "lines+markers", line: { color: r.color } };
+          }),
+          layout: { title: { text: "ln‖∇θ J‖ against the horizon (seed " + v.seed + ", damping " + v.damping + ")" },
+            xaxis: { title: { text: "horizon H (steps of 0.05 s)" }, range: [0, 102] }, yaxis: { title: { text: "ln ‖∇θ J‖" } } },
+        };
+      };
+      var columns = ["regime", "seed", "‖∇J‖ at H = 10", "‖∇J‖ at H = 30", "‖∇J‖ at H = 100", "‖∇J‖(100) / ‖∇J‖(50)"];
+      var table = function (done) {
+        return { caption: "BPTT gradient norms, batch of 16 starts (seed " + v.seed + ")", columns: columns, rows: regimes.map(function (r, i) {
+          var at = function (H) { var p = done.filter(function (q, k) { return jobs[k].regime === i && q.horizon === H; })[0]; return p ? p.gradNorm : "…"; };
+          var ratio = typeof at(100) === "number" && typeof at(50) === "number" ? at(100) / at(50) : "…";
+          return { regime: r.name, seed: v.seed, "‖∇J‖ at H = 10": at(10), "‖∇J‖ at H = 30": at(30), "‖∇J‖ at H = 100": at(100), "‖∇J‖(100) / ‖∇J‖(50)": ratio };
+        }) };
+      };
+      return {
+        table: table([]),
+        figure: figure([]),
+        // One horizon per step, each with a fresh rng(seed): the same policy and starts as one call for all horizons.
+        later: { label: "gradients", total: jobs.length, figure: figure, table: table, step: function (k) {
+          var job = jobs[k], r = regimes[job.regime];
+          return m.gradientNormByHorizon(r.system, function (rng) { return mlpPolicy(m, rng, 0.01); }, r.starts, m.rng(v.seed), { horizons: [job.H], batchSize: 16 })[0];
+        } },
+      };
+    },
+  };
+
   var PANELS = {
     "01_open_loop_vs_closed_loop": [examPanel, lgPanel],
     "02_recursive_objective": [shootingPanel],
+    "03_bptt": [gradientPanel],
   };
 
   /* ---------- Layout ---------- */
@@ -207,6 +269,7 @@
     section.setAttribute("aria-label", spec.title);
     section.appendChild(el("h4", "mbrl-panel-title", spec.title));
     cell.after(section);
+    if (lib && spec.needs && !spec.needs()) lib = null;
     if (!lib) {
       section.appendChild(el("p", "mbrl-panel-notice", "The live version of this figure needs JavaScript and the course library (assets/mbrl.js), which did not load; the notebook's own figure above is unchanged."));
       return;
@@ -281,6 +344,7 @@
           var sliceStart = performance.now();
           while (done.length < later.total && performance.now() - sliceStart < 50) done.push(later.step(done.length));
           draw(later.figure(done));
+          if (later.table) renderTable(tableBox, later.table(done));
           if (done.length < later.total) continueLater(later, done, mine);
           else finished(mine);
         } catch (e) {

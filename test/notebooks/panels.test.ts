@@ -172,6 +172,47 @@ describe("02: shooting panel", () => {
   }, 300_000);
 });
 
+describe("03: gradient norm panel", () => {
+  const name = "03_bptt";
+  it("shows the notebook's ‖∇J‖ through the exported learned model for seeds 0 and 1; a move interrupts the running sweep", async () => {
+    const report = await open(name);
+    const { page } = report;
+    const panel = "#try-it-1";
+    const notebook = notebookTable(name, "growth of ln‖∇J‖ per step");
+    const columns = ["‖∇J‖ at H = 10", "‖∇J‖ at H = 30", "‖∇J‖ at H = 100", "‖∇J‖(100) / ‖∇J‖(50)"];
+    const started = Date.now();
+    await ready(page, panel);
+    (timings["03 gradient sweep, 14 horizons (first draw, ms)"] ??= []).push(Date.now() - started);
+    for (const seed of [0, 1]) {
+      if (seed !== 0) {
+        const updates = Number(await page.$eval(panel, (s) => (s as HTMLElement).dataset.updates));
+        const t = Date.now();
+        await setSliders(page, panel, { seed });
+        await ready(page, panel, updates + 1);
+        timings["03 gradient sweep, 14 horizons (first draw, ms)"].push(Date.now() - t);
+      }
+      const shown = await panelTable(page, panel);
+      expect(shown.map((r) => r.regime)).toEqual(["near upright, learned model", "hanging, damped true pendulum"]);
+      for (const row of shown) {
+        const theirs = notebook.find((r) => r.regime === row.regime && r.seed === String(seed))!;
+        for (const c of columns) expect(`${row.regime}, seed ${seed}: ${c} = ${row[c]}`).toBe(`${row.regime}, seed ${seed}: ${c} = ${theirs[c]}`);
+      }
+    }
+    // Move while the sweep runs: the old sweep stops, the panel ends on the latest values.
+    const updates = Number(await page.$eval(panel, (s) => (s as HTMLElement).dataset.updates));
+    await setSliders(page, panel, { damping: 3 });
+    await page.waitForFunction((sel) => /gradients: [1-9]/.test(document.querySelector(`${sel} .mbrl-panel-status`)!.textContent!), panel, { timeout: 60_000 });
+    await setSliders(page, panel, { seed: 2 });
+    await ready(page, panel, updates + 2);
+    expect(Number(await page.$eval(panel, (s) => (s as HTMLElement).dataset.updates))).toBe(updates + 2);
+    expect(JSON.parse(await page.$eval(panel, (s) => (s as HTMLElement).dataset.values!))).toEqual({ seed: 2, damping: 3 });
+    expect(await page.$eval(`${panel} .mbrl-panel-figure`, (gd) => (gd as unknown as { data: { x: number[] }[] }).data.map((t) => t.x.length))).toEqual([7, 7]);
+    expect(report.errors).toEqual([]);
+    expect(report.outside).toEqual([]);
+    await page.context().close();
+  }, 600_000);
+});
+
 describe("failure-safe", () => {
   it.each([["the library bundle", /assets\/mbrl\.js$/], ["the wasm binary", /assets\/tfjs-wasm-simd\.js$/]])(
     "with %s blocked the static figures stay and the page throws nothing", async (what, block) => {
