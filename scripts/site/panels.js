@@ -85,25 +85,35 @@
     ],
     update: function (m, v) {
       var sim = { sigma: v.sigma, steps: v.T, episodes: LG_EPISODES };
-      var plan = lgPlan(m, v.T);
-      var open = m.meanCI(m.linearGaussianRunPlan(plan, m.rng(312), sim));
       var feedback = m.meanCI(m.linearGaussianRunPolicy(m.linearGaussianFeedbackPolicy(1), m.rng(322), sim));
       var exact = { open: m.linearGaussianOpenLoopCost({ sigma: v.sigma, steps: v.T }), feedback: m.linearGaussianFeedbackCost({ sigma: v.sigma, steps: v.T }) };
       var row = function (name, e, ci) { return { strategy: name, "exact expected cost": e, "Monte Carlo mean": ci.mean, "95% CI low": ci.low, "95% CI high": ci.high, episodes: ci.n, ci: ci }; };
-      var rows = [row("best open-loop plan", exact.open, open), row("feedback a = −x", exact.feedback, feedback)];
       var grid = range(41, function (i) { return 0.05 * Math.pow(60, i / 40); });
       var exactLine = function (name, f, color) { return { name: name, x: grid, y: grid.map(function (s) { return f({ sigma: s, steps: v.T }); }), mode: "lines", line: { dash: "dash", color: color } }; };
       var mc = function (name, ci, color) { return { name: name, x: [v.sigma], y: [ci.mean], error_y: { type: "data", array: [ci.halfWidth] }, mode: "markers", marker: { color: color, size: 8 } }; };
-      return {
-        table: { caption: "T = " + v.T + ", σ = " + v.sigma + ": expected cost Σ x_t² (CEM's plan for this T, seeds as in the notebook at σ = 1)",
-          columns: ["strategy", "exact expected cost", "Monte Carlo mean", "95% CI low", "95% CI high", "episodes"], rows: rows },
-        figure: {
-          data: [exactLine("open loop, exact σ²T(T+1)/2", m.linearGaussianOpenLoopCost, PALETTE[1]), exactLine("feedback, exact Tσ²", m.linearGaussianFeedbackCost, PALETTE[0]),
-            mc("open-loop plan, Monte Carlo ± 95% CI", open, PALETTE[1]), mc("feedback a = −x, Monte Carlo ± 95% CI", feedback, PALETTE[0])],
-          layout: { title: { text: "Linear-Gaussian system, T = " + v.T + ": expected cost against noise" },
-            xaxis: { title: { text: "noise standard deviation σ (state units)" }, type: "log" }, yaxis: { title: { text: "expected cost Σ x_t² (state units²)" }, type: "log" } },
-        },
+      /** Table and figure, with the open-loop plan's Monte Carlo estimate once the plan exists. */
+      var shown = function (plan) {
+        var open = plan && m.meanCI(m.linearGaussianRunPlan(plan, m.rng(312), sim));
+        var data = [exactLine("open loop, exact σ²T(T+1)/2", m.linearGaussianOpenLoopCost, PALETTE[1]), exactLine("feedback, exact Tσ²", m.linearGaussianFeedbackCost, PALETTE[0]),
+          mc("feedback a = −x, Monte Carlo ± 95% CI", feedback, PALETTE[0])];
+        if (open) data.push(mc("open-loop plan, Monte Carlo ± 95% CI", open, PALETTE[1]));
+        return {
+          table: { caption: "T = " + v.T + ", σ = " + v.sigma + ": expected cost Σ x_t² (CEM's plan for this T, seeds as in the notebook at σ = 1)",
+            columns: ["strategy", "exact expected cost", "Monte Carlo mean", "95% CI low", "95% CI high", "episodes"],
+            rows: [open ? row("best open-loop plan", exact.open, open) : { strategy: "best open-loop plan", "exact expected cost": exact.open, "Monte Carlo mean": "planning…" },
+              row("feedback a = −x", exact.feedback, feedback)] },
+          figure: { data: data, layout: { title: { text: "Linear-Gaussian system, T = " + v.T + ": expected cost against noise" },
+            xaxis: { title: { text: "noise standard deviation σ (state units)" }, type: "log" }, yaxis: { title: { text: "expected cost Σ x_t² (state units²)" }, type: "log" } } },
+        };
       };
+      if (lgPlans[v.T]) return shown(lgPlans[v.T]);
+      // A new T needs CEM's plan (500 samples × 10 iterations): drawn after the rest, dropped if a slider moves.
+      var withPlan;
+      var complete = function (done) { return (withPlan = withPlan || shown(done[0])); };
+      var first = shown(null);
+      first.later = { label: "CEM plan for T = " + v.T, total: 1, step: function () { return lgPlan(m, v.T); },
+        figure: function (done) { return complete(done).figure; }, table: function (done) { return complete(done).table; } };
+      return first;
     },
   };
 
