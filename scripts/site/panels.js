@@ -277,7 +277,7 @@
     var section = el("section", "mbrl-panel");
     section.id = "try-it-" + (index + 1);
     section.setAttribute("aria-label", spec.title);
-    section.appendChild(el("h4", "mbrl-panel-title", spec.title));
+    section.appendChild(el("p", "mbrl-panel-title", spec.title)); // not a heading: the page's outline stays the notebook's
     cell.after(section);
     if (lib && spec.needs && !spec.needs()) lib = null;
     if (!lib) {
