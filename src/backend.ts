@@ -46,8 +46,13 @@ export function registerBackends(): BackendName[] {
   return BACKENDS.filter((name) => tf.findBackendFactory(name) != null);
 }
 
+/** The process environment, or an empty one in a browser (which has no `process`). */
+export function processEnv(): Record<string, string | undefined> {
+  return typeof process === "undefined" ? {} : process.env;
+}
+
 /** Parse the forced backend from the environment; throws on an unknown name. */
-export function forcedBackend(env: NodeJS.ProcessEnv = process.env): BackendName | undefined {
+export function forcedBackend(env: Record<string, string | undefined> = processEnv()): BackendName | undefined {
   const raw = env[BACKEND_ENV]?.trim().toLowerCase();
   if (!raw) return undefined;
   if (!(BACKENDS as readonly string[]).includes(raw)) {

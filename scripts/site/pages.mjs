@@ -10,6 +10,7 @@ import { figureOutputs, joinLines, readFallbacks, splitLines } from "./fallbacks
 import { writeIndex } from "./index-page.mjs";
 import { writeSearchIndex } from "./search.mjs";
 import { shareStyles } from "./shared-css.mjs";
+import { writePanels } from "./bundle.mjs";
 
 const require = createRequire(import.meta.url);
 /** The library's display helpers, loaded when first needed: after prepareRun has built dist/. */
@@ -116,6 +117,7 @@ export function writeSite(names, dir, work) {
   copyDownloads(names, dir);
   exportPages(entries, dir, work);
   shareStyles(dir, entries.map((e) => `${e.name}.html`));
+  writePanels(names, dir); // the library bundle and the live "try it" panels
   writeSearchIndex(entries, dir);
   writeIndex(entries, sitePages(entries), dir, { course: COURSE, mathjaxUrl: MATHJAX_URL, escapeHtml: display().escapeHtml });
 }

@@ -64,6 +64,14 @@ export interface FitProgress {
 
 const where = "fitDynamics";
 
+/**
+ * Let other work (a kernel's display messages, a page's input) run between epochs: Node's
+ * `setImmediate` where it exists (no timer clamp), else `setTimeout` (browsers have no setImmediate).
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise<void>((resolve) => (typeof setImmediate === "function" ? setImmediate(resolve) : setTimeout(resolve, 0)));
+}
+
 /** Row indices each member trains on: the training rows, or a bootstrap resample of them. */
 function memberRows(nTrain: number, bootstrap: boolean, rng: Rng): Int32Array {
   const rows = new Int32Array(nTrain);
@@ -208,7 +216,7 @@ export async function fitDynamics(
       const progress: FitProgress = { epoch, trainLoss, ...val };
       history.push(progress);
       onProgress?.(progress);
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await yieldToEventLoop();
     }
     return history;
   } finally {
