@@ -40,7 +40,8 @@ describe.each(names)("executed %s", (name) => {
       expect(text(f.data!["text/plain"])).toMatch(/^Figure: /);
       const spec = f.data![PLOTLY_MIME] as unknown as { data: unknown[]; layout: unknown };
       expect(spec.data.length).toBe(f.metadata!.mbrl!.traces);
-      expect(text(f.data!["text/html"])).toContain(JSON.stringify(spec.data).replace(/</g, "\\u003c"));
+      // The HTML's script draws the very same figure (the notebook stores the JSON with sorted keys).
+      expect(JSON.parse(text(f.data!["text/html"]).match(/var spec = (.*);\n/)![1])).toEqual(spec);
     }
     expect(outputs(nb()).filter((o) => /plotly\.js v\d/.test(JSON.stringify(o)))).toEqual([]);
     expect(statSync(join(BUILD, `${name}.ipynb`)).size).toBeLessThan(2_000_000);
