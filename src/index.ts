@@ -24,3 +24,4 @@ export * from "./analysis/gradientCheck";
 export * from "./analysis/landscape";
 export * from "./analysis/jacobians";
 export * from "./display";
+export * from "./display/claims";

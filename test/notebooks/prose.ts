@@ -1,0 +1,74 @@
+/**
+ * Numbers stated in a notebook's markdown, and whether each is backed by a computed claim, a literal
+ * in the notebook's code, or a theory value. Used by claims.test.ts; pure, so it is unit-tested too.
+ */
+
+/** A number as written in prose: its value, and half a unit in the last digit written. */
+export interface ProseNumber {
+  written: string;
+  value: number;
+  tolerance: number;
+  /** A few words around it, to find it in the cell. */
+  context: string;
+}
+
+const APPROXIMATE = /(about|roughly|nearly|near|around|almost|≈|~)\s*$/i;
+
+/** Markdown with display math, code blocks and inline code removed (numbers there are formulas or code). */
+function proseOf(markdown: string): string {
+  return markdown
+    .replace(/```[\s\S]*?```/g, " ")
+    .replace(/\$\$[\s\S]*?\$\$/g, " ")
+    .replace(/`[^`]*`/g, " ");
+}
+
+/**
+ * Every number in `markdown` that states a result: numbers with a decimal point, percentages, powers of
+ * ten (4×10^{8}, 1.7e17), and integers after "about", "roughly", ... With `allIntegers`, every integer
+ * outside inline math too (for the "What we saw" cell). Exponents, subscripts and numbers glued to
+ * letters (v1, 2T, θ_3) are not statements of value.
+ */
+export function proseNumbers(markdown: string, allIntegers = false): ProseNumber[] {
+  const text = proseOf(markdown);
+  const mathSpans: [number, number][] = [];
+  for (const m of text.matchAll(/\$[^$]+\$/g)) mathSpans.push([m.index!, m.index! + m[0].length]);
+  const inMath = (i: number) => mathSpans.some(([a, b]) => i >= a && i < b);
+  const pattern =
+    /(?<![\w^_.{\\/])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s*(?:×|\\times)\s*10\^\{?([−-]?\d+)\}?|e([−-]?\d+))?(\s*%)?(?![\w.]?\d|[A-Za-z_])/g;
+  const found: ProseNumber[] = [];
+  for (const m of text.matchAll(pattern)) {
+    const [whole, digits, power10, powerE, percent] = m;
+    const i = m.index!;
+    const decimals = digits.includes(".") ? digits.split(".")[1].length : 0;
+    const exponent = Number((power10 ?? powerE ?? "0").replace("−", "-"));
+    const isDecimal = decimals > 0 || power10 !== undefined || powerE !== undefined || percent !== undefined;
+    const approximate = APPROXIMATE.test(text.slice(Math.max(0, i - 12), i));
+    if (!isDecimal && !approximate && !(allIntegers && !inMath(i))) continue;
+    const scale = 10 ** exponent * (percent ? 0.01 : 1);
+    const mantissa = Number(digits.replace(/,/g, ""));
+    found.push({
+      written: whole.trim(),
+      value: mantissa * scale,
+      tolerance: 0.5 * 10 ** -decimals * scale,
+      context: text.slice(Math.max(0, i - 40), i + whole.length + 20).replace(/\s+/g, " ").trim(),
+    });
+  }
+  return found;
+}
+
+/** Numeric literals in code (parameters the prose may restate: 0.3 rad/s, 16 episodes). */
+export function codeLiterals(code: string): number[] {
+  const noComments = code.replace(/\/\/.*$/gm, "").replace(/\/\*[\s\S]*?\*\//g, "");
+  return [...noComments.matchAll(/(?<![\w.])(\d+(?:\.\d+)?(?:e[-+]?\d+)?)(?![\w.])/g)].map((m) => Number(m[1]));
+}
+
+/** True when `candidate` rounds to what was written (sign aside: prose says "0.15 rad off" for θ = −0.15). */
+export function backs(candidate: number, n: ProseNumber): boolean {
+  return Math.abs(Math.abs(candidate) - Math.abs(n.value)) <= n.tolerance * (1 + 1e-9);
+}
+
+/** The candidate nearest to a prose number, by relative distance, for the failure message. */
+export function nearest<T extends { value: number }>(candidates: T[], n: ProseNumber): T | undefined {
+  const distance = (v: number) => Math.abs(Math.abs(v) - Math.abs(n.value)) / Math.max(Math.abs(n.value), 1e-12);
+  return [...candidates].sort((a, b) => distance(a.value) - distance(b.value))[0];
+}
