@@ -16,6 +16,7 @@ export * from "./models";
 export * from "./planning";
 export * from "./control/rollout";
 export * from "./control/bptt";
+export * from "./control/mlpPolicy";
 export * from "./control/lqr";
 export * from "./control/shootingHessian";
 export * from "./control/lqTask";
