@@ -26,3 +26,4 @@ export * from "./analysis/landscape";
 export * from "./analysis/jacobians";
 export * from "./display";
 export * from "./display/claims";
+export * from "./display/pointMassFigure";
