@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { join } from "path";
 import { BUILD, buildSiteOnce, kindOf, notebookNames, readNotebook, text, type NbOutput, type Notebook } from "./helpers";
-import { backs, codeLiterals, nearest, proseNumbers } from "./prose";
+import { backs, codeLiterals, nearest, proseNumbers, sections } from "./prose";
 
 /** Notebooks whose prose must be tied to claims (others are checked once they show claims). */
 const REQUIRED = ["01_open_loop_vs_closed_loop", "02_recursive_objective", "03_bptt"];
@@ -70,12 +70,14 @@ describe.each(names)("claims of %s", (name) => {
     const problems: string[] = [];
     nb().cells.forEach((cell, i) => {
       if (cell.cell_type !== "markdown" || i === 0) return; // the title cell introduces, it does not report
-      const source = text(cell.source);
-      for (const n of proseNumbers(source, /^## What we saw/m.test(source))) {
-        if (candidates.some((c) => backs(c.value, n)) || literals.some((v) => backs(v, n))) continue;
-        const near = nearest(candidates, n);
-        problems.push(`${name} cell ${i}: prose says ${n.written} ("…${n.context}…"), ` +
+      for (const { heading, body } of sections(text(cell.source))) {
+        if (/^## Try this/.test(heading)) continue; // suggestions, not results
+        for (const n of proseNumbers(body, /^## What we saw/.test(heading))) {
+          if (candidates.some((c) => backs(c.value, n)) || literals.some((v) => backs(v, n))) continue;
+          const near = nearest(candidates, n);
+          problems.push(`${name} cell ${i}: prose says ${n.written} ("…${n.context}…"), ` +
           (near ? `nearest computed: ${near.label} = ${near.value}` : "and nothing is claimed"));
+        }
       }
     });
     expect(problems).toEqual([]);

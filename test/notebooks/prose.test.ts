@@ -1,6 +1,6 @@
 // The prose-number reader behind claims.test.ts, on made-up text with known answers.
 import { describe, expect, it } from "vitest";
-import { backs, codeLiterals, nearest, proseNumbers } from "./prose";
+import { backs, codeLiterals, nearest, proseNumbers, sections } from "./prose";
 
 describe("proseNumbers", () => {
   it("reads decimals, percentages and powers of ten, with half a unit of the last digit as tolerance", () => {
@@ -36,5 +36,13 @@ describe("backs", () => {
 describe("codeLiterals", () => {
   it("reads numeric literals, not digits inside names or comments", () => {
     expect(codeLiterals("const x2 = mbrl.rng(101); // 0.25 is not code\nconst s = 0.3 * 1e-3;")).toEqual([101, 0.3, 1e-3]);
+  });
+});
+
+describe("sections", () => {
+  it("cuts a cell at its level-2 headings", () => {
+    expect(sections("intro 1.5\n## What we saw\n- 55\n## Try this\n- 0.3")).toEqual([
+      { heading: "", body: "intro 1.5\n" }, { heading: "## What we saw", body: "- 55\n" }, { heading: "## Try this", body: "- 0.3\n" },
+    ]);
   });
 });

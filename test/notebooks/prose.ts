@@ -72,3 +72,13 @@ export function nearest<T extends { value: number }>(candidates: T[], n: ProseNu
   const distance = (v: number) => Math.abs(Math.abs(v) - Math.abs(n.value)) / Math.max(Math.abs(n.value), 1e-12);
   return [...candidates].sort((a, b) => distance(a.value) - distance(b.value))[0];
 }
+
+/** A markdown cell cut at its "## " headings: the text before the first has heading "". */
+export function sections(markdown: string): { heading: string; body: string }[] {
+  const parts: { heading: string; body: string }[] = [{ heading: "", body: "" }];
+  for (const line of markdown.split("\n")) {
+    if (/^## /.test(line)) parts.push({ heading: line, body: "" });
+    else parts[parts.length - 1].body += line + "\n";
+  }
+  return parts;
+}
