@@ -35,7 +35,7 @@ beforeAll(() => {
 /** The claims a notebook's executed outputs show, by name. */
 function claimsOf(nb: Notebook): Map<string, number> {
   const shown = nb.cells.flatMap((c) => c.outputs ?? []).filter((o: NbOutput) => kindOf(o) === "claims");
-  const values = shown.map((o) => (o.metadata as { mbrl: { values: Record<string, number> } }).mbrl.values);
+  const values = shown.map((o) => (o.metadata as unknown as { mbrl: { values: Record<string, number> } }).mbrl.values);
   return new Map(values.flatMap((v) => Object.entries(v)));
 }
 
