@@ -4,14 +4,14 @@
 // the cell, the number written and the nearest computed one.
 import { beforeAll, describe, expect, it } from "vitest";
 import { join } from "path";
-import { BUILD, buildSiteOnce, kindOf, notebookNames, readNotebook, text, type NbOutput, type Notebook } from "./helpers";
-import { backs, codeLiterals, nearest, proseNumbers, sections } from "./prose";
+import { BUILD, buildSiteOnce, kindOf, notebookNames, readNotebook, text, type Notebook } from "./helpers";
+import { claimsOf, proseNumbers, unbackedNumbers, type Theory } from "./prose";
 
 /** Notebooks whose prose must be tied to claims (others are checked once they show claims). */
 const REQUIRED = ["01_open_loop_vs_closed_loop", "02_recursive_objective", "03_bptt"];
 
 /** Values fixed by theory: the claim must equal the formula, and the prose must state it. */
-const THEORY: Record<string, { claim: string; formula: string; value: number; relTol: number }[]> = {
+const THEORY: Record<string, Theory[]> = {
   "01_open_loop_vs_closed_loop": [
     { claim: "open-loop cost, exact (T = 10, σ = 1)", formula: "σ²T(T+1)/2", value: (1 * 10 * 11) / 2, relTol: 1e-12 },
     { claim: "feedback cost, exact (T = 10, σ = 1)", formula: "Tσ²", value: 10 * 1, relTol: 1e-12 },
@@ -32,12 +32,6 @@ beforeAll(() => {
   for (const name of names) executed.set(name, readNotebook(join(BUILD, `${name}.ipynb`)));
 }, 30 * 60_000);
 
-/** The claims a notebook's executed outputs show, by name. */
-function claimsOf(nb: Notebook): Map<string, number> {
-  const shown = nb.cells.flatMap((c) => c.outputs ?? []).filter((o: NbOutput) => kindOf(o) === "claims");
-  const values = shown.map((o) => (o.metadata as unknown as { mbrl: { values: Record<string, number> } }).mbrl.values);
-  return new Map(values.flatMap((v) => Object.entries(v)));
-}
 
 describe.each(names)("claims of %s", (name) => {
   const nb = () => executed.get(name)!;
@@ -60,26 +54,6 @@ describe.each(names)("claims of %s", (name) => {
   });
 
   it("states no number in its prose that no cell computed", () => {
-    const claims = claimsOf(nb());
-    if (claims.size === 0) return; // not (yet) tied: see REQUIRED
-    const candidates = [
-      ...[...claims].map(([label, value]) => ({ label: `claim "${label}"`, value })),
-      ...(THEORY[name] ?? []).map((t) => ({ label: `theory ${t.formula}`, value: t.value })),
-    ];
-    const literals = nb().cells.filter((c) => c.cell_type === "code").flatMap((c) => codeLiterals(text(c.source)));
-    const problems: string[] = [];
-    nb().cells.forEach((cell, i) => {
-      if (cell.cell_type !== "markdown" || i === 0) return; // the title cell introduces, it does not report
-      for (const { heading, body } of sections(text(cell.source))) {
-        if (/^## Try this/.test(heading)) continue; // suggestions, not results
-        for (const n of proseNumbers(body, /^## What we saw/.test(heading))) {
-          if (candidates.some((c) => backs(c.value, n)) || literals.some((v) => backs(v, n))) continue;
-          const near = nearest(candidates, n);
-          problems.push(`${name} cell ${i}: prose says ${n.written} ("…${n.context}…"), ` +
-          (near ? `nearest computed: ${near.label} = ${near.value}` : "and nothing is claimed"));
-        }
-      }
-    });
-    expect(problems).toEqual([]);
+    expect(unbackedNumbers(name, nb(), THEORY[name] ?? [])).toEqual([]);
   });
 });

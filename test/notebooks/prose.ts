@@ -1,3 +1,5 @@
+import { kindOf, text, type NbOutput, type Notebook } from "./helpers";
+
 /**
  * Numbers stated in a notebook's markdown, and whether each is backed by a computed claim, a literal
  * in the notebook's code, or a theory value. Used by claims.test.ts; pure, so it is unit-tested too.
@@ -81,4 +83,48 @@ export function sections(markdown: string): { heading: string; body: string }[] 
     else parts[parts.length - 1].body += line + "\n";
   }
   return parts;
+}
+
+/** A value fixed by theory: the named claim must equal `value`, computed here from its formula. */
+export interface Theory {
+  claim: string;
+  formula: string;
+  value: number;
+  relTol: number;
+}
+
+/** The claims a notebook's executed outputs show (`showClaims`), by name. */
+export function claimsOf(nb: Notebook): Map<string, number> {
+  const shown = nb.cells.flatMap((c) => c.outputs ?? []).filter((o: NbOutput) => kindOf(o) === "claims");
+  const values = shown.map((o) => (o.metadata as unknown as { mbrl: { values: Record<string, number> } }).mbrl.values);
+  return new Map(values.flatMap((v) => Object.entries(v)));
+}
+
+/**
+ * Every number in an executed notebook's prose (title cell and "Try this" aside) that no claim, code
+ * literal or theory value backs, as messages naming the notebook, the cell, the number and the
+ * nearest computed value. Empty when the notebook shows no claims (it is not tied yet).
+ */
+export function unbackedNumbers(name: string, nb: Notebook, theory: Theory[]): string[] {
+  const claims = claimsOf(nb);
+  if (claims.size === 0) return [];
+  const candidates = [
+    ...[...claims].map(([label, value]) => ({ label: `claim "${label}"`, value })),
+    ...theory.map((t) => ({ label: `theory ${t.formula}`, value: t.value })),
+  ];
+  const literals = nb.cells.filter((c) => c.cell_type === "code").flatMap((c) => codeLiterals(text(c.source)));
+  const problems: string[] = [];
+  nb.cells.forEach((cell, i) => {
+    if (cell.cell_type !== "markdown" || i === 0) return; // the title cell introduces, it does not report
+    for (const { heading, body } of sections(text(cell.source))) {
+      if (/^## Try this/.test(heading)) continue; // suggestions, not results
+      for (const n of proseNumbers(body, /^## What we saw/.test(heading))) {
+        if (candidates.some((c) => backs(c.value, n)) || literals.some((v) => backs(v, n))) continue;
+        const near = nearest(candidates, n);
+        problems.push(`${name} cell ${i}: prose says ${n.written} ("…${n.context}…"), ` +
+          (near ? `nearest computed: ${near.label} = ${near.value}` : "and nothing is claimed"));
+      }
+    }
+  });
+  return problems;
 }
