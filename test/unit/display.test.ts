@@ -198,6 +198,7 @@ describe("tables", () => {
 
   it("format numbers to significant digits, integers exactly", () => {
     expect([formatCell(12345678), formatCell(0.000012345), formatCell(3.14159, 3), formatCell(NaN), formatCell(null)]).toEqual(["12345678", "1.234e-5", "3.14", "NaN", ""]);
+    expect([formatCell(166311323712677440), formatCell(1e15 - 1)]).toEqual(["1.663e+17", "999999999999999"]); // long integers are floats: exponent
   });
 });
 
