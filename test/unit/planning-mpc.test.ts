@@ -9,6 +9,7 @@ import { mpc, type MpcProgress } from "../../src/planning/mpc";
 import { openLoopPlan } from "../../src/planning/openLoopPlan";
 import { sequenceReturns } from "../../src/planning/returns";
 import { Rng } from "../../src/random";
+import { createPointMassTask } from "../../src/envs/pointMass";
 import { leakedTensors, quadraticReward, scalarTask, toyEnsemble } from "./planning-toys";
 
 beforeAll(async () => {
@@ -190,5 +191,19 @@ describe("executePlan and runPolicy", () => {
     expect(leakedTensors(() => executePlan(task, starts, plan, rng))).toBe(0);
     expect(leakedTensors(() => runPolicy(task, (s) => tf.neg(s), starts, rng))).toBe(0);
     tf.dispose([starts, plan]);
+  });
+});
+
+describe("openLoopPlan with common futures", () => {
+  it("scores its plan on the futures it planned with: one seed drawn first, replayed for every batch", () => {
+    const pm = createPointMassTask();
+    const start = tf.zeros([1, 4]) as tf.Tensor2D;
+    const options = { horizon: pm.horizon, samples: 32, elites: 4, iterations: 2, particles: 8, commonFutures: true };
+    const plan = openLoopPlan(pm, start, new Rng(21), options);
+    const seq = tf.tensor3d(plan.actions);
+    const s0 = tf.zeros([4]) as tf.Tensor1D;
+    const again = sequenceReturns(pm, s0, seq, new Rng(new Rng(21).int(2 ** 31)), { particles: 8, commonFutures: true });
+    expect(again.dataSync()[0]).toBeCloseTo(plan.predictedReturns[0], 4);
+    tf.dispose([start, seq, s0, again]);
   });
 });
