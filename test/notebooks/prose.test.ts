@@ -20,6 +20,13 @@ describe("proseNumbers", () => {
   });
 });
 
+describe("proseNumbers conventions", () => {
+  it("reads an integer's trailing zeros as not significant, and skips the level of a confidence interval", () => {
+    const found = proseNumbers("scores about −700, about 24, a 95% interval, 95% CI, and 50% of them");
+    expect(found.map((n) => [n.value, n.tolerance])).toEqual([[700, 50], [24, 0.5], [0.5, 0.005]]);
+  });
+});
+
 describe("backs", () => {
   const n = proseNumbers("about 0.19 rad")[0];
   it("accepts a value that rounds to what was written, either sign, and rejects one that does not", () => {

@@ -14,7 +14,8 @@ export interface ProseNumber {
   context: string;
 }
 
-const APPROXIMATE = /(about|roughly|nearly|near|around|almost|≈|~)\s*$/i;
+const APPROXIMATE = /(about|roughly|nearly|near|around|almost|≈|~)\s*[−-]?$/i;
+const CONFIDENCE = /^\s*(interval|CI|confidence)/i;
 
 /** Markdown with display math, code blocks and inline code removed (numbers there are formulas or code). */
 function proseOf(markdown: string): string {
@@ -46,12 +47,16 @@ export function proseNumbers(markdown: string, allIntegers = false): ProseNumber
     const isDecimal = decimals > 0 || power10 !== undefined || powerE !== undefined || percent !== undefined;
     const approximate = APPROXIMATE.test(text.slice(Math.max(0, i - 12), i));
     if (!isDecimal && !approximate && !(allIntegers && !inMath(i))) continue;
+    if (percent && CONFIDENCE.test(text.slice(i + whole.length, i + whole.length + 12))) continue; // a 95% interval names its level
     const scale = 10 ** exponent * (percent ? 0.01 : 1);
-    const mantissa = Number(digits.replace(/,/g, ""));
+    const plain = digits.replace(/,/g, "");
+    const mantissa = Number(plain);
+    // An integer's trailing zeros are not significant ("about 700" is 700 ± 50), as usual.
+    const zeros = isDecimal || mantissa === 0 ? 0 : plain.length - plain.replace(/0+$/, "").length;
     found.push({
       written: whole.trim(),
       value: mantissa * scale,
-      tolerance: 0.5 * 10 ** -decimals * scale,
+      tolerance: 0.5 * 10 ** (zeros - decimals) * scale,
       context: text.slice(Math.max(0, i - 40), i + whole.length + 20).replace(/\s+/g, " ").trim(),
     });
   }
