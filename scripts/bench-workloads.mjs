@@ -69,9 +69,9 @@ async function bptt(lib, c) {
   const timer = lapTimer();
   try {
     timer.start();
-    lib.trainBptt(model, reward, { policy, variables: net.variables() }, {
+    const starts = (r, n) => tf.tensor2d(r.normalArray(n * 3), [n, 3]);
+    lib.trainBptt({ dynamics: model, reward }, { policy, variables: net.variables() }, starts, new lib.Rng(0), {
       horizon: c.horizon, batchSize: c.batch, learningRate: 1e-3, optimizer: "adam", iterations: c.warmup + c.runs,
-      startStates: (r, n) => tf.tensor2d(r.normalArray(n * 3), [n, 3]),
       onProgress: timer.tick,
     });
   } finally {
@@ -95,7 +95,7 @@ async function fitDynamics(lib, c) {
   try {
     const options = { epochs: c.warmup + c.runs, batchSize: c.batch, learningRate: 1e-3, validationFraction: 0, bootstrap: false };
     timer.start();
-    await lib.fitDynamics(model, data, options, timer.tick);
+    await lib.fitDynamics(model, data, new lib.Rng(0), { ...options, onProgress: timer.tick });
   } finally {
     tf.dispose(Object.values(data));
     model.dispose();

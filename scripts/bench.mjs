@@ -13,6 +13,7 @@ const USAGE = `usage: npm run bench [${Object.keys(WORKLOADS).join("|")} ...] [-
 
 /** Parse `[names...] [--json] [--quick] [--no-build]`. */
 export function parseArgs(argv) {
+  /** @type {{ names: string[], json: boolean, quick: boolean, build: boolean }} */
   const o = { names: [], json: false, quick: false, build: true };
   for (const arg of argv) {
     if (arg === "--json") o.json = true;
@@ -50,7 +51,7 @@ async function main() {
   try {
     options = parseArgs(process.argv.slice(2));
   } catch (e) {
-    console.error(e.message);
+    console.error(/** @type {Error} */ (e).message);
     process.exit(2);
   }
   if (options.build) {

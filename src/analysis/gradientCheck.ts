@@ -12,11 +12,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { check, fillOptions, inRange, positive, positiveInt } from "../checks";
-import { Rng } from "../random";
-import type { Dynamics, RewardFn } from "../envs/types";
+import type { Rng } from "../random";
+import type { System } from "../envs/types";
 import { policyObjective } from "../control/rollout";
 import {
-  checkTrainable, drawStartStates, fillWithStartStates, valueAndGradNorm, type BpttOptions, type TrainablePolicy,
+  checkTrainable, drawStartStates, fillWithStartStates, valueAndGradNorm, type BpttOptions, type StartStates, type TrainablePolicy,
 } from "../control/bptt";
 
 /** Options of `gradientCheck`. */
@@ -69,7 +69,7 @@ export interface GradientCheckResult {
   noiseFloor: number;
 }
 
-const DEFAULTS: GradientCheckOptions = { step: 5e-3, tiny: 1e-8, indices: undefined, analytic: undefined };
+export const GRADIENT_CHECK_DEFAULTS: GradientCheckOptions = { step: 5e-3, tiny: 1e-8, indices: undefined, analytic: undefined };
 
 /** Machine epsilon of float32. */
 const EPS32 = 2 ** -23;
@@ -102,7 +102,7 @@ export function gradientCheck(
   f: (x: tf.Tensor) => tf.Scalar, x: tf.Tensor, options?: Partial<GradientCheckOptions>,
 ): GradientCheckResult {
   const where = "gradientCheck";
-  const o = fillOptions(where, DEFAULTS, options, { step: positive, tiny: positive });
+  const o = fillOptions(where, GRADIENT_CHECK_DEFAULTS, options, { step: positive, tiny: positive });
   check(typeof f === "function", where, "f must be a function (x) => scalar tensor");
   check(x instanceof tf.Tensor, where, "x must be a tensor");
   const point = Float32Array.from(x.dataSync());
@@ -141,21 +141,15 @@ export function gradientCheck(
   };
 }
 
-/** Options of `gradientNormByHorizon`; startStates, batchSize and discount as in `BpttOptions`. */
-export interface GradientNormOptions extends Pick<BpttOptions, "startStates" | "batchSize" | "discount"> {
+/** Options of `gradientNormByHorizon`; batchSize and discount as in `BpttOptions`. */
+export interface GradientNormOptions extends Pick<BpttOptions, "batchSize" | "discount"> {
   /** Horizons H at which to measure. @default [1, 2, 5, 10, 20, 50, 100] */
   horizons: number[];
-  /**
-   * Each seed draws the start states (shared by all horizons) and, for a policy factory, the
-   * initial parameters. @default [0, 1, 2]
-   */
-  seeds: number[];
 }
 
 /** One measurement: plain numbers for a table or a log-scale plot. */
 export interface GradientNormPoint {
   horizon: number;
-  seed: number;
   /** J(θ), the mean return. */
   objective: number;
   /** ‖∇θ J‖₂ over all policy variables. */
@@ -164,44 +158,43 @@ export interface GradientNormPoint {
   finite: boolean;
 }
 
-const NORM_DEFAULTS: Omit<GradientNormOptions, "startStates"> = {
-  horizons: [1, 2, 5, 10, 20, 50, 100], seeds: [0, 1, 2], batchSize: undefined, discount: 1,
+export const GRADIENT_NORM_DEFAULTS: GradientNormOptions = {
+  horizons: [1, 2, 5, 10, 20, 50, 100], batchSize: undefined, discount: 1,
 };
 
 /**
  * ‖∇θ J‖ against the horizon, for the exploding/vanishing-gradient plots. Nothing is trained.
- * @param trainable a fixed policy, or a factory making a fresh one per seed (its variables are
- *   disposed after that seed's measurements)
- * @returns one point per (seed, horizon), seeds outermost
+ * One call is one draw of start states (and of the policy, for a factory), shared by all
+ * horizons; call it again with other rngs for repeats.
+ * @param system the dynamics the objective unrolls through, and the reward
+ * @param trainable a fixed policy, or a factory making a fresh one from an rng (its variables
+ *   are disposed after the measurements)
+ * @param startStates a fixed (B, S) tensor or a sampler (rng, n) => (n, S)
+ * @param rng its first split goes to the policy factory, its second draws the start states
+ * @returns one point per horizon
  */
 export function gradientNormByHorizon(
-  dynamics: Dynamics, reward: RewardFn, trainable: TrainablePolicy | ((rng: Rng) => TrainablePolicy),
-  options: Partial<GradientNormOptions> & Pick<GradientNormOptions, "startStates">,
+  system: System, trainable: TrainablePolicy | ((rng: Rng) => TrainablePolicy), startStates: StartStates, rng: Rng,
+  options?: Partial<GradientNormOptions>,
 ): GradientNormPoint[] {
   const where = "gradientNormByHorizon";
-  const o = fillWithStartStates<GradientNormOptions>(where, NORM_DEFAULTS, options, {
+  const o = fillWithStartStates<GradientNormOptions>(where, startStates, GRADIENT_NORM_DEFAULTS, options, {
     horizons: (v) => (v?.length > 0 && v.every((h) => !positiveInt(h)) ? undefined : `must list positive integers, got [${v}]`),
-    seeds: (v) => (v?.length > 0 && v.every(Number.isInteger) ? undefined : `must list integers, got [${v}]`),
     discount: inRange(0, 1),
-  }, dynamics.stateSize);
-  const points: GradientNormPoint[] = [];
-  for (const seed of o.seeds) {
-    const rng = new Rng(seed);
-    const [policyRng, startRng] = [rng.split(), rng.split()];
-    const made = typeof trainable === "function" ? trainable(policyRng) : undefined;
-    const current = made ?? (trainable as TrainablePolicy);
-    checkTrainable(where, current);
-    const starts = drawStartStates(where, o.startStates, startRng, o.batchSize as number, dynamics.stateSize);
-    try {
-      for (const horizon of o.horizons) {
-        const { value, gradNorm } = valueAndGradNorm(() => policyObjective(dynamics, reward, current.policy,
-          starts.states, horizon, { discount: o.discount }), current.variables);
-        points.push({ horizon, seed, objective: value, gradNorm, finite: Number.isFinite(value) && Number.isFinite(gradNorm) });
-      }
-    } finally {
-      if (starts.owned) starts.states.dispose();
-      made?.variables.forEach((v) => v.dispose());
-    }
+  }, system.dynamics.stateSize);
+  const [policyRng, startRng] = [rng.split(), rng.split()];
+  const made = typeof trainable === "function" ? trainable(policyRng) : undefined;
+  const current = made ?? (trainable as TrainablePolicy);
+  checkTrainable(where, current);
+  const starts = drawStartStates(where, startStates, startRng, o.batchSize as number, system.dynamics.stateSize);
+  try {
+    return o.horizons.map((horizon) => {
+      const { value, gradNorm } = valueAndGradNorm(() => policyObjective(system, current.policy, starts.states, undefined,
+        { horizon, discount: o.discount }), current.variables);
+      return { horizon, objective: value, gradNorm, finite: Number.isFinite(value) && Number.isFinite(gradNorm) };
+    });
+  } finally {
+    if (starts.owned) starts.states.dispose();
+    made?.variables.forEach((v) => v.dispose());
   }
-  return points;
 }

@@ -16,6 +16,7 @@ import type { Dynamics, Policy } from "../envs/types";
 import type { Rng } from "../random";
 import { assertShape, check, fillOptions, positiveInt } from "../checks";
 import { leastSquaresSlope } from "./stats";
+import { rollout } from "../rollout";
 
 /** Per-step Jacobians of a dynamics model along a trajectory. */
 export interface StepJacobians {
@@ -123,43 +124,41 @@ export function jacobianProductSpectrum(jacobians: number[][][]): ProductSpectru
  * Roll a closed-loop policy through dynamics from one start state.
  * The caller owns (and must dispose) the returned tensors.
  * @param start (1, S)
+ * @param rng process noise for stochastic dynamics; undefined steps their mean
  * @returns states (T, S) = s_0 … s_{T−1}, actions (T, A), nextStates (T, S) = s_1 … s_T
  */
 export function policyTrajectory(
   dynamics: Dynamics,
   policy: Policy,
   start: tf.Tensor2D,
+  rng: Rng | undefined,
   options?: Partial<TrajectoryOptions>,
 ): Trajectory {
   const where = "policyTrajectory";
-  const { horizon, rng } = fillOptions(where, { horizon: 100, rng: undefined } as TrajectoryOptions, options, {
-    horizon: positiveInt,
-  });
+  const { steps } = fillOptions(where, TRAJECTORY_DEFAULTS, options, { steps: positiveInt });
   assertShape(where, "start", start, [1, dynamics.stateSize]);
-  const states: tf.Tensor2D[] = [start.clone()];
-  const actions: tf.Tensor2D[] = [];
-  for (let t = 0; t < horizon; t++) {
-    const action = tf.tidy(() => policy(states[t]));
-    assertShape(where, "policy(state)", action, [1, dynamics.actionSize]);
-    actions.push(action);
-    states.push(dynamics.step(states[t], action, rng));
-  }
-  const trajectory = tf.tidy(() => ({
-    states: tf.concat(states.slice(0, horizon), 0) as tf.Tensor2D,
-    actions: tf.concat(actions, 0) as tf.Tensor2D,
-    nextStates: tf.concat(states.slice(1), 0) as tf.Tensor2D,
-  }));
-  tf.dispose([...states, ...actions]);
-  return trajectory;
+  // On the tape inside one tidy: every s_t and a_t is kept for the concatenation.
+  return tf.tidy(() => {
+    const [states, actions]: tf.Tensor2D[][] = [[], []];
+    const last = rollout({ dynamics }, (s) => policy(s), start, rng, { steps, tape: true, where }, (step) => {
+      states.push(step.states);
+      actions.push(step.actions);
+    });
+    return {
+      states: tf.concat(states, 0) as tf.Tensor2D,
+      actions: tf.concat(actions, 0) as tf.Tensor2D,
+      nextStates: tf.concat([...states.slice(1), last], 0) as tf.Tensor2D,
+    };
+  });
 }
 
 /** Options of `policyTrajectory`. */
 export interface TrajectoryOptions {
   /** Number of steps T. @default 100 */
-  horizon: number;
-  /** When given, stochastic dynamics draw their process noise from it; else they step their mean. @default undefined */
-  rng: Rng | undefined;
+  steps: number;
 }
+
+export const TRAJECTORY_DEFAULTS: TrajectoryOptions = { steps: 100 };
 
 /** A rolled-out trajectory as transitions (s_t, a_t, s_{t+1}), t = 0..T−1. */
 export interface Trajectory {

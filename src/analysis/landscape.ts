@@ -28,7 +28,7 @@ export function linspace(lo: number, hi: number, n: number): number[] {
   return Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
 }
 
-const DEFAULTS: LandscapeOptions = { alphas: linspace(-1, 1, 41) };
+export const LANDSCAPE_DEFAULTS: LandscapeOptions = { alphas: linspace(-1, 1, 41) };
 
 /**
  * A direction drawn uniformly on the unit sphere (a normalised standard normal vector).
@@ -53,7 +53,7 @@ export function landscapeSlice(
   options?: Partial<LandscapeOptions>,
 ): LandscapeSlice {
   const where = "landscapeSlice";
-  const o = fillOptions(where, DEFAULTS, options, {
+  const o = fillOptions(where, LANDSCAPE_DEFAULTS, options, {
     alphas: (v) => (Array.isArray(v) && v.length > 0 ? undefined : `must be a non-empty array, got ${v}`),
   });
   assertFinite(where, "options.alphas", o.alphas);

@@ -29,7 +29,7 @@ export interface MeanCIOptions {
   level: number;
 }
 
-const DEFAULTS: MeanCIOptions = { level: 0.95 };
+export const MEAN_CI_DEFAULTS: MeanCIOptions = { level: 0.95 };
 const openUnit: Rule<number> = (v) => (v > 0 && v < 1 ? undefined : `must be in (0, 1), got ${v}`);
 
 /**
@@ -37,7 +37,7 @@ const openUnit: Rule<number> = (v) => (v > 0 && v < 1 ? undefined : `must be in 
  * @param values (n) with n ≥ 2, all finite
  */
 export function meanCI(values: ArrayLike<number>, options?: Partial<MeanCIOptions>): MeanCI {
-  const { level } = fillOptions("meanCI", DEFAULTS, options, { level: openUnit });
+  const { level } = fillOptions("meanCI", MEAN_CI_DEFAULTS, options, { level: openUnit });
   const n = values.length;
   check(n >= 2, "meanCI", `values must hold at least 2 numbers to estimate a spread, got ${n}`);
   let sum = 0;

@@ -9,8 +9,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertShape, check, fillOptions, inRange, positive, positiveInt, type Rule } from "../checks";
-import { Rng } from "../random";
-import type { Dynamics, Policy, RewardFn } from "../envs/types";
+import type { Rng } from "../random";
+import type { Policy, System } from "../envs/types";
 import { policyObjective } from "./rollout";
 
 /** A policy and the variables it closes over: the only things training updates. */
@@ -39,11 +39,6 @@ export interface BpttProgress {
 export interface BpttOptions {
   /** Rollout length H through the model. @default 20 */
   horizon: number;
-  /**
-   * A sampler called every iteration with the trainer's own child `Rng`, or a fixed (B, S)
-   * tensor used every iteration (the caller keeps ownership). @default none: required
-   */
-  startStates: StartStates;
   /** Start states per iteration; with a fixed tensor, its rows. @default 64, or the fixed tensor's rows */
   batchSize: number | undefined;
   /** Optimiser step size. @default 1e-3 */
@@ -58,8 +53,6 @@ export interface BpttOptions {
   discount: number;
   /** Pass an rng to `dynamics.step` (stochastic BPTT, reparameterised noise); else mean dynamics. @default false */
   processNoise: boolean;
-  /** Seed of the start states and process noise. @default 0 */
-  seed: number;
   /** Called after each applied update. @default undefined */
   onProgress: ((progress: BpttProgress) => void) | undefined;
 }
@@ -74,27 +67,25 @@ export interface BpttResult {
   nonFinite?: { iteration: number; what: string };
 }
 
-const DEFAULTS: Omit<BpttOptions, "startStates"> = {
+export const BPTT_DEFAULTS: BpttOptions = {
   horizon: 20, batchSize: undefined, learningRate: 1e-3, optimizer: "adam", iterations: 100,
-  maxGradNorm: undefined, discount: 1, processNoise: false, seed: 0, onProgress: undefined,
+  maxGradNorm: undefined, discount: 1, processNoise: false, onProgress: undefined,
 };
 
 type Rules<T> = { [K in keyof T]?: Rule<T[K]> };
 const optional = (rule: Rule<number>): Rule<number | undefined> => (v) => (v === undefined ? undefined : rule(v));
-const startsRule: Rule<StartStates> = (v) =>
-  v instanceof tf.Tensor || typeof v === "function" ? undefined : "must be a (B, S) tensor or a sampler (rng, n) => tensor";
-
 /**
- * Fill an options object holding `startStates` (required) and `batchSize` (resolved: the fixed
- * tensor's rows, else 64). Shared by `trainBptt` and `gradientNormByHorizon`.
+ * Fill an options object holding `batchSize`, resolved against the start states: the fixed
+ * tensor's rows, else 64. Shared by `trainBptt` and `gradientNormByHorizon`.
  */
-export function fillWithStartStates<T extends Pick<BpttOptions, "startStates" | "batchSize">>(
-  where: string, defaults: Omit<T, "startStates">, given: Partial<T>, rules: Rules<T>, stateSize: number,
+export function fillWithStartStates<T extends Pick<BpttOptions, "batchSize">>(
+  where: string, startStates: StartStates, defaults: T, given: Partial<T> | undefined, rules: Rules<T>, stateSize: number,
 ): T {
-  const all = { ...rules, startStates: startsRule, batchSize: optional(positiveInt) } as Rules<T>;
-  const o = fillOptions<T>(where, { ...defaults, startStates: given?.startStates } as T, given, all);
-  if (o.startStates instanceof tf.Tensor) {
-    const [rows] = assertShape(where, "options.startStates", o.startStates, [null, stateSize]);
+  check(startStates instanceof tf.Tensor || typeof startStates === "function", where,
+    "startStates must be a (B, S) tensor or a sampler (rng, n) => tensor");
+  const o = fillOptions<T>(where, defaults, given, { ...rules, batchSize: optional(positiveInt) } as Rules<T>);
+  if (startStates instanceof tf.Tensor) {
+    const [rows] = assertShape(where, "startStates", startStates, [null, stateSize]);
     check(o.batchSize === undefined || o.batchSize === rows, where,
       `option batchSize (${o.batchSize}) must equal the rows of the fixed startStates (${rows})`);
     return { ...o, batchSize: rows };
@@ -163,31 +154,34 @@ export function checkTrainable(where: string, t: TrainablePolicy): void {
  * gradient are checked first: on a non-finite value training stops WITHOUT that update and
  * reports it, so the policy keeps its last good parameters.
  *
+ * @param system the frozen dynamics (true or learned) and the reward
  * @param trainable the policy and the variables to update (the dynamics' own are left alone)
- * @param options see `BpttOptions`; `startStates` (B, S) or a sampler is required
+ * @param startStates a sampler called every iteration with the trainer's own child `Rng`, or
+ *   a fixed (B, S) tensor used every iteration (the caller keeps ownership)
+ * @param rng its first split draws the start states, its second the process noise
+ * @param options see `BPTT_DEFAULTS`
  */
 export function trainBptt(
-  dynamics: Dynamics, reward: RewardFn, trainable: TrainablePolicy,
-  options: Partial<BpttOptions> & Pick<BpttOptions, "startStates">,
+  system: System, trainable: TrainablePolicy, startStates: StartStates, rng: Rng, options?: Partial<BpttOptions>,
 ): BpttResult {
   const where = "trainBptt";
   checkTrainable(where, trainable);
-  const o = fillWithStartStates<BpttOptions>(where, DEFAULTS, options, {
+  const { dynamics } = system;
+  const o = fillWithStartStates<BpttOptions>(where, startStates, BPTT_DEFAULTS, options, {
     horizon: positiveInt, learningRate: positive, iterations: positiveInt, maxGradNorm: optional(positive),
-    discount: inRange(0, 1), seed: (v) => (Number.isInteger(v) ? undefined : `must be an integer, got ${v}`),
+    discount: inRange(0, 1),
     optimizer: (v) => (v === "adam" || v === "sgd" ? undefined : `must be "adam" or "sgd", got ${v}`),
   }, dynamics.stateSize);
   const B = o.batchSize as number;
-  const rng = new Rng(o.seed);
   const [startRng, noiseRng] = [rng.split(), rng.split()];
   const { policy, variables } = trainable;
   const optimizer = o.optimizer === "adam" ? tf.train.adam(o.learningRate) : tf.train.sgd(o.learningRate);
   const history: BpttProgress[] = [];
   try {
     for (let iteration = 0; iteration < o.iterations; iteration++) {
-      const starts = drawStartStates(where, o.startStates, startRng, B, dynamics.stateSize);
-      const loss = () => tf.neg(policyObjective(dynamics, reward, policy, starts.states, o.horizon,
-        { discount: o.discount, rng: o.processNoise ? noiseRng : undefined }));
+      const starts = drawStartStates(where, startStates, startRng, B, dynamics.stateSize);
+      const loss = () => tf.neg(policyObjective(system, policy, starts.states, o.processNoise ? noiseRng : undefined,
+        { horizon: o.horizon, discount: o.discount }));
       let computed;
       try {
         computed = valueAndGrads(loss, variables);

@@ -20,24 +20,20 @@
  * be a multiple of M, and the mean over the batch is then also the mean over members.
  */
 import * as tf from "@tensorflow/tfjs";
-import { assertShape, check, fillOptions, inRange } from "../checks";
+import { assertShape, check, fillOptions, inRange, positiveInt } from "../checks";
 import type { Rng } from "../random";
-import type { Dynamics, Policy, RewardFn } from "../envs/types";
+import type { Dynamics, Policy, System } from "../envs/types";
+import { rollout, type Actor } from "../rollout";
 
 /** Options of a rollout objective. */
 export interface RolloutOptions {
+  /** Steps H of the unroll (for open-loop plans, the plan's length). Required for a policy. */
+  horizon: number;
   /**
    * Discount γ in [0, 1]: the reward of step t is weighted by γ^t.
    * @default 1
    */
   discount: number;
-  /**
-   * Source of process noise for stochastic dynamics (passed to `dynamics.step`); the noise is
-   * an input like the start state, so gradients flow through the noisy trajectory.
-   * When omitted, the dynamics step their mean.
-   * @default undefined
-   */
-  rng: Rng | undefined;
   /**
    * Reward r_H(s_H) of the state the rollout ends in, added with weight γ^H: a target that
    * only the final state must reach (shooting's classic task), or LQR's terminal cost.
@@ -47,18 +43,13 @@ export interface RolloutOptions {
   terminalReward: ((states: tf.Tensor2D) => tf.Tensor1D) | undefined;
 }
 
-const DEFAULTS: RolloutOptions = { discount: 1, rng: undefined, terminalReward: undefined };
+/** `horizon` has no default: a policy's unroll length is always the caller's choice. */
+export const ROLLOUT_DEFAULTS: Omit<RolloutOptions, "horizon"> = { discount: 1, terminalReward: undefined };
 const RULES = {
+  horizon: positiveInt,
   discount: inRange(0, 1),
   terminalReward: (v: unknown) => (v === undefined || typeof v === "function" ? undefined : "must be a function (states) => rewards"),
 };
-
-/** How the action of step t is chosen: from the state (closed loop) or from a plan (open loop). */
-type ChooseAction = (state: tf.Tensor2D, t: number) => tf.Tensor2D;
-
-function checkHorizon(where: string, horizon: number): void {
-  check(Number.isInteger(horizon) && horizon > 0, where, `horizon must be a positive integer, got ${horizon}`);
-}
 
 function checkMembers(where: string, dynamics: Dynamics, batch: number): void {
   check(batch % dynamics.members === 0, where,
@@ -66,33 +57,24 @@ function checkMembers(where: string, dynamics: Dynamics, batch: number): void {
 }
 
 /**
- * The unroll shared by the closed-loop and open-loop objectives: only the choice of a_t differs.
+ * The unroll shared by the closed-loop and open-loop objectives: only the actor differs. Kept on
+ * the tape (no per-step tidy) so that autodiff sees every step.
  * @param startStates (B, S)
  * @returns returns (B)
  */
 function unroll(
-  where: string, dynamics: Dynamics, reward: RewardFn, startStates: tf.Tensor2D,
-  horizon: number, chooseAction: ChooseAction, options: RolloutOptions,
+  where: string, system: System, startStates: tf.Tensor2D, actor: Actor, rng: Rng | undefined, options: RolloutOptions,
 ): tf.Tensor1D {
-  const [B, S] = startStates.shape;
-  const A = dynamics.actionSize;
+  const { horizon, discount, terminalReward } = options;
   return tf.tidy(() => {
-    let state = startStates;
     const rewards: tf.Tensor1D[] = [];
-    for (let t = 0; t < horizon; t++) {
-      const action = chooseAction(state, t); //            a_t
-      assertShape(where, "action", action, [B, A]);
-      const next = dynamics.step(state, action, options.rng); // s_{t+1} = f(s_t, a_t)
-      assertShape(where, "dynamics.step output", next, [B, S]);
-      const r = reward(state, action, next); //             r(s_t, a_t, s_{t+1})
-      assertShape(where, "reward output", r, [B]);
-      rewards.push(options.discount === 1 ? r : r.mul(options.discount ** t));
-      state = next;
-    }
-    if (options.terminalReward) {
-      const rH = options.terminalReward(state); //          r_H(s_H)
-      assertShape(where, "terminalReward output", rH, [B]);
-      rewards.push(options.discount === 1 ? rH : rH.mul(options.discount ** horizon));
+    const last = rollout(system, actor, startStates, rng, { steps: horizon, tape: true, where }, ({ t, rewards: r }) => {
+      rewards.push(discount === 1 ? r! : r!.mul(discount ** t));
+    });
+    if (terminalReward) {
+      const rH = terminalReward(last); //                    r_H(s_H)
+      assertShape(where, "terminalReward output", rH, [startStates.shape[0]]);
+      rewards.push(discount === 1 ? rH : rH.mul(discount ** horizon));
     }
     // One sum at the end rather than a running one: a single op to record and differentiate.
     return tf.addN(rewards) as tf.Tensor1D;
@@ -103,19 +85,21 @@ function unroll(
  * Returns of a closed-loop policy unrolled through the dynamics, one per start state:
  * R_b = Σ_{t=0}^{H−1} γ^t r(s_t, π(s_t), s_{t+1}) [+ γ^H r_H(s_H)] with s_0 = startStates[b].
  * @param startStates (B, S)
- * @param horizon H ≥ 1
+ * @param rng process noise for stochastic dynamics, an input like the start state (gradients
+ *   flow through the noisy trajectory); undefined steps the mean dynamics
+ * @param options `horizon` H ≥ 1 is required
  * @returns returns (B)
  */
 export function policyReturns(
-  dynamics: Dynamics, reward: RewardFn, policy: Policy, startStates: tf.Tensor2D,
-  horizon: number, options?: Partial<RolloutOptions>,
+  system: System, policy: Policy, startStates: tf.Tensor2D, rng: Rng | undefined,
+  options: Partial<RolloutOptions> & Pick<RolloutOptions, "horizon">,
 ): tf.Tensor1D {
   const where = "policyReturns";
-  const o = fillOptions(where, DEFAULTS, options, RULES);
-  checkHorizon(where, horizon);
-  const [B] = assertShape(where, "startStates", startStates, [null, dynamics.stateSize]);
-  checkMembers(where, dynamics, B);
-  return unroll(where, dynamics, reward, startStates, horizon, (state) => policy(state), o);
+  check(options?.horizon !== undefined, where, "option horizon is required");
+  const o = fillOptions<RolloutOptions>(where, { ...ROLLOUT_DEFAULTS, horizon: options.horizon }, options, RULES);
+  const [B] = assertShape(where, "startStates", startStates, [null, system.dynamics.stateSize]);
+  checkMembers(where, system.dynamics, B);
+  return unroll(where, system, startStates, (state) => policy(state), rng, o);
 }
 
 /**
@@ -123,14 +107,15 @@ export function policyReturns(
  * the dynamics for H steps. Differentiable with respect to the variables π closes over, e.g.
  * `tf.variableGrads(() => policyObjective(...))`.
  * @param startStates (B, S)
- * @param horizon H ≥ 1
+ * @param rng process noise, or undefined for the mean dynamics (see `policyReturns`)
+ * @param options `horizon` H ≥ 1 is required
  * @returns J, a scalar
  */
 export function policyObjective(
-  dynamics: Dynamics, reward: RewardFn, policy: Policy, startStates: tf.Tensor2D,
-  horizon: number, options?: Partial<RolloutOptions>,
+  system: System, policy: Policy, startStates: tf.Tensor2D, rng: Rng | undefined,
+  options: Partial<RolloutOptions> & Pick<RolloutOptions, "horizon">,
 ): tf.Scalar {
-  return tf.tidy(() => policyReturns(dynamics, reward, policy, startStates, horizon, options).mean());
+  return tf.tidy(() => policyReturns(system, policy, startStates, rng, options).mean());
 }
 
 /**
@@ -138,16 +123,18 @@ export function policyObjective(
  * A single start state or a single sequence is shared across the batch (broadcast), so one
  * state with B sequences (a shooting planner's candidates) and B states with one sequence both
  * work.
- * @param startStates (S), (1, S) or (B, S)
  * @param actions (H, A), (1, H, A) or (B, H, A)
+ * @param startStates (S), (1, S) or (B, S)
+ * @param rng process noise, or undefined for the mean dynamics (see `policyReturns`)
+ * @param options the horizon is the plan's length H (a `horizon` option, if given, must equal it)
  * @returns returns (B), B = the larger of the two batch sizes
  */
 export function openLoopReturns(
-  dynamics: Dynamics, reward: RewardFn, startStates: tf.Tensor1D | tf.Tensor2D,
-  actions: tf.Tensor2D | tf.Tensor3D, options?: Partial<RolloutOptions>,
+  system: System, actions: tf.Tensor2D | tf.Tensor3D, startStates: tf.Tensor1D | tf.Tensor2D,
+  rng?: Rng, options?: Partial<RolloutOptions>,
 ): tf.Tensor1D {
   const where = "openLoopReturns";
-  const o = fillOptions(where, DEFAULTS, options, RULES);
+  const { dynamics } = system;
   const [S, A] = [dynamics.stateSize, dynamics.actionSize];
   check(startStates.rank === 1 || startStates.rank === 2, where, `startStates must have shape [${S}] or [*, ${S}], got [${startStates.shape}]`);
   check(actions.rank === 2 || actions.rank === 3, where, `actions must have shape [*, ${A}] or [*, *, ${A}], got [${actions.shape}]`);
@@ -156,7 +143,10 @@ export function openLoopReturns(
   const [Ba, H] = actions.rank === 2
     ? [1, assertShape(where, "actions", actions, [null, A])[0]]
     : assertShape(where, "actions", actions, [null, null, A]);
-  checkHorizon(where, H);
+  check(H > 0, where, "actions must hold at least one step");
+  check(options?.horizon === undefined || options.horizon === H, where,
+    `option horizon (${options?.horizon}) must equal the plan's length ${H}`);
+  const o = fillOptions<RolloutOptions>(where, { ...ROLLOUT_DEFAULTS, horizon: H }, options, RULES);
   const B = Math.max(Bs, Ba);
   check(Bs === Ba || Bs === 1 || Ba === 1, where,
     `startStates has ${Bs} rows and actions ${Ba} sequences; they must be equal, or one of them 1`);
@@ -165,21 +155,22 @@ export function openLoopReturns(
     const starts = startStates.reshape([Bs, S]).tile([B / Bs, 1]) as tf.Tensor2D;
     const plan = actions.reshape([Ba, H, A]).tile([B / Ba, 1, 1]) as tf.Tensor3D;
     const byStep = tf.unstack(plan, 1) as tf.Tensor2D[]; // H tensors (B, A)
-    return unroll(where, dynamics, reward, starts, H, (_, t) => byStep[t], o);
+    return unroll(where, system, starts, (_, t) => byStep[t], rng, o);
   });
 }
 
 /**
  * The open-loop (shooting) objective: the mean over the batch of `openLoopReturns`; for one
  * start state and one sequence it is that sequence's return. Differentiable with respect to
- * the actions, e.g. `tf.grad((a) => openLoopObjective(f, r, s0, a))(actions)` gives ∂J/∂a_t.
- * @param startStates (S), (1, S) or (B, S)
+ * the actions, e.g. `tf.grad((a) => openLoopObjective(system, a, s0))(actions)` gives ∂J/∂a_t.
  * @param actions (H, A), (1, H, A) or (B, H, A)
+ * @param startStates (S), (1, S) or (B, S)
+ * @param rng process noise, or undefined for the mean dynamics
  * @returns J, a scalar
  */
 export function openLoopObjective(
-  dynamics: Dynamics, reward: RewardFn, startStates: tf.Tensor1D | tf.Tensor2D,
-  actions: tf.Tensor2D | tf.Tensor3D, options?: Partial<RolloutOptions>,
+  system: System, actions: tf.Tensor2D | tf.Tensor3D, startStates: tf.Tensor1D | tf.Tensor2D,
+  rng?: Rng, options?: Partial<RolloutOptions>,
 ): tf.Scalar {
-  return tf.tidy(() => openLoopReturns(dynamics, reward, startStates, actions, options).mean());
+  return tf.tidy(() => openLoopReturns(system, actions, startStates, rng, options).mean());
 }

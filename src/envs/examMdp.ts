@@ -34,7 +34,7 @@ export interface ExamOptions {
   penalty: number;
 }
 
-const EXAM_DEFAULTS: ExamOptions = { p: 0.5, reward: 10, penalty: -20 };
+export const EXAM_DEFAULTS: ExamOptions = { p: 0.5, reward: 10, penalty: -20 };
 const EXAM_RULES = { p: inRange(0, 1), reward: finite, penalty: finite };
 
 function fillExam(where: string, given?: Partial<ExamOptions>): ExamOptions {

@@ -13,25 +13,26 @@ import * as tf from "@tensorflow/tfjs";
 import { assertFinite, assertShape, check, fillOptions, nonNegative, positive, positiveInt } from "../checks";
 import type { Rng } from "../random";
 import type { Dynamics, Policy, RewardFn, Task } from "./types";
+import { rollout, type Actor } from "../rollout";
 
 export interface LinearGaussianOptions {
   /** Standard deviation σ of the process noise w_t. @default 1 */
   sigma: number;
-  /** Horizon T: the cost sums x_1² … x_T². @default 10 */
-  horizon: number;
+  /** Steps T of an episode: the cost sums x_1² … x_T². @default 10 */
+  steps: number;
   /** Action bounds ±actionLimit offered to planners; the dynamics themselves do not clip. @default 5 */
   actionLimit: number;
 }
 
-const DEFAULTS: LinearGaussianOptions = { sigma: 1, horizon: 10, actionLimit: 5 };
-const RULES = { sigma: nonNegative, horizon: positiveInt, actionLimit: positive };
+export const LINEAR_GAUSSIAN_DEFAULTS: LinearGaussianOptions = { sigma: 1, steps: 10, actionLimit: 5 };
+const RULES = { sigma: nonNegative, steps: positiveInt, actionLimit: positive };
 
 function fill(where: string, given?: Partial<LinearGaussianOptions>): LinearGaussianOptions {
-  return fillOptions(where, DEFAULTS, given, RULES);
+  return fillOptions(where, LINEAR_GAUSSIAN_DEFAULTS, given, RULES);
 }
 
 /** The true dynamics as a batched `Dynamics` (state and action size 1). */
-export class LinearGaussianDynamics implements Dynamics {
+export class LinearGaussian implements Dynamics {
   readonly stateSize = 1;
   readonly actionSize = 1;
   readonly members = 1;
@@ -39,7 +40,7 @@ export class LinearGaussianDynamics implements Dynamics {
 
   /** @param sigma process-noise standard deviation σ ≥ 0 */
   constructor(sigma: number) {
-    check(Number.isFinite(sigma) && sigma >= 0, "LinearGaussianDynamics", `sigma must be a finite number >= 0, got ${sigma}`);
+    check(Number.isFinite(sigma) && sigma >= 0, "LinearGaussian", `sigma must be a finite number >= 0, got ${sigma}`);
     this.sigma = sigma;
   }
 
@@ -50,8 +51,8 @@ export class LinearGaussianDynamics implements Dynamics {
    * @returns (B, 1)
    */
   step(states: tf.Tensor2D, actions: tf.Tensor2D, rng?: Rng): tf.Tensor2D {
-    const [batch] = assertShape("LinearGaussianDynamics.step", "states", states, [null, 1]);
-    assertShape("LinearGaussianDynamics.step", "actions", actions, [batch, 1]);
+    const [batch] = assertShape("LinearGaussian.step", "states", states, [null, 1]);
+    assertShape("LinearGaussian.step", "actions", actions, [batch, 1]);
     return tf.tidy(() => {
       const mean = tf.add(states, actions) as tf.Tensor2D;
       return rng ? (mean.add(rng.normalTensor([batch, 1], 0, this.sigma)) as tf.Tensor2D) : mean;
@@ -67,22 +68,24 @@ export const linearGaussianReward: RewardFn = (states, actions, nextStates) => {
   return tf.tidy(() => tf.neg(tf.square(nextStates)).reshape([batch]) as tf.Tensor1D);
 };
 
-/** The task plus what an episode needs: its horizon and start states. */
+/** The task plus what an episode needs: its length and start states. */
 export interface LinearGaussianTask extends Task {
-  readonly dynamics: LinearGaussianDynamics;
-  readonly horizon: number;
+  readonly dynamics: LinearGaussian;
+  /** Steps T of an episode. */
+  readonly steps: number;
   readonly options: LinearGaussianOptions;
   /** Start states x_0 = 0, shape (batch, 1). */
   initialStates(batch: number): tf.Tensor2D;
 }
 
-export function createLinearGaussianTask(options?: Partial<LinearGaussianOptions>): LinearGaussianTask {
-  const o = fill("createLinearGaussianTask", options);
+/** The linear-Gaussian system as a control task, with its episode length and start states x_0 = 0. */
+export function linearGaussianTask(options?: Partial<LinearGaussianOptions>): LinearGaussianTask {
+  const o = fill("linearGaussianTask", options);
   return {
-    dynamics: new LinearGaussianDynamics(o.sigma),
+    dynamics: new LinearGaussian(o.sigma),
     reward: linearGaussianReward,
     bounds: { low: [-o.actionLimit], high: [o.actionLimit] },
-    horizon: o.horizon,
+    steps: o.steps,
     options: o,
     initialStates: (batch) => {
       check(Number.isInteger(batch) && batch > 0, "LinearGaussianTask.initialStates", `batch must be a positive integer, got ${batch}`);
@@ -107,11 +110,11 @@ export function linearGaussianFeedbackPolicy(gain = 1): Policy {
  */
 export function linearGaussianPlanCost(plan: ArrayLike<number>, options?: Partial<LinearGaussianOptions>): number {
   const o = fill("linearGaussianPlanCost", options);
-  check(plan.length === o.horizon, "linearGaussianPlanCost", `plan must have horizon ${o.horizon} entries, got ${plan.length}`);
+  check(plan.length === o.steps, "linearGaussianPlanCost", `plan must have steps = ${o.steps} entries, got ${plan.length}`);
   assertFinite("linearGaussianPlanCost", "plan", plan);
   let mean = 0;
   let cost = 0;
-  for (let t = 1; t <= o.horizon; t++) {
+  for (let t = 1; t <= o.steps; t++) {
     mean += plan[t - 1];
     cost += mean * mean + t * o.sigma ** 2;
   }
@@ -121,13 +124,13 @@ export function linearGaussianPlanCost(plan: ArrayLike<number>, options?: Partia
 /** Expected cost of the best open-loop plan a ≡ 0: σ²·T(T+1)/2. */
 export function linearGaussianOpenLoopCost(options?: Partial<LinearGaussianOptions>): number {
   const o = fill("linearGaussianOpenLoopCost", options);
-  return (o.sigma ** 2 * o.horizon * (o.horizon + 1)) / 2;
+  return (o.sigma ** 2 * o.steps * (o.steps + 1)) / 2;
 }
 
 /** Expected cost of feedback a = −x (and of replanning MPC): T·σ². */
 export function linearGaussianFeedbackCost(options?: Partial<LinearGaussianOptions>): number {
   const o = fill("linearGaussianFeedbackCost", options);
-  return o.horizon * o.sigma ** 2;
+  return o.steps * o.sigma ** 2;
 }
 
 /**
@@ -140,7 +143,7 @@ export function linearGaussianLinearFeedbackCost(gain: number, options?: Partial
   const decay = (1 - gain) ** 2;
   let variance = 0;
   let cost = 0;
-  for (let t = 1; t <= o.horizon; t++) {
+  for (let t = 1; t <= o.steps; t++) {
     variance = decay * variance + o.sigma ** 2;
     cost += variance;
   }
@@ -153,26 +156,25 @@ export interface LinearGaussianSimulationOptions extends LinearGaussianOptions {
 }
 
 /** Batched rollout from x_0 = 0; `act(x, t)` gives the (B, 1) actions. Returns per-episode costs. */
-function rollout(act: (x: tf.Tensor2D, t: number) => tf.Tensor2D, rng: Rng, o: LinearGaussianSimulationOptions): Float64Array {
-  const dynamics = new LinearGaussianDynamics(o.sigma);
-  let x = tf.zeros([o.episodes, 1]) as tf.Tensor2D;
+function simulate(where: string, act: Actor, rng: Rng, o: LinearGaussianSimulationOptions): Float64Array {
+  const system = { dynamics: new LinearGaussian(o.sigma), reward: linearGaussianReward };
+  const starts = tf.zeros([o.episodes, 1]) as tf.Tensor2D;
   let cost = tf.zeros([o.episodes]) as tf.Tensor1D;
-  for (let t = 0; t < o.horizon; t++) {
-    const [nextX, nextCost] = tf.tidy(() => {
-      const next = dynamics.step(x, act(x, t), rng);
-      return [next, cost.add(tf.square(next).reshape([o.episodes]))] as [tf.Tensor2D, tf.Tensor1D];
+  try {
+    const last = rollout(system, act, starts, rng, { steps: o.steps, where }, ({ rewards }) => {
+      const sum = tf.keep(cost.sub(rewards!) as tf.Tensor1D); // the cost is −reward = x_{t+1}²
+      cost.dispose();
+      cost = sum;
     });
-    tf.dispose([x, cost]);
-    x = nextX;
-    cost = nextCost;
+    last.dispose();
+    return Float64Array.from(cost.dataSync());
+  } finally {
+    tf.dispose([starts, cost]);
   }
-  const out = Float64Array.from(cost.dataSync());
-  tf.dispose([x, cost]);
-  return out;
 }
 
 function fillSimulation(where: string, given?: Partial<LinearGaussianSimulationOptions>): LinearGaussianSimulationOptions {
-  return fillOptions(where, { ...DEFAULTS, episodes: 1000 }, given, { ...RULES, episodes: positiveInt });
+  return fillOptions(where, { ...LINEAR_GAUSSIAN_DEFAULTS, episodes: 1000 }, given, { ...RULES, episodes: positiveInt });
 }
 
 /**
@@ -181,11 +183,7 @@ function fillSimulation(where: string, given?: Partial<LinearGaussianSimulationO
  */
 export function linearGaussianRunPolicy(policy: Policy, rng: Rng, options?: Partial<LinearGaussianSimulationOptions>): Float64Array {
   const o = fillSimulation("linearGaussianRunPolicy", options);
-  return rollout((x) => {
-    const a = policy(x);
-    assertShape("linearGaussianRunPolicy", "policy output", a, [o.episodes, 1]);
-    return a;
-  }, rng, o);
+  return simulate("linearGaussianRunPolicy", (x) => policy(x), rng, o);
 }
 
 /**
@@ -195,7 +193,7 @@ export function linearGaussianRunPolicy(policy: Policy, rng: Rng, options?: Part
  */
 export function linearGaussianRunPlan(plan: ArrayLike<number>, rng: Rng, options?: Partial<LinearGaussianSimulationOptions>): Float64Array {
   const o = fillSimulation("linearGaussianRunPlan", options);
-  check(plan.length === o.horizon, "linearGaussianRunPlan", `plan must have horizon ${o.horizon} entries, got ${plan.length}`);
+  check(plan.length === o.steps, "linearGaussianRunPlan", `plan must have steps = ${o.steps} entries, got ${plan.length}`);
   assertFinite("linearGaussianRunPlan", "plan", plan);
-  return rollout((_, t) => tf.fill([o.episodes, 1], plan[t]) as tf.Tensor2D, rng, o);
+  return simulate("linearGaussianRunPlan", (_, t) => tf.fill([o.episodes, 1], plan[t]) as tf.Tensor2D, rng, o);
 }

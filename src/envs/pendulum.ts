@@ -200,7 +200,7 @@ export interface PendulumStartOptions {
   speedHalfWidth: number;
 }
 
-const START_DEFAULTS: PendulumStartOptions = { angleCenter: 0, angleHalfWidth: Math.PI, speedHalfWidth: 1 };
+export const PENDULUM_START_DEFAULTS: PendulumStartOptions = { angleCenter: 0, angleHalfWidth: Math.PI, speedHalfWidth: 1 };
 
 /**
  * Start states as plain float64 rows [cos θ, sin θ, θ̇], θ drawn before θ̇ for each row.
@@ -208,7 +208,7 @@ const START_DEFAULTS: PendulumStartOptions = { angleCenter: 0, angleHalfWidth: M
  */
 export function sampleStartStateRows(rng: Rng, count: number, options?: Partial<PendulumStartOptions>): number[][] {
   const where = "sampleStartStateRows";
-  const { angleCenter, angleHalfWidth, speedHalfWidth } = fillOptions(where, START_DEFAULTS, options, {
+  const { angleCenter, angleHalfWidth, speedHalfWidth } = fillOptions(where, PENDULUM_START_DEFAULTS, options, {
     angleCenter: finite,
     angleHalfWidth: nonNegative,
     speedHalfWidth: nonNegative,

@@ -50,13 +50,13 @@ export interface PointMassOptions {
   actionCost: number;
 }
 
-const DEFAULTS: PointMassOptions = {
+export const POINT_MASS_DEFAULTS: PointMassOptions = {
   stepsToWall: 10, revealSteps: 3, gapCenter: 1.2, gapHalfWidth: 0.4, wallHalfLength: 4,
   maxSpeed: 0.5, noiseStd: 0.05, p: 0.5, reward: 10, penalty: -20, actionCost: 4,
 };
 
 function fill(where: string, given?: Partial<PointMassOptions>): PointMassOptions {
-  const o = fillOptions(where, DEFAULTS, given, {
+  const o = fillOptions(where, POINT_MASS_DEFAULTS, given, {
     stepsToWall: positiveInt, revealSteps: positiveInt, gapCenter: positive, gapHalfWidth: positive,
     wallHalfLength: positive, maxSpeed: positive, noiseStd: nonNegative, p: inRange(0, 1),
     reward: finite, penalty: finite, actionCost: nonNegative,
@@ -80,14 +80,14 @@ const or = (a: tf.Tensor, b: tf.Tensor) => a.add(b).sub(a.mul(b));
 const pick = (m: tf.Tensor, a: T, b: T) => m.mul(a).add(not(m).mul(b));
 
 /** The true dynamics: pure and batched; randomness only from what is passed in. */
-export class PointMassDynamics implements Dynamics {
+export class PointMass implements Dynamics {
   readonly stateSize = 4;
   readonly actionSize = 1;
   readonly members = 1;
   readonly options: PointMassOptions;
 
   constructor(options?: Partial<PointMassOptions>) {
-    this.options = fill("PointMassDynamics", options);
+    this.options = fill("PointMass", options);
   }
 
   /**
@@ -99,7 +99,7 @@ export class PointMassDynamics implements Dynamics {
    * @returns (B, 4)
    */
   step(states: tf.Tensor2D, actions: tf.Tensor2D, rng?: Rng): tf.Tensor2D {
-    const [batch] = assertShape("PointMassDynamics.step", "states", states, [null, 4]);
+    const [batch] = assertShape("PointMass.step", "states", states, [null, 4]);
     return tf.tidy(() => rng
       ? this.stepWith(states, actions, rng.normalTensor([batch, 1]) as tf.Tensor2D, rng.uniformTensor([batch, 1]) as tf.Tensor2D)
       : this.stepWith(states, actions, tf.zeros([batch, 1]), null));
@@ -114,7 +114,7 @@ export class PointMassDynamics implements Dynamics {
    * @returns (B, 4)
    */
   stepWith(states: tf.Tensor2D, actions: tf.Tensor2D, noise: tf.Tensor2D, coins: tf.Tensor2D | null): tf.Tensor2D {
-    const where = "PointMassDynamics.step";
+    const where = "PointMass.step";
     const [batch] = assertShape(where, "states", states, [null, 4]);
     for (const [name, t] of [["actions", actions], ["noise", noise], ["coins", coins]] as const) {
       if (t) assertShape(where, name, t, [batch, 1]);
@@ -171,23 +171,25 @@ export function pointMassReward(options?: Partial<PointMassOptions>): RewardFn {
   };
 }
 
-/** The task plus what an episode needs. The horizon ends at the wall, where all is decided. */
+/** The task plus what an episode needs. An episode ends at the wall, where all is decided. */
 export interface PointMassTask extends Task {
-  readonly dynamics: PointMassDynamics;
-  readonly horizon: number;
+  readonly dynamics: PointMass;
+  /** Steps of an episode: stepsToWall. */
+  readonly steps: number;
   readonly options: PointMassOptions;
   /** Start states [0, 0, 0, 0], shape (batch, 4). */
   initialStates(batch: number): tf.Tensor2D;
 }
 
-export function createPointMassTask(options?: Partial<PointMassOptions>): PointMassTask {
-  const dynamics = new PointMassDynamics(options);
+/** The point mass as a control task, with its episode length and start states. */
+export function pointMassTask(options?: Partial<PointMassOptions>): PointMassTask {
+  const dynamics = new PointMass(options);
   const o = dynamics.options;
   return {
     dynamics,
     reward: pointMassReward(o),
     bounds: { low: [-o.maxSpeed], high: [o.maxSpeed] },
-    horizon: o.stepsToWall,
+    steps: o.stepsToWall,
     options: o,
     initialStates: (batch) => {
       check(Number.isInteger(batch) && batch > 0, "PointMassTask.initialStates", `batch must be a positive integer`);

@@ -49,10 +49,14 @@ export interface ActionBounds {
   high: number[];
 }
 
-/** A control task: dynamics, reward and action bounds together. */
-export interface Task {
+/** What a rollout needs: dynamics (true or learned) and a reward. Every `Task` is one. */
+export interface System {
   readonly dynamics: Dynamics;
   readonly reward: RewardFn;
+}
+
+/** A control task: a system plus the action bounds a planner searches within. */
+export interface Task extends System {
   readonly bounds: ActionBounds;
 }
 

@@ -15,9 +15,9 @@ import * as tf from "@tensorflow/tfjs";
 import { assertShape, check, fillOptions, positiveInt, type Rule } from "../checks";
 import type { Dynamics } from "../envs/types";
 import type { Rng } from "../random";
-import { EnsembleLayers } from "./ensembleLayers";
+import { EnsembleLayers } from "./fast";
 import { MLP } from "./mlp";
-import type { Scaling } from "./mlpPasses";
+import type { Scaling } from "./fast";
 import { Normalizer } from "./normalizer";
 
 /** Options of a `DynamicsModel`. */
@@ -34,7 +34,7 @@ export interface DynamicsModelOptions {
   members: number;
 }
 
-const DEFAULTS: DynamicsModelOptions = { hiddenSizes: [64, 64], members: 1 };
+export const DYNAMICS_MODEL_DEFAULTS: DynamicsModelOptions = { hiddenSizes: [64, 64], members: 1 };
 
 const positiveInts: Rule<number[]> = (v) =>
   Array.isArray(v) && v.every((d) => Number.isInteger(d) && d > 0) ? undefined : `must be an array of positive integers, got [${v}]`;
@@ -62,7 +62,7 @@ export class DynamicsModel implements Dynamics {
     const where = "DynamicsModel";
     check(Number.isInteger(stateSize) && stateSize > 0, where, `stateSize must be a positive integer, got ${stateSize}`);
     check(Number.isInteger(actionSize) && actionSize > 0, where, `actionSize must be a positive integer, got ${actionSize}`);
-    const o = fillOptions(where, DEFAULTS, options, { hiddenSizes: positiveInts, members: positiveInt });
+    const o = fillOptions(where, DYNAMICS_MODEL_DEFAULTS, options, { hiddenSizes: positiveInts, members: positiveInt });
     this.stateSize = stateSize;
     this.actionSize = actionSize;
     this.members = o.members;

@@ -8,7 +8,7 @@
  * disagreement is what an ensemble is for. A single model uses the training split as is.
  */
 import * as tf from "@tensorflow/tfjs";
-import { check, fillOptions, inRange, nonNegativeInt, positive, positiveInt } from "../checks";
+import { check, fillOptions, inRange, positive, positiveInt } from "../checks";
 import { FlatAdam } from "../flatAdam";
 import { Rng } from "../random";
 import { dataTensor, type TransitionData } from "./data";
@@ -38,16 +38,17 @@ export interface FitOptions {
    */
   validationFraction: number;
   /**
-   * Seed of the train/validation split, the bootstrap resamples and the minibatch shuffles.
-   * @default 0
-   */
-  seed: number;
-  /**
    * Train each member on its own bootstrap resample rather than on the training split itself.
-   * @default true when the model has more than one member, else false
+   * @default undefined: true when the model has more than one member, else false
    */
-  bootstrap: boolean;
+  bootstrap: boolean | undefined;
+  /** Called after every epoch with plain numbers. @default undefined */
+  onProgress: ((progress: FitProgress) => void) | undefined;
 }
+
+export const FIT_DEFAULTS: FitOptions = {
+  epochs: 20, batchSize: 256, learningRate: 1e-3, validationFraction: 0.1, bootstrap: undefined, onProgress: undefined,
+};
 
 /** One epoch's record, passed to `onProgress` and returned in the history. */
 export interface FitProgress {
@@ -169,31 +170,31 @@ function trainEpoch(model: DynamicsModel, optimizer: tf.Optimizer, p: Prepared, 
  * member's gradient is exactly that of its own loss). Yields to the event loop after each
  * epoch so that live progress displays can update.
  *
- * Seeding: the seed's first child stream splits the data, and the next M child streams give
+ * Randomness: the rng's first child stream splits the data, and the next M child streams give
  * each member its bootstrap and shuffles; so without bootstrap, member 0 of an ensemble sees
- * the same minibatches as a one-member model fitted with the same seed.
+ * the same minibatches as a one-member model fitted with an equal rng.
  *
  * @param data transitions: states (N, S), actions (N, A), nextStates (N, S)
- * @param onProgress called after every epoch with plain numbers
+ * @param rng the train/validation split, the bootstrap resamples and the minibatch shuffles
  * @returns the per-epoch history
  */
 export async function fitDynamics(
   model: DynamicsModel,
   data: TransitionData,
+  rng: Rng,
   options?: Partial<FitOptions>,
-  onProgress?: (progress: FitProgress) => void,
 ): Promise<FitProgress[]> {
   check(model != null && model.net != null, where, "model must be a DynamicsModel");
-  const defaults: FitOptions = { epochs: 20, batchSize: 256, learningRate: 1e-3, validationFraction: 0.1, seed: 0, bootstrap: model.members > 1 };
-  const o = fillOptions(where, defaults, options, {
+  check(rng instanceof Rng, where, "rng must be an Rng");
+  const filled = fillOptions(where, FIT_DEFAULTS, options, {
     epochs: positiveInt,
     batchSize: positiveInt,
     learningRate: positive,
     validationFraction: inRange(0, 0.5),
-    seed: nonNegativeInt,
-    bootstrap: (v) => (typeof v === "boolean" ? undefined : `must be a boolean, got ${v}`),
+    bootstrap: (v) => (v === undefined || typeof v === "boolean" ? undefined : `must be a boolean, got ${v}`),
   });
-  const rng = new Rng(o.seed);
+  const o = { ...filled, bootstrap: filled.bootstrap ?? model.members > 1 };
+  const { onProgress } = o;
   const p = prepare(model, data, o, rng.split());
   const optimizer = new FlatAdam(o.learningRate);
   try {

@@ -33,7 +33,7 @@ export interface TableColumns {
   timeColumn: string;
 }
 
-const DEFAULTS: Omit<TableColumns, "stateColumns" | "actionColumns"> = {
+export const TABLE_COLUMNS_DEFAULTS: Omit<TableColumns, "stateColumns" | "actionColumns"> = {
   nextStateColumns: undefined, episodeColumn: "episode", timeColumn: "t",
 };
 
@@ -45,7 +45,7 @@ const name: Rule<string> = (v) => (typeof v === "string" && v.length > 0 ? undef
 function reader(where: string, table: ColumnTable, options: Partial<TableColumns>, withEpisodes: boolean) {
   check(table != null && Array.isArray(table.columns) && Array.isArray(table.values), where,
     "table must have columns (names) and values (rows), like a danfo DataFrame");
-  const o = fillOptions<TableColumns>(where, { ...DEFAULTS, stateColumns: [], actionColumns: [] }, options, {
+  const o = fillOptions<TableColumns>(where, { ...TABLE_COLUMNS_DEFAULTS, stateColumns: [], actionColumns: [] }, options, {
     stateColumns: names, actionColumns: names, episodeColumn: name, timeColumn: name,
     nextStateColumns: (v) => (v === undefined ? undefined : names(v)),
   });

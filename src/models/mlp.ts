@@ -13,7 +13,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { assertFinite, assertShape, check, fillOptions, positiveInt } from "../checks";
 import type { Rng } from "../random";
-import { EnsembleLayers } from "./ensembleLayers";
+import { EnsembleLayers } from "./fast";
 
 /** Options of an `MLP`. */
 export interface MLPOptions {
@@ -24,7 +24,7 @@ export interface MLPOptions {
   members: number;
 }
 
-const DEFAULTS: MLPOptions = { members: 1 };
+export const MLP_DEFAULTS: MLPOptions = { members: 1 };
 
 export class MLP {
   /** Layer widths from input to output, e.g. [23, 250, 250, 17]. */
@@ -44,7 +44,7 @@ export class MLP {
    */
   constructor(sizes: readonly number[], rng: Rng, options?: Partial<MLPOptions>) {
     const where = "MLP";
-    const o = fillOptions(where, DEFAULTS, options, { members: positiveInt });
+    const o = fillOptions(where, MLP_DEFAULTS, options, { members: positiveInt });
     check(Array.isArray(sizes) && sizes.length >= 2, where, `sizes must list at least the input and output widths, got [${sizes}]`);
     sizes.forEach((d, i) => check(Number.isInteger(d) && d > 0, where, `sizes[${i}] must be a positive integer, got ${d}`));
     this.sizes = [...sizes];

@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { check } from "../checks";
 import type { Dynamics } from "../envs/types";
+import { rollout } from "../rollout";
 import { dataTensor, type Trajectories } from "./data";
 
 const where = "predictionErrorByHorizon";
@@ -49,18 +50,15 @@ function rolloutErrors(model: Dynamics, states: tf.Tensor3D, actions: tf.Tensor3
   const tileMembers = (t: tf.Tensor2D) => tf.tile(t, [model.members, 1]) as tf.Tensor2D;
   const at = (t: tf.Tensor3D, k: number, width: number) =>
     tileMembers(tf.slice(t, [0, k, 0], [-1, 1, width]).squeeze([1]) as tf.Tensor2D);
-  let s = tf.tidy(() => at(states, 0, S));
+  const start = tf.tidy(() => at(states, 0, S));
   const errors: tf.Scalar[] = [];
   try {
-    for (let k = 1; k < steps; k++) {
-      const next: tf.Tensor2D = tf.tidy(() => model.step(s, at(actions, k - 1, A)));
-      s.dispose();
-      s = next;
-      errors.push(tf.tidy(() => tf.mean(tf.square(tf.sub(s, at(states, k, S)))) as tf.Scalar));
-    }
+    const last = rollout({ dynamics: model }, (_, t) => at(actions, t, A), start, undefined, { steps: steps - 1, where },
+      ({ t, nextStates }) => errors.push(tf.keep(tf.mean(tf.square(tf.sub(nextStates, at(states, t + 1, S)))) as tf.Scalar)));
+    last.dispose();
     return Array.from(tf.tidy(() => tf.stack(errors).dataSync()));
   } finally {
-    s.dispose();
+    start.dispose();
     errors.forEach((e) => e.dispose());
   }
 }

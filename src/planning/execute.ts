@@ -12,9 +12,9 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertShape, check, fillOptions, positiveInt } from "../checks";
-import type { Policy } from "../envs/types";
+import type { Policy, System } from "../envs/types";
+import { rollout, type Transition } from "../rollout";
 import type { Rng } from "../random";
-import type { System } from "./returns";
 
 /** E recorded episodes of T steps, as plain arrays. */
 export interface Episodes {
@@ -61,43 +61,28 @@ function toRows(flat: ArrayLike<number>, D: number): number[][] {
  */
 export function recordEpisodes(where: string, environment: System, starts: tf.Tensor2D, steps: number,
   act: (states: tf.Tensor2D, t: number) => tf.Tensor2D, noise: Rng, onProgress?: (p: RunProgress) => void): Episodes {
-  const { dynamics, reward } = environment;
+  const { dynamics } = environment;
   check(dynamics.members === 1, where, `the environment must be a single model (dynamics.members = 1), got ${dynamics.members}`);
   const [E, S] = assertShape(where, "starts", starts, [null, dynamics.stateSize]);
   check(E > 0, where, "starts must hold at least one row");
   const A = dynamics.actionSize;
   const first = toRows(starts.dataSync(), S);
   const out: Episodes = { states: first.map((s) => [s]), actions: first.map(() => []), rewards: first.map(() => []), returns: new Array<number>(E).fill(0) };
-  let s = starts;
-  try {
-    for (let t = 0; t < steps; t++) {
-      const [a, next, r] = tf.tidy(() => {
-        const action = act(s, t);
-        assertShape(where, "action", action, [E, A]);
-        const n = dynamics.step(s, action, noise);
-        assertShape(where, "environment step output", n, [E, S]);
-        const rew = reward(s, action, n);
-        assertShape(where, "environment reward output", rew, [E]);
-        // A copy, so that disposing it never touches a tensor the caller's `act` still owns.
-        return [action.clone(), n, rew] as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
-      });
-      const [aRows, nRows, rs] = [toRows(a.dataSync(), A), toRows(next.dataSync(), S), r.dataSync()];
-      tf.dispose([a, r]);
-      if (s !== starts) s.dispose();
-      s = next;
-      let rewardSum = 0;
-      for (let e = 0; e < E; e++) {
-        out.actions[e].push(aRows[e]);
-        out.states[e].push(nRows[e]);
-        out.rewards[e].push(rs[e]);
-        out.returns[e] += rs[e];
-        rewardSum += rs[e];
-      }
-      onProgress?.({ step: t + 1, steps, meanReward: rewardSum / E, meanReturn: out.returns.reduce((x, y) => x + y, 0) / E });
+  // Each step is read back into plain numbers as it happens (for plots, statistics and progress).
+  const record = ({ t, actions, nextStates, rewards }: Transition): void => {
+    const [aRows, nRows, rs] = [toRows(actions.dataSync(), A), toRows(nextStates.dataSync(), S), rewards!.dataSync()];
+    let rewardSum = 0;
+    for (let e = 0; e < E; e++) {
+      out.actions[e].push(aRows[e]);
+      out.states[e].push(nRows[e]);
+      out.rewards[e].push(rs[e]);
+      out.returns[e] += rs[e];
+      rewardSum += rs[e];
     }
-  } finally {
-    if (s !== starts) s.dispose();
-  }
+    onProgress?.({ step: t + 1, steps, meanReward: rewardSum / E, meanReturn: out.returns.reduce((x, y) => x + y, 0) / E });
+  };
+  const last = rollout(environment, act, starts, noise, { steps, where }, record);
+  if (last !== starts) last.dispose();
   return out;
 }
 
@@ -118,11 +103,11 @@ export function runPolicy(environment: System, policy: Policy, starts: tf.Tensor
 /**
  * Open loop: play a fixed plan in the environment for E episodes, whatever states they reach.
  * @param environment single-model dynamics (members = 1) and reward
- * @param starts (E, S)
  * @param plan (T, A), the same plan in every episode, or (E, T, A), one plan per episode
+ * @param starts (E, S)
  * @param rng its first split is the environment's noise
  */
-export function executePlan(environment: System, starts: tf.Tensor2D, plan: tf.Tensor2D | tf.Tensor3D, rng: Rng): Episodes {
+export function executePlan(environment: System, plan: tf.Tensor2D | tf.Tensor3D, starts: tf.Tensor2D, rng: Rng): Episodes {
   const where = "executePlan";
   const A = environment.dynamics.actionSize;
   const [E] = assertShape(where, "starts", starts, [null, environment.dynamics.stateSize]);

@@ -11,12 +11,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { check, fillOptions, isBoolean, positiveInt } from "../checks";
-import type { Task } from "../envs/types";
+import type { System, Task } from "../envs/types";
 import type { Rng } from "../random";
 import { checkElites } from "./cem";
 import { recordEpisodes, type Episodes, type RunProgress } from "./execute";
 import { pickOptions, planFlat, PLAN_DEFAULTS, PLAN_RULES, type PlanOptions } from "./openLoopPlan";
-import type { System } from "./returns";
 
 /** Plain numbers reported after each MPC step. */
 export interface MpcProgress extends RunProgress {

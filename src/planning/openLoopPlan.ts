@@ -93,7 +93,7 @@ export function planFlat(where: string, model: Task, starts: tf.Tensor2D, rng: R
   // Candidates (P, N, H·A) are action sequences: score them as such.
   const objective: BatchSearchObjective = (flat) => {
     const [, N] = flat.shape;
-    return sequenceReturnsBatch(model, starts, flat.reshape([P, N, H, A]) as tf.Tensor4D, noise(),
+    return sequenceReturnsBatch(model, flat.reshape([P, N, H, A]) as tf.Tensor4D, starts, noise(),
       { particles: o.particles, commonFutures: common });
   };
   if (o.method === "randomShooting") {

@@ -11,10 +11,10 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertShape, check, fillOptions, positiveInt } from "../checks";
-import type { Policy } from "../envs/types";
+import type { Policy, System } from "../envs/types";
 import { Rng } from "../random";
 import { cem, CEM_DEFAULTS, CEM_RULES, checkElites, type CemOptions, type CemResult, type SearchSpace } from "./cem";
-import { closedLoopReturns, type System } from "./returns";
+import { closedLoopReturns } from "./returns";
 
 export interface PolicySearchOptions extends CemOptions {
   /** Candidate parameter vectors N per iteration (each costs E rollouts). @default 64 */
@@ -31,14 +31,10 @@ export const POLICY_SEARCH_DEFAULTS: PolicySearchOptions = {
   ...CEM_DEFAULTS, samples: 64, elites: 8, iterations: 10, horizon: 10,
 };
 
-/** What policy search optimises. */
-export interface PolicySearchProblem {
-  /** Where candidates are rolled out: true or learned dynamics (ensembles averaged) and reward. */
-  system: System;
+/** The family of policies searched: π_θ for θ in a box. */
+export interface PolicyFamily {
   /** Builds the feedback policy of a parameter vector (D). Called inside a tidy. */
   makePolicy: (params: Float32Array) => Policy;
-  /** (E, S): the start state of each scoring episode. */
-  starts: tf.Tensor2D;
   /** The box of parameter vectors (D entries) and an optional warm-start mean. */
   space: SearchSpace;
 }
@@ -47,13 +43,17 @@ export interface PolicySearchProblem {
  * CEM over policy parameters, each candidate scored by the mean closed-loop return of its
  * policy over the E start states, with noise drawn per iteration from `rng` (identical for
  * every candidate of that iteration).
+ * @param system where candidates are rolled out: true or learned dynamics (ensembles averaged) and reward
+ * @param family the policies π_θ and the box of θ
+ * @param starts (E, S): the start state of each scoring episode
  * @returns CEM's result: `mean` is the parameter vector found (D)
  */
-export function policySearch(problem: PolicySearchProblem, rng: Rng, options?: Partial<PolicySearchOptions>): CemResult {
+export function policySearch(system: System, family: PolicyFamily, starts: tf.Tensor2D, rng: Rng,
+  options?: Partial<PolicySearchOptions>): CemResult {
   const where = "policySearch";
   const o = fillOptions(where, POLICY_SEARCH_DEFAULTS, options, { ...CEM_RULES, horizon: positiveInt });
   checkElites(where, o);
-  const { system, makePolicy, starts } = problem;
+  const { makePolicy } = family;
   const [E] = assertShape(where, "starts", starts, [null, system.dynamics.stateSize]);
   check(E > 0, where, "starts must hold at least one row");
   const episodeSeeds = rng.split();
@@ -63,10 +63,10 @@ export function policySearch(problem: PolicySearchProblem, rng: Rng, options?: P
     const seed = episodeSeeds.nextUint32() | 0;
     const scores = Array.from({ length: N }, (_, n) => {
       const policy = makePolicy(params.slice(n * D, (n + 1) * D));
-      return closedLoopReturns(system, policy, starts, o.horizon, new Rng(seed)).mean();
+      return closedLoopReturns(system, policy, starts, new Rng(seed), { horizon: o.horizon }).mean();
     });
     return tf.stack(scores) as tf.Tensor1D;
   };
   const { horizon, ...cemOptions } = o;
-  return cem(objective, problem.space, rng, cemOptions);
+  return cem(objective, family.space, rng, cemOptions);
 }

@@ -15,13 +15,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { assertShape, check, fillOptions, isBoolean, nonNegativeInt } from "../checks";
 import { Rng } from "../random";
-import type { Dynamics, Policy, RewardFn } from "../envs/types";
-
-/** What a return needs: dynamics (true or learned) and a reward. A `Task` is one. */
-export interface System {
-  readonly dynamics: Dynamics;
-  readonly reward: RewardFn;
-}
+import type { Dynamics, Policy, System } from "../envs/types";
+import { rollout, type Actor } from "../rollout";
 
 export interface ReturnOptions {
   /**
@@ -39,7 +34,7 @@ export interface ReturnOptions {
   commonFutures: boolean;
 }
 
-const RETURN_DEFAULTS: ReturnOptions = { particles: 0, commonFutures: false };
+export const RETURN_DEFAULTS: ReturnOptions = { particles: 0, commonFutures: false };
 
 /**
  * An Rng whose tensor draws are shared by blocks of `block` consecutive rows: a draw of B rows takes
@@ -105,45 +100,37 @@ function copiesOf(where: string, dynamics: Dynamics, particles: number, rng: Rng
 }
 
 /**
- * Σ_t r(s_t, a_t, s_{t+1}) for a batch of B rows, with a_t = act(s_t, t). One tidy per step
- * keeps memory flat; the states and running total are the only tensors carried over.
+ * Σ_t r(s_t, a_t, s_{t+1}) for a batch of B rows, with a_t = act(s_t, t). Streamed: the states
+ * and the running total are the only tensors carried from one step to the next.
  * @param states (B, S)
- * @returns (B)
+ * @returns (B), kept out of every tidy: the caller disposes it
  */
-function accumulate(where: string, system: System, states: tf.Tensor2D, horizon: number,
-  act: (states: tf.Tensor2D, t: number) => tf.Tensor2D, rng: Rng | undefined): tf.Tensor1D {
-  const [B, S] = states.shape;
-  const A = system.dynamics.actionSize;
-  let s = states;
-  let total = tf.zeros([B]) as tf.Tensor1D;
-  for (let t = 0; t < horizon; t++) {
-    const [next, sum] = tf.tidy(() => {
-      const a = act(s, t);
-      assertShape(where, "action", a, [B, A]);
-      const n = system.dynamics.step(s, a, rng);
-      assertShape(where, "dynamics.step output", n, [B, S]);
-      const r = system.reward(s, a, n);
-      assertShape(where, "reward output", r, [B]);
-      return [n, total.add(r)] as [tf.Tensor2D, tf.Tensor1D];
+function accumulate(where: string, system: System, states: tf.Tensor2D, horizon: number, act: Actor,
+  rng: Rng | undefined): tf.Tensor1D {
+  let total = tf.zeros([states.shape[0]]) as tf.Tensor1D;
+  try {
+    const last = rollout(system, act, states, rng, { steps: horizon, where }, ({ rewards }) => {
+      const sum = tf.keep(total.add(rewards!) as tf.Tensor1D);
+      total.dispose();
+      total = sum;
     });
-    if (s !== states) s.dispose();
+    if (last !== states) last.dispose();
+    return total;
+  } catch (error) {
     total.dispose();
-    s = next;
-    total = sum;
+    throw error;
   }
-  if (s !== states) s.dispose();
-  return total;
 }
 
 /**
  * Returns of N action sequences from each of P start states, averaged over ensemble members
  * (and sampled futures). The caller disposes the result.
- * @param starts (P, S)
  * @param sequences (P, N, H, A): N sequences per start state
+ * @param starts (P, S)
  * @param rng noise for the sampled futures; required iff particles ≥ 1
  * @returns (P, N)
  */
-export function sequenceReturnsBatch(system: System, starts: tf.Tensor2D, sequences: tf.Tensor4D, rng?: Rng,
+export function sequenceReturnsBatch(system: System, sequences: tf.Tensor4D, starts: tf.Tensor2D, rng?: Rng,
   options?: Partial<ReturnOptions>): tf.Tensor2D {
   const where = "sequenceReturnsBatch";
   const o = fillOptions(where, RETURN_DEFAULTS, options, { particles: nonNegativeInt, commonFutures: isBoolean });
@@ -160,25 +147,27 @@ export function sequenceReturnsBatch(system: System, starts: tf.Tensor2D, sequen
     const byTime = tf.unstack(tf.transpose(sequences.reshape([P * N, H, A]), [1, 0, 2])) as tf.Tensor2D[];
     const byStep = byTime.map((a) => tileForMembers(a, copies)); // H tensors (copies·P·N, A)
     const total = accumulate(where, system, s0, H, (_, t) => byStep[t], noise);
-    return total.reshape([copies, P * N]).mean(0).reshape([P, N]) as tf.Tensor2D;
+    const mean = total.reshape([copies, P * N]).mean(0).reshape([P, N]) as tf.Tensor2D;
+    total.dispose();
+    return mean;
   });
 }
 
 /**
  * Returns of N action sequences from one start state, averaged over ensemble members (and
  * sampled futures). The caller disposes the result.
- * @param start (S)
  * @param sequences (N, H, A)
+ * @param start (S)
  * @param rng noise for the sampled futures; required iff particles ≥ 1
  * @returns (N)
  */
-export function sequenceReturns(system: System, start: tf.Tensor1D, sequences: tf.Tensor3D, rng?: Rng,
+export function sequenceReturns(system: System, sequences: tf.Tensor3D, start: tf.Tensor1D, rng?: Rng,
   options?: Partial<ReturnOptions>): tf.Tensor1D {
   const where = "sequenceReturns";
   const [S] = assertShape(where, "start", start, [system.dynamics.stateSize]);
   const [N, H, A] = assertShape(where, "sequences", sequences, [null, null, system.dynamics.actionSize]);
   return tf.tidy(() => {
-    const r = sequenceReturnsBatch(system, start.reshape([1, S]), sequences.reshape([1, N, H, A]), rng, options);
+    const r = sequenceReturnsBatch(system, sequences.reshape([1, N, H, A]), start.reshape([1, S]), rng, options);
     return r.reshape([N]) as tf.Tensor1D;
   });
 }
@@ -188,17 +177,22 @@ export function sequenceReturns(system: System, start: tf.Tensor1D, sequences: t
  * E start states, averaged over ensemble members. With an rng, stochastic dynamics draw their
  * noise from it; without, they step their mean. The caller disposes the result.
  * @param starts (E, S)
- * @param horizon H ≥ 1
+ * @param rng process noise, or undefined for the mean dynamics
+ * @param options.horizon H ≥ 1, the steps of each rollout
  * @returns (E)
  */
-export function closedLoopReturns(system: System, policy: Policy, starts: tf.Tensor2D, horizon: number, rng?: Rng): tf.Tensor1D {
+export function closedLoopReturns(system: System, policy: Policy, starts: tf.Tensor2D, rng: Rng | undefined,
+  options: { horizon: number }): tf.Tensor1D {
   const where = "closedLoopReturns";
   const [E] = assertShape(where, "starts", starts, [null, system.dynamics.stateSize]);
   check(E > 0, where, "starts must hold at least one row");
-  check(Number.isInteger(horizon) && horizon > 0, where, `horizon must be a positive integer, got ${horizon}`);
+  const horizon = options?.horizon;
+  check(Number.isInteger(horizon) && horizon > 0, where, `option horizon must be a positive integer, got ${horizon}`);
   const M = copiesOf(where, system.dynamics, 0, rng);
   return tf.tidy(() => {
     const total = accumulate(where, system, tileForMembers(starts, M), horizon, (s) => policy(s), rng);
-    return total.reshape([M, E]).mean(0) as tf.Tensor1D;
+    const mean = total.reshape([M, E]).mean(0) as tf.Tensor1D;
+    total.dispose();
+    return mean;
   });
 }

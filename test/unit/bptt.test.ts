@@ -1,8 +1,8 @@
-import { describe, it, expect, beforeAll } from "vitest";
+import { describe, it, expect } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../../src/backend";
 import { Rng } from "../../src/random";
 import { trainBptt, type BpttProgress } from "../../src/control/bptt";
+import type { Dynamics, RewardFn } from "../../src/envs/types";
 import { closedForm, linearPolicy, quadratic, scalarSystem } from "./scalarLq";
 
 /** The infinite-horizon LQR gain from the scalar DARE b²P² + (r − q b² − a² r) P − q r = 0. */
@@ -14,9 +14,6 @@ function lqrGain(a: number, b: number, q: number, r: number): number {
 
 const normalStarts = (rng: Rng, n: number) => rng.normalTensor([n, 1]) as tf.Tensor2D;
 
-beforeAll(async () => {
-  await initBackend();
-});
 
 describe("trainBptt", () => {
   it("reports the closed-form loss and gradient at the start, then moves k toward the LQR gain", () => {
@@ -25,8 +22,7 @@ describe("trainBptt", () => {
     const trainable = linearPolicy(0.3);
     const starts = tf.tensor2d([[1], [-0.5], [2], [0.3]]);
     const m = (1 + 0.25 + 4 + 0.09) / 4;
-    const result = trainBptt(scalarSystem(a, b), quadratic(q, r), trainable,
-      { horizon: H, startStates: starts, learningRate: 0.05, iterations: 120 });
+    const result = trainBptt({ dynamics: scalarSystem(a, b), reward: quadratic(q, r) }, trainable, starts, new Rng(0), { horizon: H, learningRate: 0.05, iterations: 120 });
     const first = closedForm(a, b, q, r, H, 0.3, m);
     expect(result.status).toBe("finished");
     expect(result.history.length).toBe(120);
@@ -48,10 +44,7 @@ describe("trainBptt", () => {
     const trainable = linearPolicy(3);
     const starts = tf.tensor2d([[1]]);
     const seen: number[] = [];
-    const result = trainBptt(scalarSystem(3, 1), quadratic(1, 1), trainable, {
-      horizon: 100, startStates: starts, optimizer: "sgd", learningRate: 0.3, iterations: 10,
-      onProgress: () => seen.push(trainable.k.dataSync()[0]),
-    });
+    const result = trainBptt({ dynamics: scalarSystem(3, 1), reward: quadratic(1, 1) }, trainable, starts, new Rng(0), { horizon: 100, optimizer: "sgd", learningRate: 0.3, iterations: 10, onProgress: () => seen.push(trainable.k.dataSync()[0]) });
     expect(result.status).toBe("non-finite");
     expect(result.nonFinite?.iteration).toBe(1);
     expect(result.nonFinite?.what).toMatch(/^loss/);
@@ -63,7 +56,7 @@ describe("trainBptt", () => {
     expect(k).toBeCloseTo(3 - 0.3 * 6, 5);
 
     const fresh = linearPolicy(0);
-    const immediate = trainBptt(scalarSystem(3, 1), quadratic(1, 1), fresh, { horizon: 100, startStates: starts, iterations: 5 });
+    const immediate = trainBptt({ dynamics: scalarSystem(3, 1), reward: quadratic(1, 1) }, fresh, starts, new Rng(0), { horizon: 100, iterations: 5 });
     expect(immediate).toEqual({ status: "non-finite", history: [], nonFinite: { iteration: 0, what: expect.stringMatching(/^loss/) } });
     expect(fresh.k.dataSync()[0]).toBe(0);
     tf.dispose([starts, trainable.k, fresh.k]);
@@ -75,7 +68,7 @@ describe("trainBptt", () => {
     const v = tf.variable(tf.scalar(0));
     const policy = (s: tf.Tensor2D) => tf.tidy(() => s.mul(k).neg().sub(v.sqrt().mul(0)) as tf.Tensor2D);
     const starts = tf.ones([2, 1]) as tf.Tensor2D;
-    const result = trainBptt(scalarSystem(1, 1), quadratic(1, 1), { policy, variables: [k, v] }, { horizon: 5, startStates: starts, iterations: 3 });
+    const result = trainBptt({ dynamics: scalarSystem(1, 1), reward: quadratic(1, 1) }, { policy, variables: [k, v] }, starts, new Rng(0), { horizon: 5, iterations: 3 });
     expect(result.status).toBe("non-finite");
     expect(result.nonFinite?.iteration).toBe(0);
     expect(result.nonFinite?.what).toContain(`variables[1] (name "${v.name}"`);
@@ -107,7 +100,7 @@ describe("trainBptt", () => {
     for (const maxGradNorm of [norm / 4, norm * 2]) {
       k.assign(tf.scalar(0.2));
       c.assign(tf.scalar(0.1));
-      const result = trainBptt(dynamics, reward, trainable, { horizon: 10, startStates: starts, optimizer: "sgd", learningRate: lr, iterations: 1, maxGradNorm });
+      const result = trainBptt({ dynamics, reward }, trainable, starts, new Rng(0), { horizon: 10, optimizer: "sgd", learningRate: lr, iterations: 1, maxGradNorm });
       expect(result.history[0].gradNorm).toBeCloseTo(norm, 3);
       const applied = [(0.2 - k.dataSync()[0]) / lr, (0.1 - c.dataSync()[0]) / lr];
       const want = Math.min(norm, maxGradNorm);
@@ -120,8 +113,7 @@ describe("trainBptt", () => {
   it("is seeded: the same seed repeats the history, another seed changes it", () => {
     const run = (seed: number) => {
       const trainable = linearPolicy(0.5);
-      const result = trainBptt(scalarSystem(1.1, 1), quadratic(1, 1), trainable,
-        { horizon: 8, startStates: normalStarts, batchSize: 16, iterations: 5, learningRate: 0.01, seed });
+      const result = trainBptt({ dynamics: scalarSystem(1.1, 1), reward: quadratic(1, 1) }, trainable, normalStarts, new Rng(seed), { horizon: 8, batchSize: 16, iterations: 5, learningRate: 0.01 });
       trainable.k.dispose();
       return result.history.map((h) => h.loss);
     };
@@ -142,7 +134,7 @@ describe("trainBptt", () => {
     const starts = tf.ones([4, 1]) as tf.Tensor2D;
     const run = (processNoise: boolean) => {
       const trainable = linearPolicy(0.5);
-      const result = trainBptt(noisy, quadratic(1, 1), trainable, { horizon: 5, startStates: starts, iterations: 3, processNoise, seed: 9 });
+      const result = trainBptt({ dynamics: noisy, reward: quadratic(1, 1) }, trainable, starts, new Rng(9), { horizon: 5, iterations: 3, processNoise });
       trainable.k.dispose();
       return result.history.map((h) => h.loss);
     };
@@ -169,12 +161,13 @@ describe("trainBptt", () => {
     const reward: RewardFn = (s, u) => tf.tidy(() => s.square().sum(1).add(u.square().sum(1).mul(0.01)).neg() as tf.Tensor1D);
     const counts: number[] = [];
     const before = tf.memory().numTensors;
+    const sampler = (r: Rng, n: number) => r.normalTensor([n, 2]) as tf.Tensor2D;
     const options = {
-      horizon: 10, startStates: (r: Rng, n: number) => r.normalTensor([n, 2]) as tf.Tensor2D, batchSize: 32,
-      iterations: 6, maxGradNorm: 0.01, onProgress: (_: BpttProgress) => counts.push(tf.memory().numTensors),
+      horizon: 10, batchSize: 32, iterations: 6, maxGradNorm: 0.01,
+      onProgress: (_: BpttProgress) => counts.push(tf.memory().numTensors),
     };
     for (let run = 0; run < 2; run++) {
-      const result = trainBptt(dynamics, reward, { policy, variables: [W1, W2] }, options);
+      const result = trainBptt({ dynamics, reward }, { policy, variables: [W1, W2] }, sampler, new Rng(0), options);
       expect(result.status).toBe("finished");
       expect(tf.memory().numTensors).toBe(before);
     }
@@ -189,7 +182,8 @@ describe("trainBptt", () => {
     const trainable = linearPolicy(0.5);
     const starts = tf.ones([4, 1]) as tf.Tensor2D;
     const [f, r] = [scalarSystem(1, 1), quadratic(1, 1)];
-    const bad = (options: object) => () => trainBptt(f, r, trainable, { startStates: starts, ...options });
+    const system = { dynamics: f, reward: r };
+    const bad = (options: object) => () => trainBptt(system, trainable, starts, new Rng(0), { ...options });
     expect(bad({ horizon: 0 })).toThrow(/trainBptt: option horizon must be a positive integer/);
     expect(bad({ learningRate: -1 })).toThrow(/option learningRate/);
     expect(bad({ iterations: 1.5 })).toThrow(/option iterations/);
@@ -197,10 +191,14 @@ describe("trainBptt", () => {
     expect(bad({ optimizer: "rmsprop" })).toThrow(/option optimizer must be "adam" or "sgd"/);
     expect(bad({ lr: 0.1 })).toThrow(/unknown option "lr"/);
     expect(bad({ batchSize: 8 })).toThrow(/option batchSize \(8\) must equal the rows of the fixed startStates \(4\)/);
-    expect(bad({ startStates: undefined })).toThrow(/option startStates must be/);
-    expect(bad({ startStates: tf.ones([4, 2]) })).toThrow(/options.startStates must have shape \[\*, 1\]/);
-    expect(bad({ startStates: (rng: Rng, n: number) => rng.normalTensor([n, 3]) })).toThrow(/sampled startStates must have shape \[64, 1\]/);
-    expect(() => trainBptt(f, r, { policy: trainable.policy, variables: [] }, { startStates: starts })).toThrow(/trainable.variables/);
+    const badStarts = (startStates: unknown) => () => trainBptt(system, trainable, startStates as tf.Tensor2D, new Rng(0));
+    expect(badStarts(undefined)).toThrow(/trainBptt: startStates must be/);
+    const wide = tf.ones([4, 2]) as tf.Tensor2D;
+    expect(badStarts(wide)).toThrow(/trainBptt: startStates must have shape \[\*, 1\]/);
+    expect(badStarts((rng: Rng, n: number) => rng.normalTensor([n, 3]))).toThrow(/sampled startStates must have shape \[64, 1\]/);
+    expect(bad({ seed: 3 })).toThrow(/unknown option "seed"/);
+    wide.dispose();
+    expect(() => trainBptt({ dynamics: f, reward: r }, { policy: trainable.policy, variables: [] }, starts, new Rng(0))).toThrow(/trainable.variables/);
     tf.dispose([starts, trainable.k]);
   });
 });

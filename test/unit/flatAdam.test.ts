@@ -1,12 +1,8 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../../src/backend";
 import { FlatAdam } from "../../src/flatAdam";
 import { Rng } from "../../src/random";
 
-beforeAll(async () => {
-  await initBackend();
-});
 
 describe("FlatAdam", () => {
   /** Two variables of different shapes and a loss whose gradients differ in scale by 100x. */
@@ -25,8 +21,8 @@ describe("FlatAdam", () => {
     const initial = ours.variables.map((v) => Array.from(v.dataSync()));
     const [flat, adam] = [new FlatAdam(0.05), tf.train.adam(0.05)];
     for (let step = 0; step < 8; step++) {
-      tf.tidy(() => flat.minimize(ours.loss, false, ours.variables));
-      tf.tidy(() => adam.minimize(theirs.loss, false, theirs.variables));
+      tf.tidy(() => { flat.minimize(ours.loss, false, ours.variables); });
+      tf.tidy(() => { adam.minimize(theirs.loss, false, theirs.variables); });
     }
     ours.variables.forEach((v, i) => {
       const [x, y] = [v.dataSync(), theirs.variables[i].dataSync()];
@@ -43,9 +39,9 @@ describe("FlatAdam", () => {
     const p = problem(2);
     const before = tf.memory().numTensors;
     const flat = new FlatAdam(0.01);
-    tf.tidy(() => flat.minimize(p.loss, false, p.variables));
+    tf.tidy(() => { flat.minimize(p.loss, false, p.variables); });
     expect(tf.memory().numTensors).toBe(before + 2);
-    expect(() => tf.tidy(() => flat.minimize(p.loss, false, [p.variables[0]]))).toThrow(/FlatAdam: every step must update the same variables/);
+    expect(() => tf.tidy(() => { flat.minimize(p.loss, false, [p.variables[0]]); })).toThrow(/FlatAdam: every step must update the same variables/);
     flat.dispose();
     expect(tf.memory().numTensors).toBe(before);
     p.dispose();

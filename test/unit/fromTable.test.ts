@@ -7,7 +7,7 @@ import { transitionsFromTable, trajectoriesFromTable, type ColumnTable } from ".
 const COLUMNS = { stateColumns: ["x", "v"], actionColumns: ["u"] };
 
 /** Two episodes of a made-up system, rows shuffled, columns in an unusual order. */
-function smallTable(): ColumnTable {
+function smallTable(): { columns: string[]; values: number[][] } {
   // episode 7: x = 0, 1, 3, v = 0, 1, 2 (next = the following row); episode 2: x = 5, 4, 2
   const rows = [
     // next_v, u, episode, x, t, next_x, v

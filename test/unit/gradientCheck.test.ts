@@ -1,6 +1,5 @@
-import { describe, it, expect, beforeAll } from "vitest";
+import { describe, it, expect } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../../src/backend";
 import { Rng } from "../../src/random";
 import { closedForm, linearPolicy, quadratic, scalarSystem } from "./scalarLq";
 import { gradientCheck, gradientNormByHorizon, relativeError } from "../../src/analysis/gradientCheck";
@@ -11,9 +10,6 @@ const df = (x: number) => Math.cos(x) * x * x + 2 * x * Math.sin(x);
 
 const normalStarts = (rng: Rng, n: number) => rng.normalTensor([n, 1]) as tf.Tensor2D;
 
-beforeAll(async () => {
-  await initBackend();
-});
 
 describe("relativeError", () => {
   it("is |g − ĝ| / max(|g|, |ĝ|, tiny)", () => {
@@ -84,14 +80,15 @@ describe("gradientCheck", () => {
 });
 
 describe("gradientNormByHorizon", () => {
-  it("equals |dJ/dk| in closed form at every horizon, seeds outermost", () => {
+  it("equals |dJ/dk| in closed form at every horizon", () => {
     const [a, b, q, r, k0] = [1.3, 1, 1, 0.2, 0.1];
     const trainable = linearPolicy(k0);
     const starts = tf.tensor2d([[1], [-1], [0.5]]);
     const m = (1 + 1 + 0.25) / 3;
     const horizons = [1, 3, 10, 30];
-    const points = gradientNormByHorizon(scalarSystem(a, b), quadratic(q, r), trainable, { startStates: starts, horizons, seeds: [0, 1] });
-    expect(points.map((p) => [p.seed, p.horizon])).toEqual([0, 1].flatMap((s) => horizons.map((h) => [s, h])));
+    const system = { dynamics: scalarSystem(a, b), reward: quadratic(q, r) };
+    const points = gradientNormByHorizon(system, trainable, starts, new Rng(0), { horizons });
+    expect(points.map((p) => p.horizon)).toEqual(horizons);
     points.forEach((p) => {
       const want = closedForm(a, b, q, r, p.horizon, k0, m);
       expect(p.objective / want.J).toBeCloseTo(1, 4);
@@ -103,7 +100,7 @@ describe("gradientNormByHorizon", () => {
     tf.dispose([starts, trainable.k]);
   });
 
-  it("builds one policy per seed from a factory, disposes it, and flags overflow as not finite", () => {
+  it("builds one policy per call from a factory, disposes it, and flags overflow as not finite", () => {
     const before = tf.memory().numTensors;
     const made: number[] = [];
     const factory = (rng: Rng) => {
@@ -111,13 +108,14 @@ describe("gradientNormByHorizon", () => {
       made.push(p.k.dataSync()[0]);
       return p;
     };
-    const points = gradientNormByHorizon(scalarSystem(3, 1), quadratic(1, 1), factory,
-      { startStates: normalStarts, batchSize: 8, horizons: [2, 200], seeds: [4, 5] });
+    const system = { dynamics: scalarSystem(3, 1), reward: quadratic(1, 1) };
+    const points = [4, 5].flatMap((seed) =>
+      gradientNormByHorizon(system, factory, normalStarts, new Rng(seed), { batchSize: 8, horizons: [2, 200] }));
     expect(made.length).toBe(2);
     expect(made[0]).not.toBe(made[1]);
     expect(points.map((p) => p.finite)).toEqual([true, false, true, false]);
     expect(tf.memory().numTensors).toBe(before);
-    expect(() => gradientNormByHorizon(scalarSystem(1, 1), quadratic(1, 1), factory, { startStates: normalStarts, horizons: [0] }))
+    expect(() => gradientNormByHorizon(system, factory, normalStarts, new Rng(0), { horizons: [0] }))
       .toThrow(/gradientNormByHorizon: option horizons must list positive integers/);
   });
 });

@@ -1,14 +1,10 @@
-import { describe, it, expect, beforeAll } from "vitest";
+import { describe, it, expect } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../../src/backend";
 import { Rng } from "../../src/random";
 import type { Dynamics, Policy } from "../../src/envs/types";
 import { Pendulum } from "../../src/envs/pendulum";
 import { closedLoopJacobians, jacobianProductSpectrum, policyTrajectory, stepJacobians } from "../../src/analysis/jacobians";
 
-beforeAll(async () => {
-  await initBackend();
-});
 
 /** s' = A s + B a, batched as S' = S Aᵀ + U Bᵀ. */
 function linearDynamics(A: number[][], B: number[][], members = 1): Dynamics {
@@ -130,7 +126,7 @@ describe("Jacobian products of the pendulum", () => {
     const pendulum = new Pendulum();
     const start = tf.tensor2d([[1, 0, 0]]);
     const T = 100;
-    const traj = policyTrajectory(pendulum, zeroPolicy, start, { horizon: T });
+    const traj = policyTrajectory(pendulum, zeroPolicy, start, undefined, { steps: T });
     const { stateJacobians } = stepJacobians(pendulum, traj.states, traj.actions);
     const spectrum = jacobianProductSpectrum(stateJacobians);
     // In (θ, θ̇) the linearisation is M = [[1 + k dt², dt], [k dt, 1]]; σ_max(∏) = σ_max(M^t).
@@ -152,7 +148,7 @@ describe("Jacobian products of the pendulum", () => {
     const damping = 2;
     const pendulum = new Pendulum({ damping });
     const start = tf.tensor2d([[-1, 0, 0]]);
-    const traj = policyTrajectory(pendulum, zeroPolicy, start, { horizon: 200 });
+    const traj = policyTrajectory(pendulum, zeroPolicy, start, undefined, { steps: 200 });
     const { growthRate } = jacobianProductSpectrum(stepJacobians(pendulum, traj.states, traj.actions).stateJacobians);
     // |λ|² = det of the linearisation = 1 − b·dt (a complex pair spiralling in).
     const want = 0.5 * Math.log(1 - damping * pendulum.options.dt);
@@ -167,7 +163,7 @@ describe("policyTrajectory", () => {
   it("equals a plain loop of policy and noisy step, with nextStates shifted by one", () => {
     const pendulum = new Pendulum({ noiseStd: 0.2 });
     const start = tf.tensor2d([Pendulum.stateOf(2.5, 0.3)]);
-    const traj = policyTrajectory(pendulum, policy, start, { horizon: 30, rng: new Rng(4) });
+    const traj = policyTrajectory(pendulum, policy, start, new Rng(4), { steps: 30 });
     expect(traj.states.shape).toEqual([30, 3]);
     expect(traj.actions.shape).toEqual([30, 1]);
     const rng = new Rng(4);
@@ -191,12 +187,12 @@ describe("policyTrajectory", () => {
     const pendulum = new Pendulum();
     const start = tf.tensor2d([[1, 0, 0]]);
     const before = tf.memory().numTensors;
-    const traj = policyTrajectory(pendulum, policy, start, { horizon: 5 });
+    const traj = policyTrajectory(pendulum, policy, start, undefined, { steps: 5 });
     tf.dispose([traj.states, traj.actions, traj.nextStates]);
     expect(tf.memory().numTensors).toBe(before);
     const two = tf.tensor2d([[1, 0, 0], [1, 0, 0]]);
-    expect(() => policyTrajectory(pendulum, policy, two)).toThrow(/policyTrajectory: start must have shape \[1, 3\]/);
-    expect(() => policyTrajectory(pendulum, policy, start, { horizon: 0 })).toThrow(/policyTrajectory: option horizon/);
+    expect(() => policyTrajectory(pendulum, policy, two, undefined)).toThrow(/policyTrajectory: start must have shape \[1, 3\]/);
+    expect(() => policyTrajectory(pendulum, policy, start, undefined, { steps: 0 })).toThrow(/policyTrajectory: option steps/);
     tf.dispose([start, two]);
   });
 });

@@ -1,6 +1,5 @@
-import { describe, it, expect, beforeAll } from "vitest";
+import { describe, it, expect } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../../src/backend";
 import { Rng } from "../../src/random";
 import type { Dynamics, RewardFn } from "../../src/envs/types";
 import { policyObjective } from "../../src/control/rollout";
@@ -8,9 +7,6 @@ import {
   flattenVariables, landscapeSlice, linspace, parameterObjective, randomUnitDirection, roughness,
 } from "../../src/analysis/landscape";
 
-beforeAll(async () => {
-  await initBackend();
-});
 
 describe("roughness", () => {
   it("is 0 for a line and 8(N−2)/(N−1) for a parabola, whatever the span or spacing", () => {
@@ -80,7 +76,7 @@ describe("landscapeSlice", () => {
     const init = tf.scalar(0.4);
     const k = tf.variable(init);
     const starts = tf.tensor2d([[1], [2]]);
-    const objective = parameterObjective([k], () => policyObjective(dynamics, reward, (s) => s.mul(k).neg() as tf.Tensor2D, starts, H));
+    const objective = parameterObjective([k], () => policyObjective({ dynamics, reward }, (s) => s.mul(k).neg() as tf.Tensor2D, starts, undefined, { horizon: H }));
     const theta0 = flattenVariables([k]);
     const d = tf.tensor1d([1]);
     const before = tf.memory().numTensors;

@@ -1,5 +1,4 @@
-import { describe, it, expect, beforeAll } from "vitest";
-import { initBackend } from "../../src/backend";
+import { describe, it, expect } from "vitest";
 import { Rng } from "../../src/random";
 import {
   Matrix, add, assertVector, blockDiag, identity, inverse, matVec, matmul, maxAbs, quadForm, scale, solve,
@@ -25,9 +24,6 @@ function randomOrthogonal(rng: Rng, n: number): Matrix {
   return transpose(cols);
 }
 
-beforeAll(async () => {
-  await initBackend();
-});
 
 describe("solve and inverse", () => {
   it("solves a hand-made 3x3 system whose answer is known", () => {

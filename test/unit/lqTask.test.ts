@@ -1,11 +1,11 @@
-import { describe, it, expect, beforeAll } from "vitest";
+import { describe, it, expect } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../../src/backend";
 import { Rng } from "../../src/random";
 import { Matrix, add, identity, matmul, transpose } from "../../src/linalg";
 import { LQProblem, lqCost, lqRollout } from "../../src/control/lqr";
 import { shootingGradientDescent } from "../../src/control/shootingHessian";
-import { LinearDynamics, lqTask, quadraticReward, quadraticTerminalReward } from "../../src/control/lqTask";
+import { LinearDynamics, quadraticReward, quadraticTerminalReward } from "../../src/envs/linear";
+import { lqTask } from "../../src/control/lqTask";
 import { openLoopObjective, openLoopReturns, policyObjective } from "../../src/control/rollout";
 
 function randomMatrix(rng: Rng, r: number, c: number, s = 1): Matrix {
@@ -25,9 +25,6 @@ function randomProblem(rng: Rng, horizon: number): LQProblem {
 
 const relErr = (x: number, y: number) => Math.abs(x - y) / Math.max(Math.abs(y), 1e-12);
 
-beforeAll(async () => {
-  await initBackend();
-});
 
 describe("lqTask: the LQ problem as tensors", () => {
   it("open-loop returns equal −lqCost (float64 simulation) with the terminal reward, and the Q_f = 0 cost without it", () => {
@@ -40,8 +37,8 @@ describe("lqTask: the LQ problem as tensors", () => {
       const plans = [0, 1, 2].map(() => randomMatrix(rng, problem.horizon, U));
       const starts = tf.tensor1d(x0);
       const actions = tf.tensor3d(plans);
-      const withTerminal = openLoopReturns(task.dynamics, task.reward, starts, actions, { terminalReward: task.terminalReward }).arraySync();
-      const withoutTerminal = openLoopReturns(task.dynamics, task.reward, starts, actions).arraySync();
+      const withTerminal = openLoopReturns(task, actions, starts, undefined, { terminalReward: task.terminalReward }).arraySync();
+      const withoutTerminal = openLoopReturns(task, actions, starts).arraySync();
       plans.forEach((plan, b) => {
         expect(relErr(-withTerminal[b], lqCost(problem, x0, plan))).toBeLessThan(1e-4);
         expect(relErr(-withoutTerminal[b], lqCost({ ...problem, Qf: [[0, 0], [0, 0]] }, x0, plan))).toBeLessThan(1e-4);
@@ -58,7 +55,7 @@ describe("lqTask: the LQ problem as tensors", () => {
     const starts = [[1, -0.5], [0.2, 2]];
     const x = tf.tensor2d(starts);
     const Kt = tf.tensor2d(K).transpose();
-    const J = policyObjective(task.dynamics, task.reward, (s) => tf.neg(tf.matMul(s, Kt)), x, problem.horizon, { terminalReward: task.terminalReward });
+    const J = policyObjective(task, (s) => tf.neg(tf.matMul(s, Kt)) as tf.Tensor2D, x, undefined, { horizon: problem.horizon, terminalReward: task.terminalReward });
     const expected = starts.reduce((sum, s0) => sum + lqRollout(problem, s0, new Array(problem.horizon).fill(K)).cost, 0) / starts.length;
     expect(relErr(-J.dataSync()[0], expected)).toBeLessThan(1e-4);
     tf.dispose([x, Kt, J]);
@@ -77,7 +74,7 @@ describe("lqTask: the LQ problem as tensors", () => {
     const start = tf.tensor1d(x0);
     const plan = tf.tensor2d(u0);
     const grad = tf.grad((a: tf.Tensor) =>
-      tf.neg(openLoopObjective(task.dynamics, task.reward, start, a as tf.Tensor2D, { terminalReward: task.terminalReward })))(plan);
+      tf.neg(openLoopObjective(task, a as tf.Tensor2D, start, undefined, { terminalReward: task.terminalReward })))(plan);
     const scale = Math.max(...exact.flat().map(Math.abs));
     (grad.arraySync() as number[][]).forEach((row, t) => row.forEach((g, j) => expect(Math.abs(g - exact[t][j]) / scale).toBeLessThan(1e-4)));
     tf.dispose([start, plan, grad]);
@@ -95,7 +92,7 @@ describe("lqTask: the LQ problem as tensors", () => {
     total -= gamma ** H * qf * x * x;
     const start = tf.tensor1d([1.5]);
     const actions = tf.tensor2d(plan, [H, 1]);
-    const J = openLoopObjective(task.dynamics, task.reward, start, actions, { discount: gamma, terminalReward: task.terminalReward });
+    const J = openLoopObjective(task, actions, start, undefined, { discount: gamma, terminalReward: task.terminalReward });
     expect(J.dataSync()[0]).toBeCloseTo(total, 4);
     tf.dispose([start, actions, J]);
   });
@@ -105,7 +102,7 @@ describe("lqTask: the LQ problem as tensors", () => {
     const start = tf.tensor1d([1, 0]);
     const plan = tf.zeros([5, 1]);
     const run = () => tf.tidy(() => {
-      tf.grad((a: tf.Tensor) => openLoopObjective(task.dynamics, task.reward, start, a as tf.Tensor2D, { terminalReward: task.terminalReward }))(plan);
+      tf.grad((a: tf.Tensor) => openLoopObjective(task, a as tf.Tensor2D, start, undefined, { terminalReward: task.terminalReward }))(plan);
     });
     run();
     const before = tf.memory().numTensors;
@@ -127,9 +124,9 @@ describe("lqTask: the LQ problem as tensors", () => {
     const task = lqTask({ A: [[1, 0], [0, 1]], B: [[1], [0]], Q: identity(2), R: [[1]], horizon: 2 });
     const plan = tf.zeros([2, 1]) as tf.Tensor2D;
     const start = tf.zeros([2]) as tf.Tensor1D;
-    expect(() => openLoopReturns(task.dynamics, task.reward, start, plan, { terminalReward: (x) => x.sum(1).reshape([1, -1]) as unknown as tf.Tensor1D }))
+    expect(() => openLoopReturns(task, plan, start, undefined, { terminalReward: (x) => x.sum(1).reshape([1, -1]) as unknown as tf.Tensor1D }))
       .toThrow(/openLoopReturns: terminalReward output must have shape \[1\]/);
-    expect(() => openLoopReturns(task.dynamics, task.reward, start, plan, { terminalReward: 3 as unknown as undefined }))
+    expect(() => openLoopReturns(task, plan, start, undefined, { terminalReward: 3 as unknown as undefined }))
       .toThrow(/openLoopReturns: option terminalReward must be a function/);
     tf.dispose([s, a, plan, start]);
   });

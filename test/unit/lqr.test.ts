@@ -1,8 +1,7 @@
-import { describe, it, expect, beforeAll } from "vitest";
+import { describe, it, expect } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../../src/backend";
 import { Rng } from "../../src/random";
-import { Matrix, add, identity, matmul, maxAbs, quadForm, solve, spectralRadius, sub, transpose } from "../../src/linalg";
+import { Matrix, add, identity, matmul, maxAbs, quadForm, solve, sub, transpose } from "../../src/linalg";
 import { LQProblem, LQSystem, dareGain, lqCost, lqRollout, riccatiGains, scalarPolicyCost } from "../../src/control/lqr";
 import {
   shootingConditionNumber, shootingGradientDescent, shootingHessian, shootingOptimalActions,
@@ -36,9 +35,6 @@ const scalar = (a: number, b: number, q: number, r: number, horizon: number): LQ
   A: [[a]], B: [[b]], Q: [[q]], R: [[r]], horizon,
 });
 
-beforeAll(async () => {
-  await initBackend();
-});
 
 describe("finite-horizon Riccati recursion", () => {
   it("matches the brute-force quadratic solve on random problems (actions and cost, 1e-8 relative)", () => {

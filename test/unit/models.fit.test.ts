@@ -1,12 +1,10 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../../src/backend";
 import { Rng } from "../../src/random";
-import { DynamicsModel, fitDynamics, type FitProgress, type TransitionData } from "../../src/models";
+import { DynamicsModel } from "../../src/models/dynamicsModel";
+import { fitDynamics, type FitProgress } from "../../src/models/fit";
+import type { TransitionData } from "../../src/models/data";
 
-beforeAll(async () => {
-  await initBackend();
-});
 
 /**
  * s' = A s + B a with state dimensions of very different scales, so a mix-up between
@@ -39,7 +37,7 @@ describe("fitDynamics", () => {
     const data = linearData(new Rng(1), 2000);
     const model = new DynamicsModel(2, 1, new Rng(2), { hiddenSizes: [32, 32] });
     const seen: FitProgress[] = [];
-    const history = await fitDynamics(model, data, { epochs: 80, batchSize: 64, learningRate: 3e-3 }, (p) => seen.push(p));
+    const history = await fitDynamics(model, data, new Rng(0), { epochs: 80, batchSize: 64, learningRate: 3e-3, onProgress: (p) => seen.push(p) });
     expect(seen).toEqual(history);
     expect(history.map((h) => h.epoch)).toEqual(Array.from({ length: 80 }, (_, i) => i + 1));
 
@@ -71,7 +69,7 @@ describe("fitDynamics", () => {
     const data = linearData(new Rng(4), 300);
     const fitted = async (seed: number) => {
       const model = new DynamicsModel(2, 1, new Rng(5), { hiddenSizes: [8], members: 2 });
-      await fitDynamics(model, data, { epochs: 3, batchSize: 32, seed });
+      await fitDynamics(model, data, new Rng(seed), { epochs: 3, batchSize: 32 });
       const flat = model.net.getFlat();
       model.dispose();
       return Array.from(flat);
@@ -82,7 +80,7 @@ describe("fitDynamics", () => {
   });
 
   it("trains each ensemble member on its own loss: without bootstrap, member 0 replays a one-member fit", async () => {
-    // Member m draws its shuffles from the m-th child stream of the seed, so with the same seed and
+    // Member m draws its shuffles from the m-th child stream of the rng, so with equal rngs and
     // no bootstrap, member 0 sees exactly the minibatches a one-member model sees. Its loss being
     // its own MSE (not shared with member 1) then makes the two fits agree.
     const data = linearData(new Rng(6), 400);
@@ -90,9 +88,9 @@ describe("fitDynamics", () => {
     const single = new DynamicsModel(2, 1, new Rng(8), { hiddenSizes: [8] });
     const P = single.net.memberParameterCount();
     single.net.setFlat(ensemble.net.getFlat().subarray(0, P));
-    const options = { epochs: 3, batchSize: 50, seed: 9, bootstrap: false, validationFraction: 0 };
-    const historyEnsemble = await fitDynamics(ensemble, data, options);
-    const historySingle = await fitDynamics(single, data, options);
+    const options = { epochs: 3, batchSize: 50, bootstrap: false, validationFraction: 0 };
+    const historyEnsemble = await fitDynamics(ensemble, data, new Rng(9), options);
+    const historySingle = await fitDynamics(single, data, new Rng(9), options);
     const member0 = ensemble.net.getFlat().subarray(0, P);
     const alone = single.net.getFlat();
     for (let i = 0; i < P; i++) expect(Math.abs(member0[i] - alone[i])).toBeLessThan(1e-5);
@@ -111,7 +109,7 @@ describe("fitDynamics", () => {
     };
     const model = new DynamicsModel(2, 1, new Rng(11), { hiddenSizes: [8], members: 3 });
     const before = tf.memory().numTensors;
-    for (let i = 0; i < 3; i++) await fitDynamics(model, tensors, { epochs: 1, batchSize: 64, seed: i });
+    for (let i = 0; i < 3; i++) await fitDynamics(model, tensors, new Rng(i), { epochs: 1, batchSize: 64 });
     expect(tf.memory().numTensors).toBe(before);
     expect(tensors.states.isDisposed).toBe(false); // the caller's data stays the caller's
     tf.dispose(Object.values(tensors));
@@ -136,7 +134,7 @@ describe("fitDynamics", () => {
       [{ states: [[0, 0]], actions: [[0]], nextStates: [[0, 0]] }, { validationFraction: 0.3 }, /leaves no validation transition/],
     ];
     for (const [data, options, message] of cases) {
-      await expect(fitDynamics(model, data as TransitionData, options as never)).rejects.toThrow(message);
+      await expect(fitDynamics(model, data as TransitionData, new Rng(0), options as never)).rejects.toThrow(message);
     }
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();

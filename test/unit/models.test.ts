@@ -1,13 +1,13 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../../src/backend";
 import { Rng } from "../../src/random";
 import type { Dynamics } from "../../src/envs/types";
-import { DynamicsModel, MLP, Normalizer, predictionErrorByHorizon, transitionsFromEpisodes } from "../../src/models";
+import { DynamicsModel } from "../../src/models/dynamicsModel";
+import { MLP } from "../../src/models/mlp";
+import { Normalizer } from "../../src/models/normalizer";
+import { predictionErrorByHorizon } from "../../src/models/predictionError";
+import { transitionsFromEpisodes } from "../../src/models/data";
 
-beforeAll(async () => {
-  await initBackend();
-});
 
 /** Plain float64 loop: one member's network, with weights in the `getFlat` layout. */
 function refForward(sizes: readonly number[], flat: ArrayLike<number>, x: number[]): number[] {

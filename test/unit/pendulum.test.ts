@@ -1,13 +1,9 @@
-import { describe, it, expect, beforeAll } from "vitest";
+import { describe, it, expect } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../../src/backend";
 import { Rng } from "../../src/random";
 import { Pendulum, pendulumAngle, pendulumTask, sampleStartStateRows, sampleStartStates, wrapAngle } from "../../src/envs/pendulum";
 import { stepJacobians } from "../../src/analysis/jacobians";
 
-beforeAll(async () => {
-  await initBackend();
-});
 
 interface Consts {
   g: number;

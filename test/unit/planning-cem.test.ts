@@ -1,14 +1,10 @@
 import * as tf from "@tensorflow/tfjs";
-import { beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "../../src/backend";
+import { describe, expect, it } from "vitest";
 import { cem, cemBatch, type CemProgress } from "../../src/planning/cem";
 import type { SearchObjective } from "../../src/planning/search";
 import { Rng } from "../../src/random";
 import { leakedTensors } from "./planning-toys";
 
-beforeAll(async () => {
-  await initBackend();
-});
 
 /** f(x) = −Σ w_i (x_i − c_i)²: on a box its argmax is c clipped to the box, dimension by dimension. */
 function quadratic(c: number[], w: number[]): SearchObjective {

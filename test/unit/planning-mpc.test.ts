@@ -1,20 +1,16 @@
 import * as tf from "@tensorflow/tfjs";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { meanCI } from "../../src/analysis/stats";
-import { initBackend } from "../../src/backend";
-import { createLinearGaussianTask, linearGaussianPlanCost, linearGaussianFeedbackCost, linearGaussianOpenLoopCost } from "../../src/envs/linearGaussian";
+import { linearGaussianTask, linearGaussianPlanCost, linearGaussianFeedbackCost, linearGaussianOpenLoopCost } from "../../src/envs/linearGaussian";
 import type { Policy } from "../../src/envs/types";
 import { executePlan, runPolicy } from "../../src/planning/execute";
 import { mpc, type MpcProgress } from "../../src/planning/mpc";
 import { openLoopPlan } from "../../src/planning/openLoopPlan";
 import { sequenceReturns } from "../../src/planning/returns";
 import { Rng } from "../../src/random";
-import { createPointMassTask } from "../../src/envs/pointMass";
+import { pointMassTask } from "../../src/envs/pointMass";
 import { leakedTensors, quadraticReward, scalarTask, toyEnsemble } from "./planning-toys";
 
-beforeAll(async () => {
-  await initBackend();
-});
 
 // x' = x + a, r = −x'², |a| ≤ 1. From x_0 = 2.5 the best 4-step plan is (−1, −1, −0.5, 0), return −(1.5² + 0.5²) = −2.5;
 // from x_0 = −0.3 it is (0.3, 0, 0, 0), return 0.
@@ -37,9 +33,11 @@ describe("openLoopPlan", () => {
     it(`(${method}) predicts each plan's return as the model scores it`, () => {
       const model = { dynamics: toyEnsemble(3), reward: quadraticReward().reward, bounds: { low: [-1], high: [1] } };
       const starts = [[1, 0], [0, -1]];
-      const plans = tf.tidy(() => openLoopPlan(model, tf.tensor2d(starts), new Rng(2), { ...fast, method }));
+      const startStates = tf.tensor2d(starts);
+      const plans = openLoopPlan(model, startStates, new Rng(2), { ...fast, method });
+      startStates.dispose();
       starts.forEach((s, p) => {
-        const r = tf.tidy(() => sequenceReturns(model, tf.tensor1d(s), tf.tensor3d([plans.actions[p]])).arraySync()[0]);
+        const r = tf.tidy(() => sequenceReturns(model, tf.tensor3d([plans.actions[p]]), tf.tensor1d(s)).arraySync()[0]);
         expect(plans.predictedReturns[p]).toBeCloseTo(r, 4);
       });
     });
@@ -87,26 +85,26 @@ describe("mpc", () => {
   });
 
   it("on the linear-Gaussian system matches the feedback cost T·σ² (certainty equivalence), open loop does not", () => {
-    const lg = createLinearGaussianTask({ sigma: 1, horizon: 10 });
+    const lg = linearGaussianTask({ sigma: 1, steps: 10 });
     const E = 200;
     const starts = lg.initialStates(E);
     const seed = 7;
     const runMpc = mpc(lg, lg, starts, new Rng(seed), { steps: 10, horizon: 3, samples: 100, elites: 10, iterations: 5 });
     const costs = runMpc.returns.map((r) => -r);
     const ci = meanCI(costs);
-    expect(ci.low).toBeLessThanOrEqual(linearGaussianFeedbackCost({ horizon: 10 }));
-    expect(ci.high).toBeGreaterThanOrEqual(linearGaussianFeedbackCost({ horizon: 10 }));
+    expect(ci.low).toBeLessThanOrEqual(linearGaussianFeedbackCost({ steps: 10 }));
+    expect(ci.high).toBeGreaterThanOrEqual(linearGaussianFeedbackCost({ steps: 10 }));
     // Same seed, so the feedback policy a = −x meets exactly the same noise: MPC matches it episode by episode.
     const feedback = runPolicy(lg, (s) => tf.neg(s), starts, new Rng(seed), { steps: 10 });
     const gap = costs.map((c, e) => c + feedback.returns[e]);
     expect(gap.reduce((a, b) => a + b, 0) / E).toBeLessThan(0.1);
     // The best open-loop plan from x_0 = 0 is a ≡ 0, and executing it costs σ²·T(T+1)/2 = 55.
     const plan = openLoopPlan(lg, tf.zeros([1, 1]) as tf.Tensor2D, new Rng(8), { horizon: 10, samples: 500, elites: 50, iterations: 12 });
-    expect(linearGaussianPlanCost(plan.actions.flat(2), { horizon: 10 })).toBeLessThan(55.5); // close to the best, a ≡ 0
+    expect(linearGaussianPlanCost(plan.actions.flat(2), { steps: 10 })).toBeLessThan(55.5); // close to the best, a ≡ 0
     const planTensor = tf.tensor2d(plan.actions[0]);
-    const open = meanCI(executePlan(lg, starts, planTensor, new Rng(seed)).returns.map((r) => -r));
-    expect(open.low).toBeLessThanOrEqual(linearGaussianOpenLoopCost({ horizon: 10 }));
-    expect(open.high).toBeGreaterThanOrEqual(linearGaussianOpenLoopCost({ horizon: 10 }));
+    const open = meanCI(executePlan(lg, planTensor, starts, new Rng(seed)).returns.map((r) => -r));
+    expect(open.low).toBeLessThanOrEqual(linearGaussianOpenLoopCost({ steps: 10 }));
+    expect(open.high).toBeGreaterThanOrEqual(linearGaussianOpenLoopCost({ steps: 10 }));
     expect(open.low).toBeGreaterThan(ci.high);
     tf.dispose([starts, planTensor]);
   });
@@ -156,7 +154,7 @@ describe("executePlan and runPolicy", () => {
     const starts = tf.tensor2d([[0], [1]]);
     const plans = [[[0.5], [-0.2], [0.1]], [[-1], [0], [0.3]]];
     const planTensor = tf.tensor3d(plans);
-    const out = executePlan(task, starts, planTensor, new Rng(12));
+    const out = executePlan(task, planTensor, starts, new Rng(12));
     [0, 1].forEach((e) => {
       let x = e;
       plans[e].forEach(([a], t) => {
@@ -172,7 +170,7 @@ describe("executePlan and runPolicy", () => {
     const noisy = scalarTask(0.7);
     const starts = tf.zeros([5, 1]) as tf.Tensor2D;
     const plan = tf.zeros([6, 1]) as tf.Tensor2D;
-    const open = executePlan(noisy, starts, plan, new Rng(13)); // x_{t+1} = x_t + w_t
+    const open = executePlan(noisy, plan, starts, new Rng(13)); // x_{t+1} = x_t + w_t
     const zero = runPolicy(noisy, zeroPolicy, starts, new Rng(13), { steps: 6 });
     expect(zero.states).toEqual(open.states);
     // With a = −x the state is reset each step, so x_{t+1} = w_t: the increments of the open-loop run.
@@ -184,11 +182,11 @@ describe("executePlan and runPolicy", () => {
   it("reject bad inputs and leak no tensors", () => {
     const starts = tf.zeros([2, 1]) as tf.Tensor2D;
     const rng = new Rng(14);
-    expect(() => executePlan(task, starts, tf.zeros([3, 3, 1]) as tf.Tensor3D, rng)).toThrow(/executePlan: plan must have shape \[2, \*, 1\]/);
+    expect(() => executePlan(task, tf.zeros([3, 3, 1]) as tf.Tensor3D, starts, rng)).toThrow(/executePlan: plan must have shape \[2, \*, 1\]/);
     expect(() => runPolicy(task, zeroPolicy, starts, rng, { steps: -1 })).toThrow(/runPolicy: option steps/);
     expect(() => runPolicy(task, (s) => tf.concat([s, s], 1), starts, rng)).toThrow(/runPolicy: action must have shape \[2, 1\]/);
     const plan = tf.zeros([4, 1]) as tf.Tensor2D;
-    expect(leakedTensors(() => executePlan(task, starts, plan, rng))).toBe(0);
+    expect(leakedTensors(() => executePlan(task, plan, starts, rng))).toBe(0);
     expect(leakedTensors(() => runPolicy(task, (s) => tf.neg(s), starts, rng))).toBe(0);
     tf.dispose([starts, plan]);
   });
@@ -196,13 +194,13 @@ describe("executePlan and runPolicy", () => {
 
 describe("openLoopPlan with common futures", () => {
   it("scores its plan on the futures it planned with: one seed drawn first, replayed for every batch", () => {
-    const pm = createPointMassTask();
+    const pm = pointMassTask();
     const start = tf.zeros([1, 4]) as tf.Tensor2D;
-    const options = { horizon: pm.horizon, samples: 32, elites: 4, iterations: 2, particles: 8, commonFutures: true };
+    const options = { horizon: pm.steps, samples: 32, elites: 4, iterations: 2, particles: 8, commonFutures: true };
     const plan = openLoopPlan(pm, start, new Rng(21), options);
     const seq = tf.tensor3d(plan.actions);
     const s0 = tf.zeros([4]) as tf.Tensor1D;
-    const again = sequenceReturns(pm, s0, seq, new Rng(new Rng(21).int(2 ** 31)), { particles: 8, commonFutures: true });
+    const again = sequenceReturns(pm, seq, s0, new Rng(new Rng(21).int(2 ** 31)), { particles: 8, commonFutures: true });
     expect(again.dataSync()[0]).toBeCloseTo(plan.predictedReturns[0], 4);
     tf.dispose([start, seq, s0, again]);
   });

@@ -1,15 +1,11 @@
 import * as tf from "@tensorflow/tfjs";
-import { beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "../../src/backend";
+import { describe, expect, it } from "vitest";
 import { randomShooting, randomShootingBatch } from "../../src/planning/randomShooting";
 import { sequenceReturns } from "../../src/planning/returns";
 import type { BatchSearchObjective, SearchObjective } from "../../src/planning/search";
 import { Rng } from "../../src/random";
 import { leakedTensors, quadraticReward, sequenceReturnJs, toyEnsemble } from "./planning-toys";
 
-beforeAll(async () => {
-  await initBackend();
-});
 
 const { reward, rewardJs } = quadraticReward();
 const H = 4;
@@ -22,7 +18,7 @@ function planningObjective() {
   const calls: number[][][] = [];
   const objective: SearchObjective = (x) => {
     calls.push(x.arraySync());
-    return tf.tidy(() => sequenceReturns({ dynamics: model, reward }, tf.tensor1d(start), x.reshape([x.shape[0], H, 1]) as tf.Tensor3D));
+    return tf.tidy(() => sequenceReturns({ dynamics: model, reward }, x.reshape([x.shape[0], H, 1]) as tf.Tensor3D, tf.tensor1d(start)));
   };
   return { calls, objective };
 }

@@ -1,18 +1,14 @@
-import { describe, it, expect, beforeAll } from "vitest";
+import { describe, it, expect } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../../src/backend";
 import { Rng } from "../../src/random";
 import { meanCI, overlaps } from "../../src/analysis/stats";
 import {
-  PointMassDynamics, POINT_MASS_STATE, pointMassGapOutOfReach, pointMassOutcome, createPointMassTask, pointMassFeedbackPolicy, pointMassMiddleThenGapPolicy,
+  PointMass, POINT_MASS_STATE, pointMassGapOutOfReach, pointMassOutcome, pointMassTask, pointMassFeedbackPolicy, pointMassMiddleThenGapPolicy,
   pointMassReward, type PointMassOptions, type PointMassTask,
 } from "../../src/envs/pointMass";
 
-beforeAll(async () => {
-  await initBackend();
-});
 
-const O = createPointMassTask().options;
+const O = pointMassTask().options;
 
 /** Plain scalar reference of one step and its reward, written from the module's description. */
 function referenceStep(s: number[], a: number, noise: number, coin: number | null, o: PointMassOptions) {
@@ -54,7 +50,7 @@ function run(task: PointMassTask, act: (s: tf.Tensor2D, t: number) => tf.Tensor2
   const returns = new Float64Array(episodes);
   const visited: Float32Array[] = [];
   let s = task.initialStates(episodes);
-  for (let t = 0; t < task.horizon; t++) {
+  for (let t = 0; t < task.steps; t++) {
     visited.push(s.dataSync() as Float32Array);
     const a = act(s, t);
     const s2 = task.dynamics.step(s, a, rng);
@@ -69,7 +65,7 @@ function run(task: PointMassTask, act: (s: tf.Tensor2D, t: number) => tf.Tensor2
 }
 
 describe("point mass step and reward", () => {
-  const dynamics = new PointMassDynamics();
+  const dynamics = new PointMass();
   const reward = pointMassReward();
 
   it("agrees with a plain scalar reference, batched and row by row", () => {
@@ -124,7 +120,7 @@ describe("point mass step and reward", () => {
   });
 
   it("reveals the gap only on reaching the reveal line, as the coin says", () => {
-    const { visited } = run(createPointMassTask(), pointMassMiddleThenGapPolicy(), 50, new Rng(8));
+    const { visited } = run(pointMassTask(), pointMassMiddleThenGapPolicy(), 50, new Rng(8));
     let upper = 0;
     visited.forEach((frame) => {
       for (let b = 0; b < 50; b++) {
@@ -140,7 +136,7 @@ describe("point mass step and reward", () => {
   });
 
   it("can reach either gap from the middle at the reveal, but not the far gap from the other one", () => {
-    const task = createPointMassTask();
+    const task = pointMassTask();
     const atReveal = O.stepsToWall - O.revealSteps;
     // Noise-free: from the middle, turning to the lower gap passes; from the upper gap, it crashes.
     let s = tf.tensor2d([[atReveal, 0, -1, 0], [atReveal, O.gapCenter, -1, 0]]);
@@ -169,11 +165,11 @@ describe("point mass step and reward", () => {
 
   it("rejects bad shapes, options and policy parameters, naming them", () => {
     const S = tf.zeros([2, 4]) as tf.Tensor2D;
-    expect(() => dynamics.step(tf.zeros([2, 3]) as tf.Tensor2D, tf.zeros([2, 1]) as tf.Tensor2D)).toThrow(/PointMassDynamics.step: states must have shape \[\*, 4\]/);
-    expect(() => dynamics.step(S, tf.zeros([3, 1]) as tf.Tensor2D)).toThrow(/PointMassDynamics.step: actions must have shape \[2, 1\]/);
+    expect(() => dynamics.step(tf.zeros([2, 3]) as tf.Tensor2D, tf.zeros([2, 1]) as tf.Tensor2D)).toThrow(/PointMass.step: states must have shape \[\*, 4\]/);
+    expect(() => dynamics.step(S, tf.zeros([3, 1]) as tf.Tensor2D)).toThrow(/PointMass.step: actions must have shape \[2, 1\]/);
     expect(() => reward(S, tf.zeros([2, 1]) as tf.Tensor2D, tf.zeros([2, 2]) as tf.Tensor2D)).toThrow(/pointMassReward: nextStates/);
-    expect(() => createPointMassTask({ revealSteps: 10 })).toThrow(/option revealSteps must be < stepsToWall/);
-    expect(() => createPointMassTask({ gapHalfWidth: 2 })).toThrow(/option gapHalfWidth must be < gapCenter/);
+    expect(() => pointMassTask({ revealSteps: 10 })).toThrow(/option revealSteps must be < stepsToWall/);
+    expect(() => pointMassTask({ gapHalfWidth: 2 })).toThrow(/option gapHalfWidth must be < gapCenter/);
     expect(() => pointMassFeedbackPolicy([0, 1])).toThrow(/pointMassFeedbackPolicy: theta must be 3 finite numbers/);
     S.dispose();
   });
@@ -181,13 +177,13 @@ describe("point mass step and reward", () => {
 
 describe("the lesson: a closed-loop policy beats every open-loop plan", () => {
   it("separates the hand-written policy from the best of a fine sweep of open-loop plans (95% intervals)", () => {
-    const task = createPointMassTask();
+    const task = pointMassTask();
     const episodes = 300;
     const closed = meanCI(run(task, pointMassMiddleThenGapPolicy(), episodes, new Rng(1)).returns);
 
     // Two families of plans: a constant lateral speed u all the way (straight to the upper or
     // lower gap, or round the wall's end), and "hold the middle, then move at u after the reveal".
-    const H = task.horizon;
+    const H = task.steps;
     const speeds = Array.from({ length: 41 }, (_, i) => -0.5 + i * 0.025);
     const plans = [
       ...speeds.map((u) => new Array<number>(H).fill(u)),

@@ -1,44 +1,27 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../../src/backend";
 import { Rng } from "../../src/random";
 import type { Dynamics, RewardFn } from "../../src/envs/types";
-import { DynamicsModel, MLP, Normalizer } from "../../src/models";
+import { DynamicsModel } from "../../src/models/dynamicsModel";
+import { MLP } from "../../src/models/mlp";
+import { Normalizer } from "../../src/models/normalizer";
 import { policyObjective } from "../../src/control/rollout";
+import { referenceForward, referenceStep } from "../../src/models/reference";
+import { initBackend, registerBackends, type BackendName } from "../../src/backend";
 
-beforeAll(async () => {
-  await initBackend();
-});
 
 // The library's MLP runs a fused σ-form forward pass and a hand-written backward pass
-// (src/models/mlpPasses.ts, ensembleLayers.ts). The independent answer here is tfjs's own
-// autodiff of the plain formula (tf.tanh layers, per-member slices) on the same variables.
+// (src/models/fast/). The independent answer here is tfjs's own autodiff of the readable
+// reference (src/models/reference.ts: tf.tanh layers, per-member slices) on the same variables,
+// on every backend that registers here (cpu and wasm; tensorflow where tfjs-node is installed).
 
-/** The plain formula: per member, tanh hidden layers and a linear output, all tfjs ops. */
-function plainForward(net: MLP, x: tf.Tensor2D): tf.Tensor2D {
-  const L = net.weights.length;
-  const blocks = net.members === 1 ? [x] : tf.split(x, net.members, 0);
-  const outs = blocks.map((xm, m) => {
-    let h = xm;
-    for (let l = 0; l < L; l++) {
-      const w = tf.slice(net.weights[l], [m, 0, 0], [1, -1, -1]).squeeze([0]) as tf.Tensor2D;
-      const b = tf.slice(net.biases[l], [m, 0, 0], [1, -1, -1]).reshape([1, -1]);
-      const z = tf.add(tf.matMul(h, w), b) as tf.Tensor2D;
-      h = l < L - 1 ? tf.tanh(z) : z;
-    }
-    return h;
-  });
-  return tf.concat(outs, 0) as tf.Tensor2D;
-}
+const plainForward = referenceForward;
 
-/** The plain delta model s + plainForward((concat(s, a) − μ)/σ)·σΔ + μΔ. */
+/** The reference delta model as a `Dynamics`. */
 function plainDynamics(model: DynamicsModel): Dynamics {
   return {
     stateSize: model.stateSize, actionSize: model.actionSize, members: model.members,
-    step: (s, a) => tf.tidy(() => {
-      const x = model.inputNormalizer.normalize(tf.concat([s, a], 1) as tf.Tensor2D);
-      return tf.add(s, model.deltaNormalizer.denormalize(plainForward(model.net, x))) as tf.Tensor2D;
-    }),
+    step: (s, a) => referenceStep(model, s, a),
   };
 }
 
@@ -75,7 +58,32 @@ function modelWithStats(seed: number, members: number): DynamicsModel {
   return model;
 }
 
-describe("the MLP's hand-written gradient", () => {
+describe.each(registerBackends())("the MLP's fast path against the reference, on %s", (backend) => {
+  let previous: BackendName;
+  beforeAll(async () => {
+    previous = tf.getBackend() as BackendName;
+    await initBackend(backend);
+  });
+  afterAll(async () => {
+    await initBackend(previous);
+  });
+
+  it("computes the same values as the reference forward pass and delta-model step", () => {
+    const model = modelWithStats(11, 3);
+    const rng = new Rng(12);
+    const s = rng.normalTensor([6, 3]) as tf.Tensor2D;
+    const a = rng.normalTensor([6, 1]) as tf.Tensor2D;
+    const x = rng.normalTensor([6, 4]) as tf.Tensor2D;
+    const pairs = [[model.net.forward(x), referenceForward(model.net, x)], [model.step(s, a), referenceStep(model, s, a)]];
+    for (const [fast, plain] of pairs) {
+      const [f, p] = [fast.dataSync(), plain.dataSync()];
+      expect(f.length).toBe(p.length);
+      for (let i = 0; i < f.length; i++) expect(Math.abs(f[i] - p[i])).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(p[i])));
+    }
+    tf.dispose([s, a, x, ...pairs.flat()]);
+    model.dispose();
+  });
+
   it.each([1, 3])("equals autodiff of the plain formula, for the input and every weight, before and after the weights change (members = %i)", (members) => {
     const rng = new Rng(20 + members);
     const net = new MLP([3, 6, 5, 2], rng, { members });
@@ -99,8 +107,8 @@ describe("the MLP's hand-written gradient", () => {
     policyNet.setFlat(rng.normalArray(policyNet.parameterCount(), 0, 0.5));
     const starts = tf.tensor2d(rng.normalArray(6 * 3), [6, 3]);
     const reward: RewardFn = (_s, a, next) => tf.tidy(() => tf.neg(tf.add(tf.sum(tf.square(next), 1), tf.sum(tf.square(a), 1))) as tf.Tensor1D);
-    const ours = () => policyObjective(model, reward, (s) => policyNet.forward(s), starts, 4);
-    const plain = () => policyObjective(plainDynamics(model), reward, (s) => plainForward(policyNet, s), starts, 4);
+    const ours = () => policyObjective({ dynamics: model, reward }, (s) => policyNet.forward(s), starts, undefined, { horizon: 4 });
+    const plain = () => policyObjective({ dynamics: plainDynamics(model), reward }, (s) => plainForward(policyNet, s), starts, undefined, { horizon: 4 });
     for (const variables of [policyNet.variables(), model.net.variables(), [...policyNet.variables(), ...model.net.variables()]]) {
       expectSameGradients(gradients(ours, variables), gradients(plain, variables));
     }

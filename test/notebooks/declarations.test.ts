@@ -7,7 +7,6 @@ import { join, resolve } from "path";
 import * as ts from "typescript";
 
 const ROOT = resolve(__dirname, "..", "..");
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const tslabTs: typeof ts = require("@tslab/typescript-for-tslab");
 
 describe("the library's declarations", () => {

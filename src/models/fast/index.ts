@@ -1,0 +1,18 @@
+/**
+ * The fast path of the MLP, behind one seam: `MLP.forward` and `DynamicsModel.step` call
+ * `EnsembleLayers`, and nothing else in the library reaches in here.
+ *
+ * Why it exists: on the default wasm backend, the readable forward pass (`models/reference.ts`:
+ * tanh layers, one member at a time, tfjs autodiff) spends most of its time in per-kernel
+ * overhead and in slow kernels (a scalar tanh, transposed products off the fast path; the
+ * factors are in mlpPasses.ts and ensembleLayers.ts), and BPTT, model fitting and planning
+ * run it thousands of times (npm run bench). This path computes the same function with fused
+ * σ-form layers, normalisation folded into the weights, weights kept between calls and a
+ * hand-written backward pass.
+ * Its reliance on tfjs internals is here only: tensors' `dataId` (to notice a weight change) and
+ * `tf.engine().state.activeTape` (to share one weights node per tape), beside `tf.customGrad`. The
+ * equivalence tests (test/unit/fastMlp.test.ts) hold it equal to the reference, values and
+ * gradients, on every backend that registers here.
+ */
+export { EnsembleLayers, type ApplyOptions } from "./ensembleLayers";
+export type { Scaling } from "./mlpPasses";
