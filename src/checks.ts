@@ -11,6 +11,7 @@ export const positiveInt: Rule<number> = (v) =>
   Number.isInteger(v) && v > 0 ? undefined : `must be a positive integer, got ${v}`;
 export const nonNegativeInt: Rule<number> = (v) =>
   Number.isInteger(v) && v >= 0 ? undefined : `must be a non-negative integer, got ${v}`;
+export const isBoolean: Rule<boolean> = (v) => (typeof v === "boolean" ? undefined : `must be true or false, got ${String(v)}`);
 export const positive: Rule<number> = (v) =>
   Number.isFinite(v) && v > 0 ? undefined : `must be a finite number > 0, got ${v}`;
 export const nonNegative: Rule<number> = (v) =>

@@ -27,11 +27,12 @@ export {
 } from "./envs/linearGaussian";
 export {
   PointMass, pointMassTask, POINT_MASS_DEFAULTS, POINT_MASS_STATE, pointMassReward, pointMassFeedbackPolicy,
-  pointMassMiddleThenGapPolicy, type PointMassOptions, type PointMassTask,
+  pointMassMiddleThenGapPolicy, pointMassOutcome, pointMassGapOutOfReach, type PointMassOptions, type PointMassTask,
+  type PointMassOutcome,
 } from "./envs/pointMass";
 export {
   Pendulum, pendulumTask, PENDULUM_DEFAULTS, PENDULUM_STATE_NAMES, sampleStartStates, sampleStartStateRows,
-  PENDULUM_START_DEFAULTS, type PendulumOptions, type PendulumStartOptions,
+  PENDULUM_START_DEFAULTS, pendulumAngle, wrapAngle, type PendulumOptions, type PendulumStartOptions,
 } from "./envs/pendulum";
 export { LinearDynamics, quadraticReward, quadraticTerminalReward } from "./envs/linear";
 
@@ -70,6 +71,7 @@ export {
   trainBptt, BPTT_DEFAULTS, type BpttOptions, type BpttProgress, type BpttResult, type TrainablePolicy,
   type StartStateSampler, type StartStates,
 } from "./control/bptt";
+export { mlpPolicy, MLP_POLICY_DEFAULTS, type MlpPolicyOptions } from "./control/mlpPolicy";
 export {
   riccatiGains, lqRollout, lqCost, dareGain, DARE_DEFAULTS, scalarPolicyCost,
   type LQSystem, type LQProblem, type RiccatiSolution, type LQTrajectory, type DareOptions, type DareSolution,
@@ -82,7 +84,9 @@ export {
 export { lqTask, type LQTask } from "./control/lqTask";
 
 // Analysis (analysis/): statistics, gradient checks, landscapes, Jacobian products.
-export { meanCI, overlaps, MEAN_CI_DEFAULTS, type MeanCI, type MeanCIOptions } from "./analysis/stats";
+export {
+  meanCI, overlaps, MEAN_CI_DEFAULTS, leastSquaresSlope, compareToExact, type MeanCI, type MeanCIOptions, type ExactComparison,
+} from "./analysis/stats";
 export {
   gradientCheck, GRADIENT_CHECK_DEFAULTS, gradientNormByHorizon, GRADIENT_NORM_DEFAULTS,
   type GradientCheckOptions, type GradientCheckEntry, type GradientCheckResult, type GradientNormOptions,
@@ -93,7 +97,7 @@ export {
   type LandscapeOptions, type LandscapeSlice,
 } from "./analysis/landscape";
 export {
-  stepJacobians, jacobianProductSpectrum, policyTrajectory, TRAJECTORY_DEFAULTS,
+  stepJacobians, closedLoopJacobians, jacobianProductSpectrum, policyTrajectory, TRAJECTORY_DEFAULTS,
   type StepJacobians, type ProductSpectrum, type Trajectory, type TrajectoryOptions,
 } from "./analysis/jacobians";
 
@@ -126,5 +130,7 @@ export { collocationKkt, collocationConditionNumber, collocationOptimum, policyC
 export {
   showFigure, showTable, progress, lines, scatter, trajectories, pathBundle, heatmap, PALETTE,
   type Figure, type PlotSpec, type Series, type Axis, type HeatmapSpec, type Row, type TableOptions,
-  type ProgressOptions,
+  type ProgressOptions, type Obstacle,
 } from "./display";
+export { showClaims, type Claims } from "./display/claims";
+export { wallPathsFigure, type WallGeometry } from "./display/pointMassFigure";

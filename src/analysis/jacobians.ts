@@ -15,6 +15,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { Dynamics, Policy } from "../envs/types";
 import type { Rng } from "../random";
 import { assertShape, check, fillOptions, positiveInt } from "../checks";
+import { leastSquaresSlope } from "./stats";
 import { rollout } from "../rollout";
 
 /** Per-step Jacobians of a dynamics model along a trajectory. */
@@ -51,6 +52,32 @@ export function stepJacobians(dynamics: Dynamics, states: tf.Tensor2D, actions: 
   // perOutput[i][0][t] is row i of J_t; regroup by step.
   const byStep = (k: 0 | 1) => Array.from({ length: steps }, (_, t) => perOutput.map((grads) => grads[k][t]));
   return { stateJacobians: byStep(0), actionJacobians: byStep(1) };
+}
+
+/**
+ * Per-step Jacobians of the closed loop s' = f(s, π(s)): ∂f/∂s + ∂f/∂a · ∂π/∂s, the factors that
+ * BPTT multiplies (`stepJacobians` gives ∂f/∂s alone, the passive system's). A stabilising policy
+ * makes their product contract where the passive one explodes.
+ * @param dynamics true or learned, with members = 1
+ * @param policy row-independent (an MLP or linear policy), differentiable in its input
+ * @param states (T, S) the states s_0 … s_{T−1}
+ * @returns T matrices of S×S
+ */
+export function closedLoopJacobians(dynamics: Dynamics, policy: Policy, states: tf.Tensor2D): number[][][] {
+  const closedLoop: Dynamics = {
+    stateSize: dynamics.stateSize,
+    actionSize: dynamics.actionSize,
+    members: dynamics.members,
+    // π(s) takes the action's place; the action enters with weight 0 only because tfjs refuses a
+    // gradient with respect to an input that is not used.
+    step: (s, a) => tf.add(dynamics.step(s, policy(s)), tf.mul(tf.sum(a, 1, true), 0)) as tf.Tensor2D,
+  };
+  const placeholder = tf.zeros([states.shape[0], dynamics.actionSize]) as tf.Tensor2D;
+  try {
+    return stepJacobians(closedLoop, states, placeholder).stateJacobians;
+  } finally {
+    placeholder.dispose();
+  }
 }
 
 /** The top singular value of the Jacobian product at every step, and its growth rate. */
@@ -189,14 +216,5 @@ function symmetricEigenvalues(matrix: number[][]): number[] {
 /** Least-squares slope of ys against t = 1..n; −Infinity when the product hit zero. */
 function slope(ys: number[]): number {
   if (ys.some((y) => y === -Infinity)) return -Infinity;
-  const n = ys.length;
-  const tMean = (n + 1) / 2;
-  const yMean = ys.reduce((a, y) => a + y, 0) / n;
-  let num = 0;
-  let den = 0;
-  ys.forEach((y, i) => {
-    num += (i + 1 - tMean) * (y - yMean);
-    den += (i + 1 - tMean) ** 2;
-  });
-  return num / den;
+  return leastSquaresSlope(ys.map((_, i) => i + 1), ys);
 }

@@ -128,3 +128,45 @@ export function studentTQuantile(p: number, df: number): number {
   }
   return (low + high) / 2;
 }
+
+/**
+ * Least-squares slope of ys against xs: Σ(x − x̄)(y − ȳ) / Σ(x − x̄)². Fitted to logarithms it is
+ * a growth rate per unit of x (ln‖∇J‖ per step of horizon, log σ_max per time step).
+ * @param xs (n) with n ≥ 2 and not all equal
+ * @param ys (n)
+ */
+export function leastSquaresSlope(xs: ArrayLike<number>, ys: ArrayLike<number>): number {
+  const where = "leastSquaresSlope";
+  check(xs.length >= 2 && ys.length === xs.length, where, `xs and ys must have the same length ≥ 2, got ${xs.length} and ${ys.length}`);
+  const n = xs.length;
+  let xMean = 0;
+  let yMean = 0;
+  for (let i = 0; i < n; i++) {
+    xMean += xs[i] / n;
+    yMean += ys[i] / n;
+  }
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (xs[i] - xMean) * (ys[i] - yMean);
+    den += (xs[i] - xMean) ** 2;
+  }
+  check(den > 0, where, "xs must not all be equal");
+  return num / den;
+}
+
+/** A Monte Carlo interval checked against the exact value it estimates. */
+export interface ExactComparison {
+  exact: number;
+  mean: number;
+  low: number;
+  high: number;
+  /** low ≤ exact ≤ high; a 95% interval misses about one time in twenty. */
+  inside: boolean;
+}
+
+/** Put an exact value beside a Monte Carlo interval and say whether the interval covers it. */
+export function compareToExact(exact: number, ci: MeanCI): ExactComparison {
+  check(Number.isFinite(exact), "compareToExact", `exact must be finite, got ${exact}`);
+  return { exact, mean: ci.mean, low: ci.low, high: ci.high, inside: ci.low <= exact && exact <= ci.high };
+}

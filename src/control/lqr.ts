@@ -173,7 +173,11 @@ export function lqCost(problem: LQProblem, x0: number[], actions: Matrix): numbe
 
 /** Options for `dareGain`. */
 export interface DareOptions {
-  /** Stop when max|P_{k+1} − P_k| ≤ tolerance · max(1, max|P_{k+1}|). @default 1e-12 */
+  /**
+   * Relative accuracy of P: stop when the error left, estimated from the last step's change c_k and the
+   * observed contraction r = c_k / c_{k−1} as c_k / (1 − r), is ≤ tolerance · max|P|. Relative, so the
+   * answer does not depend on the scale of Q and R. @default 1e-12
+   */
   tolerance: number;
   /** Give up (no stabilising solution) after this many Riccati steps. @default 100000 */
   maxIterations: number;
@@ -189,7 +193,7 @@ export interface DareSolution {
   P: Matrix;
   /** Riccati steps taken. */
   iterations: number;
-  /** max|Riccati(P) − P| at the returned P. */
+  /** max|Riccati(P) − P| / max|P| at the returned P: relative, like the stopping test. */
   residual: number;
   /** ρ(A − BK) < 1: the closed loop is stable. */
   spectralRadius: number;
@@ -199,21 +203,31 @@ export interface DareSolution {
  * Infinite-horizon LQR: iterate the Riccati map P ← Q + AᵀP(A − BK(P)) from P = Q until it
  * stops changing. The fixed point solves the discrete algebraic Riccati equation (DARE)
  *   P = Q + AᵀPA − AᵀPB (R + BᵀPB)⁻¹ BᵀPA,
- * and is the limit of the finite-horizon P_0 as T → ∞. Throws when there is no stabilising
- * solution: the iteration diverges or stalls (an unstable mode that B cannot reach), or it
- * converges to a K that leaves A − BK unstable (an unstable mode that Q does not penalise).
+ * and is the limit of the finite-horizon P_0 as T → ∞. Scaling Q and R together scales P and
+ * leaves K unchanged, so the stopping test is relative to |P|; near the end the iteration
+ * contracts by about ρ(A − BK)² per step, which can be close to 1, so a small change alone does not
+ * mean a small error: the test divides by (1 − observed contraction), down to the rounding floor
+ * of a few ε·|P| per step (for ρ near 1 the attainable accuracy is then about ε/(1 − ρ²)). Throws when there is no
+ * stabilising solution: the iteration diverges or stalls (an unstable mode that B cannot reach),
+ * or it converges to a K that leaves A − BK unstable (an unstable mode that Q does not penalise).
  */
 export function dareGain(system: LQSystem, options?: Partial<DareOptions>): DareSolution {
   const where = "dareGain";
   const opts = fillOptions(where, DARE_DEFAULTS, options, { tolerance: positive, maxIterations: positiveInt });
   checkLQSystem(where, system);
   let P = system.Q;
+  let previousChange = Infinity;
   for (let k = 1; k <= opts.maxIterations; k++) {
     const next = riccatiStep(where, system, P).P;
     const change = maxAbs(sub(next, P));
     if (!Number.isFinite(change)) throw new Error(`${where}: ${OVERFLOW}`);
     P = next;
-    if (change <= opts.tolerance * Math.max(1, maxAbs(P))) {
+    const contraction = change / previousChange;
+    previousChange = change;
+    const size = maxAbs(P);
+    // At a change of a few rounding errors of P the iteration cannot get closer; stop there too.
+    const converged = change <= 8 * Number.EPSILON * size || (contraction < 1 && change / (1 - contraction) <= opts.tolerance * size);
+    if (converged) {
       const last = riccatiStep(where, system, P); // K(P) and the DARE residual at the returned P
       const rho = spectralRadius(sub(system.A, matmul(system.B, last.K)));
       if (!(rho < 1)) {
@@ -221,7 +235,7 @@ export function dareGain(system: LQSystem, options?: Partial<DareOptions>): Dare
           `${where}: no stabilising solution: the Riccati iteration converged but A − BK has spectral radius ${rho} ≥ 1 (an unstable mode is not penalised by Q)`,
         );
       }
-      return { K: last.K, P, iterations: k, residual: maxAbs(sub(last.P, P)), spectralRadius: rho };
+      return { K: last.K, P, iterations: k, residual: size === 0 ? 0 : maxAbs(sub(last.P, P)) / size, spectralRadius: rho };
     }
   }
   throw new Error(

@@ -113,11 +113,27 @@ export function scatter(spec: PlotSpec): Figure {
 }
 
 /** Paths in a plane (e.g. x–y trajectories of a point mass); equal axis scales. */
-export function trajectories(spec: PlotSpec & { obstacles?: { x0: number; x1: number; y0: number; y1: number }[] }): Figure {
+export function trajectories(spec: PlotSpec & { obstacles?: Obstacle[] }): Figure {
   const figure = lines(spec);
-  figure.layout.yaxis = { ...(figure.layout.yaxis as object), scaleanchor: "x", scaleratio: 1 };
-  figure.layout.shapes = (spec.obstacles ?? []).map((o) => ({ type: "rect", ...o, fillcolor: "#555", opacity: 0.6, line: { width: 0 } }));
+  // Equal scales would otherwise stretch one axis's range; "domain" shrinks the plot area instead,
+  // so the ranges asked for are the ranges drawn.
+  figure.layout.xaxis = { ...(figure.layout.xaxis as object), constrain: "domain" };
+  figure.layout.yaxis = { ...(figure.layout.yaxis as object), scaleanchor: "x", scaleratio: 1, constrain: "domain" };
+  figure.layout.shapes = (spec.obstacles ?? []).map(({ color, opacity, ...o }) =>
+    ({ type: "rect", ...o, fillcolor: color ?? "#555", opacity: opacity ?? 0.6, line: { width: 0 } }));
   return figure;
+}
+
+/** A rectangle drawn under the paths of `trajectories`, in data units. */
+export interface Obstacle {
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+  /** Fill colour. @default "#555" */
+  color?: string;
+  /** @default 0.6 */
+  opacity?: number;
 }
 
 /**

@@ -29,7 +29,8 @@ export function formatCell(value: Cell | unknown, digits = 4): string {
   if (value === null || value === undefined) return "";
   if (typeof value === "number") {
     if (Number.isNaN(value)) return "NaN";
-    if (!Number.isFinite(value) || Number.isInteger(value)) return String(value);
+    // Integers as they are, unless too long to read (a float64 above 1e15 is an integer anyway).
+    if (!Number.isFinite(value) || (Number.isInteger(value) && Math.abs(value) < 1e15)) return String(value);
     const abs = Math.abs(value);
     return abs !== 0 && (abs < 1e-3 || abs >= 1e6) ? value.toExponential(digits - 1) : String(Number(value.toPrecision(digits)));
   }

@@ -24,7 +24,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../random";
 import type { ActionBounds, Dynamics, RewardFn, Task } from "./types";
-import { assertShape, fillOptions, finite, nonNegative, positive, positiveInt } from "../checks";
+import { assertShape, check, fillOptions, finite, nonNegative, positive, positiveInt } from "../checks";
 
 /** Physical constants of the pendulum. The defaults are Gym Pendulum-v1's. */
 export interface PendulumOptions {
@@ -228,4 +228,15 @@ export function sampleStartStateRows(rng: Rng, count: number, options?: Partial<
  */
 export function sampleStartStates(rng: Rng, count: number, options?: Partial<PendulumStartOptions>): tf.Tensor2D {
   return tf.tensor2d(sampleStartStateRows(rng, count, options), [count, 3], "float32");
+}
+
+/** The angle θ ∈ (−π, π] of a state row [cos θ, sin θ, θ̇]: 0 upright, ±π hanging. */
+export function pendulumAngle(state: ArrayLike<number>): number {
+  check(state.length === 3, "pendulumAngle", `state must be a row [cos θ, sin θ, θ̇], got length ${state.length}`);
+  return Math.atan2(state[1], state[0]);
+}
+
+/** An angle wrapped into (−π, π]; the signed difference of two angles is wrapAngle(a − b). */
+export function wrapAngle(angle: number): number {
+  return Math.atan2(Math.sin(angle), Math.cos(angle));
 }

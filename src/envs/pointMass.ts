@@ -224,3 +224,33 @@ export function pointMassMiddleThenGapPolicy(options?: Partial<PointMassOptions>
   const o = fill("pointMassMiddleThenGapPolicy", options);
   return pointMassFeedbackPolicy([0, o.gapCenter, 1], o);
 }
+
+/** How a point-mass episode ended. */
+export type PointMassOutcome = "hit the wall" | "through a gap" | "round the end";
+
+/**
+ * How an episode ended, read off its recorded states [x, y, gap, crashed].
+ * @param states (T + 1, 4) one episode's states, as `Episodes.states[e]`
+ */
+export function pointMassOutcome(states: number[][], options?: Partial<PointMassOptions>): PointMassOutcome {
+  const o = fill("pointMassOutcome", options);
+  check(Array.isArray(states) && states.length > 0 && states.every((s) => s.length === 4), "pointMassOutcome", "states must be rows [x, y, gap, crashed]");
+  const end = states[states.length - 1];
+  if (end[POINT_MASS_STATE.crashed] === 1) return "hit the wall";
+  return Math.abs(end[POINT_MASS_STATE.y]) < o.wallHalfLength ? "through a gap" : "round the end";
+}
+
+/**
+ * Whether the open gap was already out of reach when it was revealed: its near edge farther from
+ * y at the reveal than the moves left can cover (revealSteps · maxSpeed). Such an episode is lost
+ * whatever is done after the reveal.
+ * @param states (T + 1, 4) one episode's states, T ≥ stepsToWall
+ */
+export function pointMassGapOutOfReach(states: number[][], options?: Partial<PointMassOptions>): boolean {
+  const o = fill("pointMassGapOutOfReach", options);
+  check(Array.isArray(states) && states.length > o.stepsToWall, "pointMassGapOutOfReach", `states must hold at least ${o.stepsToWall + 1} rows`);
+  const revealAt = o.stepsToWall - o.revealSteps;
+  const gap = states[states.length - 1][POINT_MASS_STATE.gap];
+  const distance = Math.abs(gap * o.gapCenter - states[revealAt][POINT_MASS_STATE.y]) - o.gapHalfWidth;
+  return distance > o.revealSteps * o.maxSpeed;
+}

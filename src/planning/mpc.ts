@@ -10,7 +10,7 @@
  * Batched over E episodes: at each step the E planning problems are solved together.
  */
 import * as tf from "@tensorflow/tfjs";
-import { check, fillOptions, positiveInt, type Rule } from "../checks";
+import { check, fillOptions, isBoolean, positiveInt } from "../checks";
 import type { System, Task } from "../envs/types";
 import type { Rng } from "../random";
 import { checkElites } from "./cem";
@@ -37,7 +37,6 @@ export interface MpcOptions extends PlanOptions {
 
 export const MPC_DEFAULTS: MpcOptions = { ...PLAN_DEFAULTS, steps: 10, warmStart: false, onProgress: undefined };
 
-const isBoolean: Rule<boolean> = (v) => (typeof v === "boolean" ? undefined : `must be true or false, got ${String(v)}`);
 
 /** The recorded episodes plus what the planner expected at each step. */
 export interface MpcEpisodes extends Episodes {

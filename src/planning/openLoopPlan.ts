@@ -7,9 +7,9 @@
  * batched over P start states (one plan each), which is how MPC plans for many episodes at once.
  */
 import * as tf from "@tensorflow/tfjs";
-import { assertShape, check, fillOptions, positiveInt, type Rule } from "../checks";
+import { assertShape, check, fillOptions, isBoolean, positiveInt, type Rule } from "../checks";
 import type { Task } from "../envs/types";
-import type { Rng } from "../random";
+import { Rng } from "../random";
 import { cemBatch, CEM_DEFAULTS, CEM_RULES, checkElites, type CemOptions } from "./cem";
 import { randomShootingBatch } from "./randomShooting";
 import { sequenceReturnsBatch } from "./returns";
@@ -27,17 +27,22 @@ export interface PlanOptions extends Omit<CemOptions, "onProgress"> {
    * (certainty equivalence), K ≥ 1 averages K noisy futures drawn from the rng. @default 0
    */
   particles: number;
+  /**
+   * With particles ≥ 1: every candidate of one planning step meets the same K futures, in every
+   * CEM iteration (common random numbers; see `ReturnOptions.commonFutures`). @default false
+   */
+  commonFutures: boolean;
 }
 
 // The CEM options a plan passes on (all but onProgress, which belongs to the caller's loop).
 const { onProgress: _onProgress, ...cemPlanDefaults } = CEM_DEFAULTS;
 
-export const PLAN_DEFAULTS: PlanOptions = { ...cemPlanDefaults, method: "cem", horizon: 10, particles: 0 };
+export const PLAN_DEFAULTS: PlanOptions = { ...cemPlanDefaults, method: "cem", horizon: 10, particles: 0, commonFutures: false };
 
 const method: Rule<PlanMethod> = (v) => (v === "cem" || v === "randomShooting" ? undefined : `must be "cem" or "randomShooting", got ${String(v)}`);
 const nonNegativeInteger: Rule<number> = (v) => (Number.isInteger(v) && v >= 0 ? undefined : `must be a non-negative integer, got ${v}`);
 
-export const PLAN_RULES = { ...CEM_RULES, method, horizon: positiveInt, particles: nonNegativeInteger };
+export const PLAN_RULES = { ...CEM_RULES, method, horizon: positiveInt, particles: nonNegativeInteger, commonFutures: isBoolean };
 
 /** The plans for P start states. */
 export interface OpenLoopPlans {
@@ -81,11 +86,15 @@ export function planFlat(where: string, model: Task, starts: tf.Tensor2D, rng: R
   const H = o.horizon;
   const A = model.dynamics.actionSize;
   const box = sequenceBox(where, model, H);
-  const noise = o.particles > 0 ? rng : undefined;
+  const common = o.particles > 0 && o.commonFutures;
+  // Common futures: one seed per planning step, replayed for every batch of candidates.
+  const futuresSeed = common ? rng.int(2 ** 31) : 0;
+  const noise = () => (common ? new Rng(futuresSeed) : o.particles > 0 ? rng : undefined);
   // Candidates (P, N, H·A) are action sequences: score them as such.
   const objective: BatchSearchObjective = (flat) => {
     const [, N] = flat.shape;
-    return sequenceReturnsBatch(model, flat.reshape([P, N, H, A]) as tf.Tensor4D, starts, noise, { particles: o.particles });
+    return sequenceReturnsBatch(model, flat.reshape([P, N, H, A]) as tf.Tensor4D, starts, noise(),
+      { particles: o.particles, commonFutures: common });
   };
   if (o.method === "randomShooting") {
     const r = randomShootingBatch(objective, { ...box, problems: P }, rng, { samples: o.samples });

@@ -13,8 +13,8 @@
  * open-loop evaluation: every future must follow the same actions, whatever it reveals.
  */
 import * as tf from "@tensorflow/tfjs";
-import { assertShape, check, fillOptions, nonNegativeInt } from "../checks";
-import type { Rng } from "../random";
+import { assertShape, check, fillOptions, isBoolean, nonNegativeInt } from "../checks";
+import { Rng } from "../random";
 import type { Dynamics, Policy, System } from "../envs/types";
 import { rollout, type Actor } from "../rollout";
 
@@ -25,9 +25,48 @@ export interface ReturnOptions {
    * noise is drawn from the rng (which is then required). @default 0
    */
   particles: number;
+  /**
+   * Common random numbers: with particles ≥ 1, all N sequences of a start state meet the same K
+   * futures (the same noise and the same reveals), so a comparison between candidates measures the
+   * candidates, not their luck. Without it, each candidate draws its own K futures, and picking the
+   * best of N noisy estimates favours lucky draws (the optimiser's curse). @default false
+   */
+  commonFutures: boolean;
 }
 
-export const RETURN_DEFAULTS: ReturnOptions = { particles: 0 };
+export const RETURN_DEFAULTS: ReturnOptions = { particles: 0, commonFutures: false };
+
+/**
+ * An Rng whose tensor draws are shared by blocks of `block` consecutive rows: a draw of B rows takes
+ * B / block rows from `base` and repeats each `block` times. In the (copy, start, sequence) layout
+ * of `sequenceReturnsBatch`, a block of N rows is one future of one start under every sequence.
+ * Dynamics that draw their noise as tensors with the batch first (every stochastic model here) are
+ * supported; a scalar draw would not be shared, so it throws.
+ */
+class SharedAcrossBlocks extends Rng {
+  constructor(private readonly base: Rng, private readonly block: number) {
+    super(0);
+  }
+  private shared(shape: number[], draw: (shape: number[]) => tf.Tensor): tf.Tensor {
+    check(shape.length >= 1 && shape[0] % this.block === 0, "commonFutures", `a draw of shape [${shape}] does not split into blocks of ${this.block} rows`);
+    return tf.tidy(() => {
+      const rows = draw([shape[0] / this.block, ...shape.slice(1)]);
+      return tf.add(tf.zeros([rows.shape[0], this.block, ...shape.slice(1)]), rows.expandDims(1)).reshape(shape);
+    });
+  }
+  override uniformTensor(shape: number[], low = 0, high = 1): tf.Tensor {
+    return this.shared(shape, (s) => this.base.uniformTensor(s, low, high));
+  }
+  override normalTensor(shape: number[], mean = 0, std = 1): tf.Tensor {
+    return this.shared(shape, (s) => this.base.normalTensor(s, mean, std));
+  }
+  override uniform(): number {
+    throw new Error("commonFutures: the dynamics drew a scalar, which cannot be shared between sequences");
+  }
+  override normal(): number {
+    return this.uniform();
+  }
+}
 
 /**
  * Repeat a batch `copies` times along its first axis, copy-major: row c·B + b is row b.
@@ -95,13 +134,13 @@ function accumulate(where: string, system: System, states: tf.Tensor2D, horizon:
 export function sequenceReturnsBatch(system: System, sequences: tf.Tensor4D, starts: tf.Tensor2D, rng?: Rng,
   options?: Partial<ReturnOptions>): tf.Tensor2D {
   const where = "sequenceReturnsBatch";
-  const o = fillOptions(where, RETURN_DEFAULTS, options, { particles: nonNegativeInt });
+  const o = fillOptions(where, RETURN_DEFAULTS, options, { particles: nonNegativeInt, commonFutures: isBoolean });
   const [P] = assertShape(where, "starts", starts, [null, system.dynamics.stateSize]);
   const [, N, H, A] = assertShape(where, "sequences", sequences, [P, null, null, system.dynamics.actionSize]);
   check(P > 0 && N > 0, where, `starts and sequences must hold at least one row and sequence, got P = ${P}, N = ${N}`);
   check(H > 0, where, "sequences must have a horizon H >= 1 (their third axis)");
   const copies = copiesOf(where, system.dynamics, o.particles, rng);
-  const noise = o.particles > 0 ? rng : undefined;
+  const noise = o.particles > 0 && rng ? (o.commonFutures ? new SharedAcrossBlocks(rng, N) : rng) : undefined;
   return tf.tidy(() => {
     // Row (c, p, n) of the big batch: copy c of start p under sequence n.
     const s0 = tileForMembers(repeatRows(starts, N), copies);

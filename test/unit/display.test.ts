@@ -1,6 +1,8 @@
 import { describe, it, expect, vi } from "vitest";
 import * as vm from "vm";
 import * as dfd from "danfojs-node";
+import { wallPathsFigure } from "../../src/display/pointMassFigure";
+import { claimsOutput } from "../../src/display/claims";
 import {
   figureOutput, formatCell, heatmap, lines, pathBundle, PLOTLY_MIME, plotlyLoaderHtml, progressOutput, scatter, show, tableOutput, trajectories, withFallbackImage,
   type Figure,
@@ -151,8 +153,26 @@ describe("figure builders", () => {
 
   it("draw trajectories with equal axis scales and obstacles", () => {
     const fig = trajectories({ title: "p", x: { label: "x (m)" }, y: { label: "y (m)" }, series: [{ name: "path", x: [0, 1], y: [0, 1] }], obstacles: [{ x0: 0, x1: 1, y0: 2, y1: 3 }] });
-    expect(fig.layout.yaxis).toMatchObject({ scaleanchor: "x" });
-    expect(fig.layout.shapes).toEqual([expect.objectContaining({ type: "rect", x0: 0, x1: 1, y0: 2, y1: 3 })]);
+    expect(fig.layout.yaxis).toMatchObject({ scaleanchor: "x", constrain: "domain" });
+    expect(fig.layout.xaxis).toMatchObject({ constrain: "domain" }); // keeps the x range asked for
+    expect(fig.layout.shapes).toEqual([expect.objectContaining({ type: "rect", x0: 0, x1: 1, y0: 2, y1: 3, fillcolor: "#555" })]);
+  });
+
+  it("draw the point mass's paths with the wall as each episode met it: one gap shut per episode", () => {
+    const wall = { stepsToWall: 10, revealSteps: 3, gapCenter: 1.2, gapHalfWidth: 0.4, wallHalfLength: 4 };
+    const episode = (gap: number, y: number) => Array.from({ length: 11 }, (_, t) => [t, (y * t) / 10, t >= 7 ? gap : 0, 0]);
+    const fig = wallPathsFigure("w", [episode(1, 1.2), episode(-1, -1.2), episode(1, 1.1)], wall);
+    const traces = fig.data as { name: string; x: (number | null)[]; line: { color: string } }[];
+    expect(traces.map((t) => t.x.filter((v) => v === 10).length)).toEqual([2, 1, 0]); // 2 upper paths, 1 lower
+    expect(traces[2].x).toEqual([7, 7]); // the reveal
+    const shapes = fig.layout.shapes as { y0: number; y1: number; fillcolor: string }[];
+    const shut = shapes.filter((s) => s.fillcolor !== "#555");
+    // the upper gap [0.8, 1.6] is drawn in the colour of the lower-gap episodes, and vice versa
+    const rounded = (list: typeof shapes) => list.map((s) => [s.y0, s.y1].map((v) => Math.round(v * 1e9) / 1e9));
+    expect(rounded(shut)).toEqual([[0.8, 1.6], [-1.6, -0.8]]);
+    expect(shut.map((s) => s.fillcolor)).toEqual([traces[1].line.color, traces[0].line.color]);
+    expect(rounded(shapes.filter((s) => s.fillcolor === "#555"))).toEqual([[-4, -1.6], [-0.8, 0.8], [1.6, 4]]);
+    expect(fig.layout.xaxis).toMatchObject({ range: [-0.2, 10.5] });
   });
 
   it("bundle many paths into one series, broken between paths", () => {
@@ -185,6 +205,7 @@ describe("tables", () => {
 
   it("format numbers to significant digits, integers exactly", () => {
     expect([formatCell(12345678), formatCell(0.000012345), formatCell(3.14159, 3), formatCell(NaN), formatCell(null)]).toEqual(["12345678", "1.234e-5", "3.14", "NaN", ""]);
+    expect([formatCell(166311323712677440), formatCell(1e15 - 1)]).toEqual(["1.663e+17", "999999999999999"]); // long integers are floats: exponent
   });
 });
 
@@ -203,5 +224,16 @@ describe("show outside a kernel", () => {
     show(tableOutput([{ a: 1 }]));
     expect(log).toHaveBeenCalledWith("a\n1");
     log.mockRestore();
+  });
+});
+
+describe("claims output", () => {
+  it("shows name and value as a table, with the exact values in metadata for the claims test", () => {
+    const out = claimsOutput({ "settling angle (rad)": 0.15123456789, "episodes": 32 });
+    expect(out.metadata).toEqual({ mbrl: { kind: "claims", values: { "settling angle (rad)": 0.15123456789, episodes: 32 } } });
+    expect(out.data["text/plain"]).toContain("settling angle (rad)  0.151235");
+    expect(out.data["text/html"]).toMatch(/^<table class="mbrl-table">/);
+    expect(() => claimsOutput({})).toThrow(/showClaims: claims must be a non-empty object/);
+    expect(() => claimsOutput({ x: Infinity })).toThrow(/showClaims: claims\["x"\] must be a finite number/);
   });
 });

@@ -4,7 +4,7 @@ import { Rng } from "../../src/random";
 import { randomMatrix } from "./helpers";
 import type { Dynamics, Policy } from "../../src/envs/types";
 import { Pendulum } from "../../src/envs/pendulum";
-import { jacobianProductSpectrum, policyTrajectory, stepJacobians } from "../../src/analysis/jacobians";
+import { closedLoopJacobians, jacobianProductSpectrum, policyTrajectory, stepJacobians } from "../../src/analysis/jacobians";
 
 
 /** s' = A s + B a, batched as S' = S Aᵀ + U Bᵀ. */
@@ -192,5 +192,54 @@ describe("policyTrajectory", () => {
     expect(() => policyTrajectory(pendulum, policy, two, undefined)).toThrow(/policyTrajectory: start must have shape \[1, 3\]/);
     expect(() => policyTrajectory(pendulum, policy, start, undefined, { steps: 0 })).toThrow(/policyTrajectory: option steps/);
     tf.dispose([start, two]);
+  });
+});
+
+describe("closedLoopJacobians", () => {
+  it("is A − BK for linear dynamics under u = −Kx, at every step", () => {
+    const rng = new Rng(31);
+    const A = randomMatrix(rng, 3, 3);
+    const B = randomMatrix(rng, 3, 2);
+    const K = randomMatrix(rng, 2, 3);
+    const policy: Policy = (s) => tf.tidy(() => tf.neg(tf.matMul(s, tf.tensor2d(K), false, true)) as tf.Tensor2D);
+    const states = tf.tensor2d(randomMatrix(rng, 4, 3));
+    const jacobians = closedLoopJacobians(linearDynamics(A, B), policy, states);
+    const BK = matmul(B, K);
+    const expected = A.map((row, i) => row.map((a, j) => a - BK[i][j]));
+    expect(jacobians).toHaveLength(4);
+    for (const J of jacobians) J.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(expected[i][j], 4)));
+    states.dispose();
+  });
+
+  it("matches central finite differences of s ↦ f(s, π(s)) on the pendulum with a nonlinear policy", () => {
+    const pendulum = new Pendulum();
+    const policy: Policy = (s) => tf.tidy(() => tf.mul(tf.tanh(tf.matMul(s, tf.tensor2d([[0.5], [-1.5], [0.3]]))), 2) as tf.Tensor2D);
+    const s0 = [Math.cos(0.3), Math.sin(0.3), 0.2];
+    const states = tf.tensor2d([s0]);
+    const [J] = closedLoopJacobians(pendulum, policy, states);
+    const next = (s: number[]) => tf.tidy(() => {
+      const x = tf.tensor2d([s]);
+      return Array.from(pendulum.step(x, policy(x)).dataSync());
+    });
+    const h = 1e-2; // float32: a large step keeps rounding below the tolerance
+    for (let j = 0; j < 3; j++) {
+      const up = next(s0.map((v, k) => (k === j ? v + h : v)));
+      const down = next(s0.map((v, k) => (k === j ? v - h : v)));
+      for (let i = 0; i < 3; i++) expect(J[i][j]).toBeCloseTo((up[i] - down[i]) / (2 * h), 2);
+    }
+    states.dispose();
+  });
+
+  it("differs from the passive ∂f/∂s by ∂f/∂a·∂π/∂s, and leaks no tensors", () => {
+    const rng = new Rng(32);
+    const A = randomMatrix(rng, 2, 2);
+    const B = randomMatrix(rng, 2, 1);
+    const policy: Policy = (s) => tf.tidy(() => tf.matMul(s, tf.tensor2d([[1], [2]])) as tf.Tensor2D);
+    const states = tf.tensor2d(randomMatrix(rng, 3, 2));
+    const before = tf.memory().numTensors;
+    const closed = closedLoopJacobians(linearDynamics(A, B), policy, states);
+    expect(tf.memory().numTensors).toBe(before);
+    closed[0].forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(A[i][j] + B[i][0] * [1, 2][j], 4)));
+    states.dispose();
   });
 });

@@ -95,6 +95,51 @@ describe("infinite-horizon gain (DARE)", () => {
     expect(errors[errors.length - 1]).toBeLessThan(1e-9);
   });
 
+  // p solves b²p² + βp − qr = 0 with β = r − qb² − a²r; K = abp / (r + b²p).
+  const scalarDare = (a: number, b: number, q: number, r: number) => {
+    const beta = r - q * b * b - a * a * r;
+    const p = (-beta + Math.sqrt(beta * beta + 4 * b * b * q * r)) / (2 * b * b);
+    return { p, k: (a * b * p) / (r + b * b * p) };
+  };
+  const scales = [1e-12, 1e-6, 1, 1e6];
+
+  it("gives the same K when Q and R are scaled together, and P scaled by the same factor (scalar, with closed form)", () => {
+    // stable, unstable, and slow closed loops: a = 1 with q ≪ r leaves ρ(a − bK) = about 1 − 1e-3
+    const cases = [[1.2, 1, 1, 1], [0.5, 1, 2, 1], [-2, 1, 1, 1], [1, 1, 1e-6, 1], [0.999, 1, 1e-6, 1]];
+    for (const [a, b, q, r] of cases) {
+      const exact = scalarDare(a, b, q, r);
+      for (const c of scales) {
+        const sol = dareGain(scalar(a, b, c * q, c * r, 1));
+        expect(relErr(sol.K[0][0], exact.k), `a=${a} q=${q} r=${r} scale ${c}`).toBeLessThan(1e-9);
+        expect(relErr(sol.P[0][0], c * exact.p), `a=${a} q=${q} r=${r} scale ${c}`).toBeLessThan(1e-9);
+        expect(sol.residual).toBeLessThan(1e-12);
+      }
+    }
+    // the issue's case: Q = R = 1e-12 used to stop after one step at K = 0.7588 instead of 0.7935
+    expect(dareGain(scalar(1.2, 1, 1e-12, 1e-12, 1)).K[0][0]).toBeCloseTo(0.7935, 4);
+  });
+
+  it("gives the same K when Q and R are scaled together (matrix: two scalar systems, rotated, against the closed form)", () => {
+    const blocks = [[[1.2, 1, 1, 1], [0.5, 1, 2, 1]], [[1, 1, 1e-6, 1], [-2, 1, 1, 1]]];
+    const angle = 0.7;
+    const U = [[Math.cos(angle), -Math.sin(angle)], [Math.sin(angle), Math.cos(angle)]]; // orthogonal
+    const rotate = (M: Matrix) => matmul(matmul(U, M), transpose(U));
+    for (const [[a1, b1, q1, r1], [a2, b2, q2, r2]] of blocks) {
+      const e1 = scalarDare(a1, b1, q1 / r1, 1); // one R for both inputs: put r into q (K depends on q/r only)
+      const e2 = scalarDare(a2, b2, q2 / r2, 1);
+      const diag = (x: number, y: number) => [[x, 0], [0, y]];
+      const Kexact = matmul(diag(e1.k, e2.k), transpose(U));
+      const Pexact = rotate(diag(e1.p, e2.p));
+      for (const c of scales) {
+        const system = { A: rotate(diag(a1, a2)), B: matmul(U, diag(b1, b2)), Q: rotate(diag((c * q1) / r1, (c * q2) / r2)), R: diag(c, c) };
+        const sol = dareGain(system);
+        expect(maxAbs(sub(sol.K, Kexact)) / maxAbs(Kexact), `scale ${c}`).toBeLessThan(1e-8);
+        expect(maxAbs(sub(sol.P, Pexact.map((row) => row.map((v) => c * v)))) / (c * maxAbs(Pexact)), `scale ${c}`).toBeLessThan(1e-8);
+        expect(sol.residual).toBeLessThan(1e-12);
+      }
+    }
+  });
+
   it("throws a clear error when no stabilising solution exists", () => {
     // mode 1 (eigenvalue 2) cannot be reached by B: penalised, its cost-to-go blows up
     const unreachable: LQSystem = { A: [[2, 0], [0, 0.5]], B: [[0], [1]], Q: identity(2), R: [[1]] };

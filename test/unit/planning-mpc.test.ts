@@ -10,6 +10,7 @@ import { sequenceReturns } from "../../src/planning/returns";
 import { Rng } from "../../src/random";
 import { leakedTensors } from "./helpers";
 import { quadraticReward, scalarTask, toyEnsemble } from "./planning-toys";
+import { pointMassTask } from "../../src/envs/pointMass";
 
 
 // x' = x + a, r = −x'², |a| ≤ 1. From x_0 = 2.5 the best 4-step plan is (−1, −1, −0.5, 0),
@@ -189,5 +190,19 @@ describe("executePlan and runPolicy", () => {
     expect(leakedTensors(() => executePlan(task, plan, starts, rng))).toBe(0);
     expect(leakedTensors(() => runPolicy(task, (s) => tf.neg(s), starts, rng))).toBe(0);
     tf.dispose([starts, plan]);
+  });
+});
+
+describe("openLoopPlan with common futures", () => {
+  it("scores its plan on the futures it planned with: one seed drawn first, replayed for every batch", () => {
+    const pm = pointMassTask();
+    const start = tf.zeros([1, 4]) as tf.Tensor2D;
+    const options = { horizon: pm.steps, samples: 32, elites: 4, iterations: 2, particles: 8, commonFutures: true };
+    const plan = openLoopPlan(pm, start, new Rng(21), options);
+    const seq = tf.tensor3d(plan.actions);
+    const s0 = tf.zeros([4]) as tf.Tensor1D;
+    const again = sequenceReturns(pm, seq, s0, new Rng(new Rng(21).int(2 ** 31)), { particles: 8, commonFutures: true });
+    expect(again.dataSync()[0]).toBeCloseTo(plan.predictedReturns[0], 4);
+    tf.dispose([start, seq, s0, again]);
   });
 });

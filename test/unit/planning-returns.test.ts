@@ -5,6 +5,7 @@ import { closedLoopReturns, sequenceReturns, sequenceReturnsBatch, tileForMember
 import { Rng } from "../../src/random";
 import { leakedTensors } from "./helpers";
 import { memberReturnJs, quadraticReward, scalarTask, sequenceReturnJs, toyEnsemble } from "./planning-toys";
+import { pointMassTask } from "../../src/envs/pointMass";
 
 
 const { reward, rewardJs } = quadraticReward();
@@ -135,5 +136,45 @@ describe("closedLoopReturns", () => {
       expect(() => closedLoopReturns(model, (s) => s, starts, undefined, { horizon: 0 })).toThrow(/closedLoopReturns: option horizon/);
       expect(() => closedLoopReturns(model, (s) => s, starts, undefined, { horizon: 3 })).toThrow(/closedLoopReturns: action must have shape \[2, 1\]/);
     });
+  });
+});
+
+describe("common futures (common random numbers)", () => {
+  const pm = pointMassTask();
+  const start = () => tf.zeros([4]) as tf.Tensor1D;
+  // three plans: straight up, hold then up, and a plan that differs from the first only in its last step
+  const plans = (H: number) => tf.tensor3d([
+    Array.from({ length: H }, () => [0.12]),
+    Array.from({ length: H }, (_, t) => [t >= 7 ? 0.4 : 0]),
+    Array.from({ length: H }, (_, t) => [t === H - 1 ? 0.13 : 0.12]),
+  ]);
+
+  it("scores each sequence exactly as it would be scored alone with the same seed", () => {
+    const s = start();
+    const seqs = plans(pm.steps);
+    const together = Array.from(sequenceReturns(pm, seqs, s, new Rng(5), { particles: 16, commonFutures: true }).dataSync());
+    const alone = [0, 1, 2].map((n) => tf.tidy(() =>
+      sequenceReturns(pm, seqs.slice([n, 0, 0], [1, -1, -1]) as tf.Tensor3D, s, new Rng(5), { particles: 16, commonFutures: true }).dataSync()[0]));
+    together.forEach((v, n) => expect(v).toBeCloseTo(alone[n], 4));
+    tf.dispose([s, seqs]);
+  });
+
+  it("makes identical sequences score identically, which independent futures do not", () => {
+    const s = start();
+    const same = tf.tidy(() => tf.concat([plans(pm.steps).slice([0, 0, 0], [1, -1, -1])], 0).tile([8, 1, 1])) as tf.Tensor3D;
+    const shared = Array.from(sequenceReturns(pm, same, s, new Rng(6), { particles: 4, commonFutures: true }).dataSync());
+    const independent = Array.from(sequenceReturns(pm, same, s, new Rng(6), { particles: 4 }).dataSync());
+    expect(new Set(shared).size).toBe(1);
+    expect(new Set(independent).size).toBeGreaterThan(1);
+    tf.dispose([s, same]);
+  });
+
+  it("ranks two nearly equal plans by their true difference, not by luck", () => {
+    // plans 0 and 2 differ only in the last move (0.12 vs 0.13): the second costs 4·(0.13² − 0.12²) = 0.01 more
+    const s = start();
+    const seqs = plans(pm.steps);
+    const r = Array.from(sequenceReturns(pm, seqs, s, new Rng(7), { particles: 8, commonFutures: true }).dataSync());
+    expect(r[0] - r[2]).toBeCloseTo(4 * (0.13 ** 2 - 0.12 ** 2), 3);
+    tf.dispose([s, seqs]);
   });
 });

@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../../src/random";
 import { meanCI, overlaps } from "../../src/analysis/stats";
 import {
-  PointMass, POINT_MASS_STATE, pointMassTask, pointMassFeedbackPolicy, pointMassMiddleThenGapPolicy,
+  PointMass, POINT_MASS_STATE, pointMassGapOutOfReach, pointMassOutcome, pointMassTask, pointMassFeedbackPolicy, pointMassMiddleThenGapPolicy,
   pointMassReward, type PointMassOptions, type PointMassTask,
 } from "../../src/envs/pointMass";
 
@@ -203,5 +203,25 @@ describe("the lesson: a closed-loop policy beats every open-loop plan", () => {
     expect(toUpperGap.mean).toBeLessThan(O.p * O.reward + (1 - O.p) * O.penalty + 2); // ≈ −5
     expect(closed.mean).toBeGreaterThan(best.mean);
     expect(overlaps(closed, best)).toBe(false);
+  });
+});
+
+describe("named outcomes", () => {
+  // rows [x, y, gap, crashed]; 11 rows, the reveal at x = 7 (index 7), reach 3 · 0.5 = 1.5
+  const episode = (yAtReveal: number, gap: number, yEnd: number, crashed: number) =>
+    Array.from({ length: 11 }, (_, t) => [t, t === 7 ? yAtReveal : t === 10 ? yEnd : 0, t >= 7 ? gap : 0, t === 10 ? crashed : 0]);
+
+  it("names how an episode ended", () => {
+    expect(pointMassOutcome(episode(0, 1, 1.2, 1))).toBe("hit the wall");
+    expect(pointMassOutcome(episode(0, 1, 1.2, 0))).toBe("through a gap");
+    expect(pointMassOutcome(episode(0, 1, 4.1, 0))).toBe("round the end");
+    expect(() => pointMassOutcome([[0, 0, 0]])).toThrow(/pointMassOutcome: states must be rows/);
+  });
+
+  it("says when the open gap was out of reach at the reveal (near edge farther than 1.5)", () => {
+    expect(pointMassGapOutOfReach(episode(0, 1, 0, 0))).toBe(false); // near edge 0.8 away
+    expect(pointMassGapOutOfReach(episode(-1.2, 1, 0, 0))).toBe(true); // near edge 2.0 away
+    expect(pointMassGapOutOfReach(episode(-0.65, 1, 0, 0))).toBe(false); // 1.2 + 0.65 − 0.4 = 1.45 ≤ 1.5
+    expect(pointMassGapOutOfReach(episode(-0.75, 1, 0, 0))).toBe(true); // 1.55 > 1.5
   });
 });

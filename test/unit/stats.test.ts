@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { meanCI, overlaps, studentTCdf, studentTQuantile, type MeanCI } from "../../src/analysis/stats";
+import { compareToExact, leastSquaresSlope, meanCI, overlaps, studentTCdf, studentTQuantile, type MeanCI } from "../../src/analysis/stats";
 import { Rng } from "../../src/random";
 
 const PS = [0.6, 0.75, 0.9, 0.975, 0.995, 0.3, 0.025];
@@ -79,5 +79,27 @@ describe("overlaps", () => {
     expect(overlaps(ci(0, 1), ci(1, 2))).toBe(true);
     expect(overlaps(ci(0, 1), ci(1.01, 2))).toBe(false);
     expect(overlaps(ci(1.01, 2), ci(0, 1))).toBe(false);
+  });
+});
+
+describe("leastSquaresSlope", () => {
+  it("recovers the slope of a line exactly, and the OLS slope of noisy points (closed form by hand)", () => {
+    expect(leastSquaresSlope([10, 20, 30], [1 + 0.4 * 10, 1 + 0.4 * 20, 1 + 0.4 * 30])).toBeCloseTo(0.4, 12);
+    // x = 0, 1, 2; y = 0, 2, 1: x̄ = 1, ȳ = 1, Σ(x−x̄)(y−ȳ) = (−1)(−1) + 0 + (1)(0) = 1, Σ(x−x̄)² = 2
+    expect(leastSquaresSlope([0, 1, 2], [0, 2, 1])).toBeCloseTo(0.5, 12);
+  });
+  it("names the arguments when they cannot give a slope", () => {
+    expect(() => leastSquaresSlope([1], [1])).toThrow(/leastSquaresSlope: xs and ys must have the same length/);
+    expect(() => leastSquaresSlope([2, 2], [1, 3])).toThrow(/leastSquaresSlope: xs must not all be equal/);
+  });
+});
+
+describe("compareToExact", () => {
+  it("says whether the interval covers the exact value, edges included", () => {
+    const ci = meanCI([1, 2, 3, 4]);
+    expect(compareToExact(ci.low, ci).inside).toBe(true);
+    expect(compareToExact(ci.high + 1e-9, ci).inside).toBe(false);
+    expect(compareToExact(2.5, ci)).toEqual({ exact: 2.5, mean: 2.5, low: ci.low, high: ci.high, inside: true });
+    expect(() => compareToExact(NaN, ci)).toThrow(/compareToExact: exact must be finite/);
   });
 });
