@@ -2,7 +2,7 @@ import { describe, it, expect } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../../src/random";
 import { randomMatrix, randomSpd } from "./helpers";
-import { add, identity, matmul, maxAbs, quadForm, solve, sub, transpose } from "../../src/linalg";
+import { add, identity, matmul, maxAbs, quadForm, solve, sub, transpose, type Matrix } from "../../src/linalg";
 import { LQProblem, LQSystem, dareGain, lqCost, lqRollout, riccatiGains, scalarPolicyCost } from "../../src/control/lqr";
 import {
   shootingConditionNumber, shootingGradientDescent, shootingHessian, shootingOptimalActions,
