@@ -10,12 +10,18 @@ import { escapeHtml, show } from "./output";
 import { OUTPUT_KIND } from "./plotly";
 import { formatCell } from "./table";
 
+const PROGRESS_INTERVAL_MS = 1000;
+
 export interface ProgressOptions {
   /** What the loop does, shown before the bar. */
   label: string;
   /** Number of steps at completion. */
   total: number;
-  /** Minimum milliseconds between redraws; the final state is always drawn. @default 100 */
+  /**
+   * Minimum milliseconds between redraws; the final state is always drawn. One redraw a second
+   * keeps the bar live while sending few messages: tslab's kernel socket fails ("Socket is busy
+   * writing") when a message arrives while a burst of updates is still going out. @default 1000
+   */
   intervalMs?: number;
 }
 
@@ -69,7 +75,7 @@ export class ProgressBar {
 
   private draw(force: boolean): void {
     const now = Date.now();
-    if (!force && now - this.lastDraw < (this.options.intervalMs ?? 100)) return;
+    if (!force && now - this.lastDraw < (this.options.intervalMs ?? PROGRESS_INTERVAL_MS)) return;
     this.lastDraw = now;
     show(progressOutput(this.state), this.id, this.shown);
     this.shown = true;
