@@ -10,6 +10,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 
+// TensorFlow's C++ logs its start-up notes to stderr, which notebooks must keep clean; it reads
+// this variable when its library loads, which may be through danfojs-node before initBackend,
+// so it is set on import. A value the user set wins.
+process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
+
 export type BackendName = "tensorflow" | "wasm" | "cpu";
 
 export const BACKENDS: readonly BackendName[] = ["tensorflow", "wasm", "cpu"];
@@ -38,9 +43,6 @@ function tryRequire(id: string): boolean {
 
 /** Register every backend that can load here, and return the names that registered. */
 export function registerBackends(): BackendName[] {
-  // TensorFlow's C++ logs its start-up notes to stderr, which notebooks must keep clean;
-  // it reads this variable when the library loads. A value the user set wins.
-  process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
   tryRequire("@tensorflow/tfjs-node");
   tryRequire("@tensorflow/tfjs-backend-wasm");
   return BACKENDS.filter((name) => tf.findBackendFactory(name) != null);
