@@ -33,7 +33,7 @@ export function parseArgs(argv) {
  * `allBackends`, on each registered backend but cpu (the slow reference), the active one last.
  * @returns the results {workload, ms, runs, impl}
  */
-export async function bench(lib, { allBackends, ...options }, out = (line) => console.log(line), log = (line) => console.error(line)) {
+export async function bench(lib, /** @type {ReturnType<typeof parseArgs>} */ { allBackends, ...options }, out = (line) => console.log(line), log = (line) => console.error(line)) {
   const active = await lib.initBackend();
   const others = allBackends ? active.available.filter((b) => b !== "cpu" && b !== active.name) : [];
   const results = [];

@@ -53,7 +53,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   try {
     main(process.argv.slice(2));
   } catch (e) {
-    console.error(`clean: ${e.message}`);
+    console.error(`clean: ${/** @type {Error} */ (e).message}`);
     process.exit(1);
   }
 }

@@ -26,6 +26,7 @@ const STAMP = join(PACKAGE_DIR, "deps", "built-from.json");
 const WHEEL_LIBS = ["libtensorflow_cc.so.2", "libtensorflow_framework.so.2"];
 const WHEEL_HEADERS = ["tensorflow/c/", "tensorflow/core/platform/", "xla/tsl/c/", "xla/tsl/platform/", "tsl/"];
 
+/** @returns {never} */
 function fail(message) {
   throw new Error(`native backend: ${message}`);
 }

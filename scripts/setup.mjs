@@ -26,6 +26,7 @@ function step(label, fn) {
   console.log(`${result} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
 }
 
+/** @returns {never} */
 function fail(message) {
   console.error(`\nsetup failed: ${message}`);
   process.exit(1);
@@ -139,7 +140,7 @@ step("tslab kernelspec", kernelspec);
 step("git filter", gitFilter);
 step("library", build);
 // --native: the tensorflow backend built from npm and PyPI packages (scripts/native.mjs).
-if (args.has("--native")) step("native backend", () => { try { return native(); } catch (e) { fail(e.message); } });
+if (args.has("--native")) step("native backend", () => { try { return native(); } catch (e) { fail(/** @type {Error} */ (e).message); } });
 if (missing.length > 0) {
   console.error(`\nsetup: incomplete, still missing:\n${missing.map((m) => `  - ${m}`).join("\n")}`);
   process.exit(1);

@@ -39,8 +39,8 @@ async function renderFigures(browser, figures) {
     const tab = await browser.newPage();
     await tab.goto(pathToFileURL(page).href);
     const pngs = await tab.evaluate(async (width) => {
-      const divs = [...document.querySelectorAll(".mbrl-figure")];
-      return Promise.all(divs.map((el) => window.Plotly.toImage(el, { format: "png", width, height: el._fullLayout.height })));
+      const divs = /** @type {any[]} */ ([...document.querySelectorAll(".mbrl-figure")]);
+      return Promise.all(divs.map((el) => /** @type {any} */ (window).Plotly.toImage(el, { format: "png", width, height: el._fullLayout.height })));
     }, PNG_WIDTH);
     await tab.close();
     if (pngs.length !== figures.length) throw new Error(`drew ${pngs.length} of ${figures.length} figures`);

@@ -20,7 +20,7 @@ function figureTitle(output) {
 
 /**
  * The notebook's key figure: the first figure of a cell tagged `key-figure`, else its first figure.
- * @returns {title, index} (index: its position among the notebook's figures), or undefined
+ * @returns {{title: string, index: number} | undefined} the title, and its position among the notebook's figures
  */
 export function keyFigure(nb) {
   const figures = nb.cells.flatMap((c) => c.outputs ?? []).filter(isFigure);
@@ -40,7 +40,7 @@ export function pagePng(html, index) {
 
 function card(e, escapeHtml, hasThumb) {
   const figure = keyFigure(e.nb);
-  const thumb = hasThumb ? `\n  <img class="mbrl-thumb" src="assets/thumbs/${e.name}.png" alt="${escapeHtml(`Key figure: ${figure.title}`)}" loading="lazy">` : "";
+  const thumb = hasThumb && figure ? `\n  <img class="mbrl-thumb" src="assets/thumbs/${e.name}.png" alt="${escapeHtml(`Key figure: ${figure.title}`)}" loading="lazy">` : "";
   const sees = figure ? `\n  <p class="mbrl-sees">You will see: ${escapeHtml(figure.title)}.</p>` : "";
   return `<article class="mbrl-card">
   <h2><a href="${e.name}.html">${escapeHtml(e.title)}</a></h2>

@@ -42,14 +42,15 @@ function headingIds(html) {
 
 /**
  * The search documents of one notebook page.
- * @param entry {name, title, nb}: the executed notebook
+ * @param {{name: string, title: string, nb: any}} entry the executed notebook
  * @param html the page nbconvert wrote, whose heading ids the sections link to
- * @returns [{id, href, title, heading, text, code, excerpt}]
+ * @returns {{id: string, href: string, title: string, heading: string, text: string, code: string, excerpt: string}[]}
  */
 export function pageDocuments(entry, html) {
   const ids = headingIds(html);
   const page = `${entry.name}.html`;
   const sections = [];
+  /** @type {{heading: string, anchor: string, text: string[], code: string[]}} */
   let section = { heading: entry.title, anchor: "", text: [], code: [] };
   let nth = 0; // headings seen, to pair each with its id in the page
   for (const cell of entry.nb.cells) {
@@ -95,7 +96,7 @@ export function pageDocuments(entry, html) {
  * @returns the number of documents indexed
  */
 export function writeSearchIndex(entries, dir) {
-  const MiniSearch = require("minisearch");
+  const MiniSearch = /** @type {any} */ (require("minisearch"));
   const docs = entries.flatMap((e) => pageDocuments(e, readFileSync(join(dir, `${e.name}.html`), "utf8")));
   const index = new MiniSearch(SEARCH_OPTIONS);
   index.addAll(docs);
