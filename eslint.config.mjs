@@ -40,6 +40,12 @@ export default tseslint.config(
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   {
+    // The site's page scripts run in the reader's browser.
+    files: ["scripts/site/*.js"],
+    languageOptions: { sourceType: "script", globals: { ...globals.browser } },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
+  {
     files: ["test/**/*.ts"],
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
@@ -47,5 +53,10 @@ export default tseslint.config(
     // Browser code handed to Chromium (page.evaluate) sees the DOM.
     files: ["scripts/**/*.mjs", "test/notebooks/**/*.ts"],
     languageOptions: { globals: { ...globals.node, ...globals.browser } },
+  },
+  {
+    // The JupyterLab test reaches into the application's untyped internals from inside the page.
+    files: ["test/notebooks/lab.ts", "test/notebooks/jupyterlab.test.ts"],
+    rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
 );

@@ -13,7 +13,15 @@ export const SIZES = {
     bptt: { runs: 10, warmup: 2, batch: 256, horizon: 50, modelHidden: 64, policyHidden: 32 },
     "fit-dynamics": { runs: 5, warmup: 1, n: 10000, batch: 256, hidden: 64 },
     "lr-gradient": { runs: 10, warmup: 2, trajectories: 1024, batch: 64, horizon: 50, modelHidden: 64 },
-    "truncated-bptt": { runs: 10, warmup: 2, batch: 256, window: 16, modelHidden: 64, policyHidden: 32, criticHidden: 32 },
+    "truncated-bptt": {
+      runs: 10,
+      warmup: 2,
+      batch: 256,
+      window: 16,
+      modelHidden: 64,
+      policyHidden: 32,
+      criticHidden: 32,
+    },
   },
   quick: {
     "mpc-cem": { runs: 2, warmup: 1, hidden: 8, members: 3, samples: 20, horizon: 3, iterations: 2, elites: 5 },
@@ -29,8 +37,14 @@ function lapTimer() {
   const laps = [];
   let last = 0;
   return {
-    start: () => { last = performance.now(); },
-    tick: () => { const now = performance.now(); laps.push(now - last); last = now; },
+    start: () => {
+      last = performance.now();
+    },
+    tick: () => {
+      const now = performance.now();
+      laps.push(now - last);
+      last = now;
+    },
     laps,
   };
 }
@@ -41,12 +55,23 @@ async function mpcCem(lib, c) {
   const [S, A] = [17, 6];
   const rng = new lib.Rng(1);
   const model = new lib.DynamicsModel(S, A, rng.split(), { hiddenSizes: [c.hidden, c.hidden], members: c.members });
-  model.setNormalization(lib.Normalizer.identity(S + A), new lib.Normalizer(new Array(S).fill(0), new Array(S).fill(0.1)));
+  model.setNormalization(
+    lib.Normalizer.identity(S + A),
+    new lib.Normalizer(new Array(S).fill(0), new Array(S).fill(0.1)),
+  );
   // r(s, a, s') = s'[8] − 0.1‖a‖²: the reward of the state reached, as in the PyTorch reference.
-  const reward = (_s, a, next) => tf.tidy(() => tf.sub(next.slice([0, 8], [-1, 1]).reshape([-1]), tf.sum(tf.square(a), 1).mul(0.1)));
+  const reward = (_s, a, next) =>
+    tf.tidy(() => tf.sub(next.slice([0, 8], [-1, 1]).reshape([-1]), tf.sum(tf.square(a), 1).mul(0.1)));
   const task = { dynamics: model, reward, bounds: { low: new Array(A).fill(-1), high: new Array(A).fill(1) } };
   const start = tf.tensor2d(rng.normalArray(S), [1, S]);
-  const options = { method: "cem", samples: c.samples, horizon: c.horizon, iterations: c.iterations, elites: c.elites, alpha: 1 };
+  const options = {
+    method: "cem",
+    samples: c.samples,
+    horizon: c.horizon,
+    iterations: c.iterations,
+    elites: c.elites,
+    alpha: 1,
+  };
   const timer = lapTimer();
   try {
     for (let i = 0; i < c.warmup + c.runs; i++) {
@@ -69,13 +94,18 @@ async function bptt(lib, c) {
   const net = new lib.MLP([3, c.policyHidden, c.policyHidden, 1], rng.split());
   const policy = (s) => tf.tidy(() => tf.mul(tf.tanh(net.forward(s)), 2));
   // r = −‖s'‖² − 0.001·a², on the state reached, as in the PyTorch reference.
-  const reward = (_s, a, next) => tf.tidy(() => tf.neg(tf.add(tf.sum(tf.square(next), 1), tf.sum(tf.square(a), 1).mul(0.001))));
+  const reward = (_s, a, next) =>
+    tf.tidy(() => tf.neg(tf.add(tf.sum(tf.square(next), 1), tf.sum(tf.square(a), 1).mul(0.001))));
   const timer = lapTimer();
   try {
     timer.start();
     const starts = (r, n) => tf.tensor2d(r.normalArray(n * 3), [n, 3]);
     lib.trainBptt({ dynamics: model, reward }, { policy, variables: net.variables() }, starts, new lib.Rng(0), {
-      horizon: c.horizon, batchSize: c.batch, learningRate: 1e-3, optimizer: "adam", iterations: c.warmup + c.runs,
+      horizon: c.horizon,
+      batchSize: c.batch,
+      learningRate: 1e-3,
+      optimizer: "adam",
+      iterations: c.warmup + c.runs,
       onProgress: timer.tick,
     });
   } finally {
@@ -97,7 +127,13 @@ async function fitDynamics(lib, c) {
   };
   const timer = lapTimer();
   try {
-    const options = { epochs: c.warmup + c.runs, batchSize: c.batch, learningRate: 1e-3, validationFraction: 0, bootstrap: false };
+    const options = {
+      epochs: c.warmup + c.runs,
+      batchSize: c.batch,
+      learningRate: 1e-3,
+      validationFraction: 0,
+      bootstrap: false,
+    };
     timer.start();
     await lib.fitDynamics(model, data, new lib.Rng(0), { ...options, onProgress: timer.tick });
   } finally {
@@ -115,7 +151,10 @@ export function sineArray(n, offset, scale) {
   return Float32Array.from({ length: n }, (_, i) => scale * Math.sin(offset + 0.7 * i));
 }
 
-/** A dynamics model [4 → H → H → 3], s' = s + net(s, a), with small sine weights (docs/BENCHMARK.md): tame over 50 steps. */
+/**
+ * A dynamics model [4 → H → H → 3], s' = s + net(s, a), with small sine weights (docs/BENCHMARK.md):
+ * tame over 50 steps.
+ */
 function sineModel(lib, hidden) {
   const model = new lib.DynamicsModel(3, 1, new lib.Rng(0), { hiddenSizes: [hidden, hidden] });
   model.net.setFlat(sineArray(model.net.parameterCount(), 1, 0.05));
@@ -176,10 +215,22 @@ async function truncatedBptt(lib, c) {
   let history;
   try {
     timer.start();
-    history = lib.trainTruncatedBptt({ dynamics: model, reward }, { policy, variables: net.variables() }, critic, starts, new lib.Rng(0), {
-      window: c.window, batchSize: c.batch, iterations: c.warmup + c.runs, learningRate: 1e-3, discount: 0.99, criticEvery: 0,
-      onProgress: timer.tick,
-    });
+    history = lib.trainTruncatedBptt(
+      { dynamics: model, reward },
+      { policy, variables: net.variables() },
+      critic,
+      starts,
+      new lib.Rng(0),
+      {
+        window: c.window,
+        batchSize: c.batch,
+        iterations: c.warmup + c.runs,
+        learningRate: 1e-3,
+        discount: 0.99,
+        criticEvery: 0,
+        onProgress: timer.tick,
+      },
+    );
   } finally {
     tf.dispose(starts);
     critic.dispose();
@@ -191,7 +242,11 @@ async function truncatedBptt(lib, c) {
 }
 
 export const WORKLOADS = {
-  "mpc-cem": mpcCem, bptt, "fit-dynamics": fitDynamics, "lr-gradient": lrGradient, "truncated-bptt": truncatedBptt,
+  "mpc-cem": mpcCem,
+  bptt,
+  "fit-dynamics": fitDynamics,
+  "lr-gradient": lrGradient,
+  "truncated-bptt": truncatedBptt,
 };
 
 /** The median of a non-empty list of numbers. */

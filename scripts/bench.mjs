@@ -33,11 +33,17 @@ export function parseArgs(argv) {
  * `allBackends`, on each registered backend but cpu (the slow reference), the active one last.
  * @returns the results {workload, ms, runs, impl}
  */
-export async function bench(lib, /** @type {ReturnType<typeof parseArgs>} */ { allBackends, ...options }, out = (line) => console.log(line), log = (line) => console.error(line)) {
+export async function bench(
+  lib,
+  /** @type {ReturnType<typeof parseArgs>} */ { allBackends, ...options },
+  out = (line) => console.log(line),
+  log = (line) => console.error(line),
+) {
   const active = await lib.initBackend();
   const others = allBackends ? active.available.filter((b) => b !== "cpu" && b !== active.name) : [];
   const results = [];
-  for (const name of [...others, active.name]) results.push(...await benchOn(lib, await lib.initBackend(name), options, out, log));
+  for (const name of [...others, active.name])
+    results.push(...(await benchOn(lib, await lib.initBackend(name), options, out, log)));
   return results;
 }
 
@@ -53,7 +59,11 @@ async function benchOn(lib, backend, { names, json, quick }, out, log) {
     if (!Array.isArray(outcome)) log(`${name}: ${outcome.check}`);
     const result = { workload: name, ms: Number(median(times).toFixed(2)), runs: times.length, impl: backend.name };
     log(`${name}: runs ${times.map((t) => t.toFixed(1)).join(", ")} ms`);
-    out(json ? JSON.stringify(result) : `${name.padEnd(14)} ${result.ms.toFixed(1).padStart(9)} ms  (median of ${result.runs}, ${result.impl})`);
+    out(
+      json
+        ? JSON.stringify(result)
+        : `${name.padEnd(14)} ${result.ms.toFixed(1).padStart(9)} ms  (median of ${result.runs}, ${result.impl})`,
+    );
     results.push(result);
   }
   return results;

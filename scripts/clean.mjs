@@ -24,9 +24,13 @@ function ordered(obj, first) {
 export function cleanNotebookText(text) {
   const nb = JSON.parse(text);
   if (!Array.isArray(nb.cells)) throw new Error("not a notebook: it has no cells list");
-  const dirty = nb.cells.some((c) => c.cell_type === "code" && ((c.outputs ?? []).length > 0 || c.execution_count != null));
+  const dirty = nb.cells.some(
+    (c) => c.cell_type === "code" && ((c.outputs ?? []).length > 0 || c.execution_count != null),
+  );
   if (!dirty) return text;
-  const cells = nb.cells.map((c) => (c.cell_type === "code" ? ordered({ ...c, execution_count: null, outputs: [] }, CELL_KEYS) : ordered(c, CELL_KEYS)));
+  const cells = nb.cells.map((c) =>
+    c.cell_type === "code" ? ordered({ ...c, execution_count: null, outputs: [] }, CELL_KEYS) : ordered(c, CELL_KEYS),
+  );
   return JSON.stringify(ordered({ ...nb, cells }, NOTEBOOK_KEYS), null, 1) + "\n";
 }
 
@@ -46,7 +50,9 @@ function main(argv) {
   }
   const files = argv.length > 0 ? argv : listNotebooks().map((n) => join(NOTEBOOKS_DIR, `${n}.ipynb`));
   const changed = files.filter(cleanFile);
-  console.log(`clean: ${changed.length} of ${files.length} notebooks had outputs${changed.length ? `: ${changed.join(", ")}` : ""}`);
+  console.log(
+    `clean: ${changed.length} of ${files.length} notebooks had outputs${changed.length ? `: ${changed.join(", ")}` : ""}`,
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

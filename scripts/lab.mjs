@@ -10,7 +10,9 @@ if (!existsSync(venvCommand("jupyter-lab")) || !existsSync(join(ROOT, "dist", "i
   process.exit(1);
 }
 const child = spawn(venvCommand("jupyter"), ["lab", `--notebook-dir=${NOTEBOOKS_DIR}`, ...process.argv.slice(2)], {
-  cwd: ROOT, env: { ...process.env, ...jupyterEnv() }, stdio: "inherit",
+  cwd: ROOT,
+  env: { ...process.env, ...jupyterEnv() },
+  stdio: "inherit",
 });
 // Ctrl-C reaches JupyterLab too (same process group); we only pass its exit status on.
 process.on("SIGINT", () => {});

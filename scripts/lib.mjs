@@ -24,7 +24,11 @@ export function run(cmd, args, { inherit = false, env = {}, cwd = ROOT } = {}) {
     stdio: inherit ? "inherit" : "pipe",
     maxBuffer: 1 << 28,
   });
-  return { status: r.error ? -1 : r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? (r.error ? String(r.error) : "") };
+  return {
+    status: r.error ? -1 : r.status,
+    stdout: r.stdout ?? "",
+    stderr: r.stderr ?? (r.error ? String(r.error) : ""),
+  };
 }
 
 /**
@@ -54,7 +58,10 @@ export function jupyterEnv() {
 
 /** Notebook names (file stems) under notebooks/, sorted. */
 export function listNotebooks() {
-  return readdirSync(NOTEBOOKS_DIR).filter((f) => f.endsWith(".ipynb")).map((f) => f.slice(0, -6)).sort();
+  return readdirSync(NOTEBOOKS_DIR)
+    .filter((f) => f.endsWith(".ipynb"))
+    .map((f) => f.slice(0, -6))
+    .sort();
 }
 
 /**
@@ -79,7 +86,10 @@ export function resolveNotebooks(names) {
 export function notebookTitle(nb) {
   for (const cell of nb.cells) {
     if (cell.cell_type !== "markdown") continue;
-    const m = [].concat(cell.source).join("").match(/^#\s+(.+)$/m);
+    const m = []
+      .concat(cell.source)
+      .join("")
+      .match(/^#\s+(.+)$/m);
     if (m) return m[1].trim();
   }
   return "Untitled";

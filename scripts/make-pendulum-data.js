@@ -24,7 +24,10 @@ const DECIMALS = 6;
 const START = { angleCenter: 0, angleHalfWidth: Math.PI, speedHalfWidth: 8 };
 
 function parseArgs(argv) {
-  const args = { out: path.join(__dirname, "..", "data", "pendulum_random.csv"), lib: path.join(__dirname, "..", "dist") };
+  const args = {
+    out: path.join(__dirname, "..", "data", "pendulum_random.csv"),
+    lib: path.join(__dirname, "..", "dist"),
+  };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, "");
     if (!(key in args) || argv[i + 1] === undefined) {

@@ -10,12 +10,27 @@
 //   4. node_modules/@tensorflow/tfjs-node becomes a link to the built package (it held plain tfjs,
 //      put there by danfojs-node's override), so `require("@tensorflow/tfjs-node")` is the real one.
 // Idempotent: a second run only checks that the addon loads and the link is in place.
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { ROOT, run } from "./lib.mjs";
 
 export const TFJS_NODE_VERSION = "4.22.0";
-export const TENSORFLOW_WHEEL = { name: "tensorflow-cpu", version: "2.21.0", python: "3.11", platform: "manylinux_2_27_x86_64" };
+export const TENSORFLOW_WHEEL = {
+  name: "tensorflow-cpu",
+  version: "2.21.0",
+  python: "3.11",
+  platform: "manylinux_2_27_x86_64",
+};
 
 const NATIVE_DIR = join(ROOT, ".native");
 const PACKAGE_DIR = join(NATIVE_DIR, "node_modules", "@tensorflow", "tfjs-node");
@@ -33,12 +48,24 @@ function fail(message) {
 
 /** What this build is made of; a different stamp means rebuild. */
 function wanted() {
-  return { tfjsNode: TFJS_NODE_VERSION, wheel: TENSORFLOW_WHEEL, node: process.versions.node, abi: process.versions.modules };
+  return {
+    tfjsNode: TFJS_NODE_VERSION,
+    wheel: TENSORFLOW_WHEEL,
+    node: process.versions.node,
+    abi: process.versions.modules,
+  };
 }
 
 /** The addon's path as tfjs-node itself will look it up (node-pre-gyp's napi-v* folder). */
 function addonPath() {
-  const r = run(process.execPath, ["-e", `process.stdout.write(require("@mapbox/node-pre-gyp").find(${JSON.stringify(join(PACKAGE_DIR, "package.json"))}))`], { cwd: PACKAGE_DIR });
+  const r = run(
+    process.execPath,
+    [
+      "-e",
+      `process.stdout.write(require("@mapbox/node-pre-gyp").find(${JSON.stringify(join(PACKAGE_DIR, "package.json"))}))`,
+    ],
+    { cwd: PACKAGE_DIR },
+  );
   if (r.status !== 0) fail(`cannot locate the addon path with node-pre-gyp:\n${r.stderr}`);
   return r.stdout;
 }
@@ -46,12 +73,19 @@ function addonPath() {
 /** npm: tfjs-node and its runtime dependencies, minus the tfjs packages the project already has. */
 function installPackage() {
   mkdirSync(NATIVE_DIR, { recursive: true });
-  writeFileSync(join(NATIVE_DIR, "package.json"), JSON.stringify({ private: true, dependencies: { "@tensorflow/tfjs-node": TFJS_NODE_VERSION } }, null, 1) + "\n");
-  const r = run("npm", ["install", "--ignore-scripts", "--omit=dev", "--no-package-lock", "--no-audit", "--no-fund"], { cwd: NATIVE_DIR, inherit: true });
+  writeFileSync(
+    join(NATIVE_DIR, "package.json"),
+    JSON.stringify({ private: true, dependencies: { "@tensorflow/tfjs-node": TFJS_NODE_VERSION } }, null, 1) + "\n",
+  );
+  const r = run("npm", ["install", "--ignore-scripts", "--omit=dev", "--no-package-lock", "--no-audit", "--no-fund"], {
+    cwd: NATIVE_DIR,
+    inherit: true,
+  });
   if (r.status !== 0) fail("npm install @tensorflow/tfjs-node failed (see above)");
   // A second tfjs would be a second set of kernels and backends; tfjs-node must find the project's.
   const scope = join(NATIVE_DIR, "node_modules", "@tensorflow");
-  for (const name of readdirSync(scope)) if (name !== "tfjs-node") rmSync(join(scope, name), { recursive: true, force: true });
+  for (const name of readdirSync(scope))
+    if (name !== "tfjs-node") rmSync(join(scope, name), { recursive: true, force: true });
 }
 
 /** A Python with pip (only to download the wheel; no Python package is installed). */
@@ -65,10 +99,28 @@ function findPip() {
 /** PyPI: the wheel (its libraries do not depend on the Python version it is tagged for). */
 function downloadWheel(dir) {
   const { name, version, python, platform } = TENSORFLOW_WHEEL;
-  const r = run(findPip(), ["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--platform", platform,
-    "--python-version", python, "--dest", dir, `${name}==${version}`], { inherit: true });
+  const r = run(
+    findPip(),
+    [
+      "-m",
+      "pip",
+      "download",
+      "--no-deps",
+      "--only-binary=:all:",
+      "--platform",
+      platform,
+      "--python-version",
+      python,
+      "--dest",
+      dir,
+      `${name}==${version}`,
+    ],
+    { inherit: true },
+  );
   if (r.status !== 0) fail(`pip download ${name}==${version} failed (see above)`);
-  const wheel = readdirSync(dir).find((f) => f.startsWith(`${name.replace("-", "_")}-${version}-`) && f.endsWith(".whl"));
+  const wheel = readdirSync(dir).find(
+    (f) => f.startsWith(`${name.replace("-", "_")}-${version}-`) && f.endsWith(".whl"),
+  );
   if (!wheel) fail(`pip download left no ${name} wheel in ${dir}`);
   return join(dir, wheel);
 }
@@ -108,14 +160,28 @@ for info in z.infolist():
 /** node-gyp, with Node's installed headers (--nodedir) so that nothing is downloaded. */
 function compileAddon(target) {
   const nodeDir = join(dirname(process.execPath), "..");
-  if (!existsSync(join(nodeDir, "include", "node", "node_api.h"))) fail(`Node's headers are not in ${nodeDir}/include/node`);
+  if (!existsSync(join(nodeDir, "include", "node", "node_api.h")))
+    fail(`Node's headers are not in ${nodeDir}/include/node`);
   const npmCli = process.env.npm_execpath ?? "/usr/lib/node_modules/npm/bin/npm-cli.js";
-  const nodeGyp = process.env.npm_config_node_gyp ?? join(dirname(npmCli), "..", "node_modules", "node-gyp", "bin", "node-gyp.js");
+  const nodeGyp =
+    process.env.npm_config_node_gyp ?? join(dirname(npmCli), "..", "node_modules", "node-gyp", "bin", "node-gyp.js");
   if (!existsSync(nodeGyp)) fail(`npm's node-gyp is not at ${nodeGyp}`);
   const napi = target.match(/napi-v(\d+)/)?.[1] ?? fail(`unexpected addon path ${target}`);
-  const r = run(process.execPath, [nodeGyp, "rebuild", `--nodedir=${nodeDir}`, "--",
-    `-Dnapi_build_version=${napi}`, "-Dmodule_name=tfjs_binding", `-Dmodule_path=${dirname(target)}`], { cwd: PACKAGE_DIR });
-  if (r.status !== 0 || !existsSync(target)) fail(`node-gyp could not build the addon:\n${(r.stdout + r.stderr).slice(-4000)}`);
+  const r = run(
+    process.execPath,
+    [
+      nodeGyp,
+      "rebuild",
+      `--nodedir=${nodeDir}`,
+      "--",
+      `-Dnapi_build_version=${napi}`,
+      "-Dmodule_name=tfjs_binding",
+      `-Dmodule_path=${dirname(target)}`,
+    ],
+    { cwd: PACKAGE_DIR },
+  );
+  if (r.status !== 0 || !existsSync(target))
+    fail(`node-gyp could not build the addon:\n${(r.stdout + r.stderr).slice(-4000)}`);
   rmSync(join(PACKAGE_DIR, "build"), { recursive: true, force: true });
 }
 

@@ -5,7 +5,17 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
-import { BUILD_DIR, KERNEL_NAME, NOTEBOOKS_DIR, ROOT, VENV_JUPYTER, findPython, jupyterEnv, resolveNotebooks, run } from "./lib.mjs";
+import {
+  BUILD_DIR,
+  KERNEL_NAME,
+  NOTEBOOKS_DIR,
+  ROOT,
+  VENV_JUPYTER,
+  findPython,
+  jupyterEnv,
+  resolveNotebooks,
+  run,
+} from "./lib.mjs";
 
 // Per-cell lines are printed unless MBRL_QUIET is set (the tests set it).
 const QUIET = Boolean(process.env.MBRL_QUIET);
@@ -16,7 +26,8 @@ export function parseArgs(argv) {
   let timeout = 300;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--timeout") timeout = Number(argv[++i]);
-    else if (argv[i].startsWith("--")) throw new Error(`unknown option ${argv[i]}; usage: npm run notebooks [name ...] [-- --timeout SECONDS]`);
+    else if (argv[i].startsWith("--"))
+      throw new Error(`unknown option ${argv[i]}; usage: npm run notebooks [name ...] [-- --timeout SECONDS]`);
     else names.push(argv[i]);
   }
   if (!(timeout > 0)) throw new Error("--timeout must be a positive number of seconds");
@@ -44,18 +55,28 @@ function runStreaming(cmd, args, env) {
   });
 }
 
-/** Execute one notebook; returns seconds taken and the kernel's peak memory. Throws with notebook, cell and error on failure. */
+/**
+ * Execute one notebook; returns seconds taken and the kernel's peak memory.
+ * Throws with notebook, cell and error on failure.
+ */
 export async function executeNotebook(python, name, timeout) {
   const source = join(NOTEBOOKS_DIR, `${name}.ipynb`);
   const target = join(BUILD_DIR, `${name}.ipynb`);
   const partial = join(BUILD_DIR, `${name}.partial.ipynb`);
   const started = Date.now();
   const script = join(ROOT, "scripts", "execute_notebook.py");
-  const r = await runStreaming(python, [script, source, partial, "--kernel", KERNEL_NAME, "--timeout", String(timeout)], jupyterEnv());
+  const r = await runStreaming(
+    python,
+    [script, source, partial, "--kernel", KERNEL_NAME, "--timeout", String(timeout)],
+    jupyterEnv(),
+  );
   const seconds = (Date.now() - started) / 1000;
   if (r.status !== 0) {
-    const failure = r.stderr.split("\n").find((l) => l.startsWith("FAILED")) ?? r.stderr.trim().split("\n").slice(-5).join("\n");
-    throw new Error(`notebook ${name} failed after ${seconds.toFixed(1)} s: ${failure}\n(partial outputs: ${partial}; the previous good copy is kept)`);
+    const failure =
+      r.stderr.split("\n").find((l) => l.startsWith("FAILED")) ?? r.stderr.trim().split("\n").slice(-5).join("\n");
+    throw new Error(
+      `notebook ${name} failed after ${seconds.toFixed(1)} s: ${failure}\n(partial outputs: ${partial}; the previous good copy is kept)`,
+    );
   }
   renameSync(partial, target);
   const peak = r.stderr.match(/^PEAK_MEMORY_MB (\d+)/m);
@@ -91,7 +112,9 @@ export async function main(argv) {
   for (const [i, name] of selected.entries()) {
     await executeWithProgress(python, name, `notebooks: [${i + 1}/${selected.length}]`, timeout);
   }
-  console.log(`notebooks: ${selected.length} executed in ${((Date.now() - total) / 1000).toFixed(1)} s -> ${BUILD_DIR}`);
+  console.log(
+    `notebooks: ${selected.length} executed in ${((Date.now() - total) / 1000).toFixed(1)} s -> ${BUILD_DIR}`,
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -37,7 +37,8 @@ const isDebianRoot = () => process.getuid?.() === 0 && existsSync("/usr/bin/apt-
 function aptInstall(packages) {
   const env = { DEBIAN_FRONTEND: "noninteractive" };
   if (run("apt-get", ["update", "-q"], { inherit: true, env }).status !== 0) fail("apt-get update failed");
-  if (run("apt-get", ["install", "-y", "-q", ...packages], { inherit: true, env }).status !== 0) fail(`apt-get install ${packages.join(" ")} failed`);
+  if (run("apt-get", ["install", "-y", "-q", ...packages], { inherit: true, env }).status !== 0)
+    fail(`apt-get install ${packages.join(" ")} failed`);
 }
 
 function npmDependencies() {
@@ -66,22 +67,34 @@ function requirementsHash(version) {
 function pythonEnvironment() {
   const base = systemPython();
   if (!base) {
-    if (!isDebianRoot()) fail("python3 (3.9 or newer, with its venv module) was not found. Install it, e.g. `sudo apt-get install python3 python3-venv`, or set MBRL_SYSTEM_PYTHON to one.");
+    if (!isDebianRoot())
+      fail(
+        "python3 (3.9 or newer, with its venv module) was not found. Install it, e.g. `sudo apt-get install python3 python3-venv`, or set MBRL_SYSTEM_PYTHON to one.",
+      );
     aptInstall(["python3", "python3-venv"]);
     return pythonEnvironment();
   }
   const hash = requirementsHash(base.version);
-  if (existsSync(STAMP) && readFileSync(STAMP, "utf8").trim() === hash && findPython()) return `up to date (Python ${base.version})`;
+  if (existsSync(STAMP) && readFileSync(STAMP, "utf8").trim() === hash && findPython())
+    return `up to date (Python ${base.version})`;
   if (run(venvCommand("python"), ["-m", "pip", "--version"]).status !== 0) {
     const r = run(base.py, ["-m", "venv", "--clear", VENV]);
     if (r.status !== 0) {
       // Debian's python3 has the venv module but no ensurepip until python3-venv is installed.
-      if (!isDebianRoot()) fail(`\`${base.py} -m venv\` failed; on Debian/Ubuntu install python3-venv (sudo apt-get install python3-venv).\n${r.stderr}`);
+      if (!isDebianRoot())
+        fail(
+          `\`${base.py} -m venv\` failed; on Debian/Ubuntu install python3-venv (sudo apt-get install python3-venv).\n${r.stderr}`,
+        );
       aptInstall(["python3-venv"]);
-      if (run(base.py, ["-m", "venv", "--clear", VENV], { inherit: true }).status !== 0) fail("creating .venv failed (see above)");
+      if (run(base.py, ["-m", "venv", "--clear", VENV], { inherit: true }).status !== 0)
+        fail("creating .venv failed (see above)");
     }
   }
-  const pip = run(venvCommand("python"), ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", REQUIREMENTS], { inherit: true });
+  const pip = run(
+    venvCommand("python"),
+    ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", REQUIREMENTS],
+    { inherit: true },
+  );
   if (pip.status !== 0) fail("pip install -r requirements.txt into .venv failed (see above)");
   if (!findPython()) fail(".venv was made but cannot import nbclient and nbconvert");
   writeFileSync(STAMP, hash + "\n");
@@ -96,7 +109,9 @@ function chromium() {
     aptInstall(["chromium"]);
     return "installed with apt-get";
   }
-  missing.push("a Chromium: `sudo apt-get install chromium`, or set CHROMIUM_PATH to a Chromium or Chrome binary (the browser tests and the site's figure images need it)");
+  missing.push(
+    "a Chromium: `sudo apt-get install chromium`, or set CHROMIUM_PATH to a Chromium or Chrome binary (the browser tests and the site's figure images need it)",
+  );
   return "MISSING";
 }
 
@@ -123,7 +138,8 @@ function kernelspec() {
 function gitFilter() {
   if (run("git", ["rev-parse", "--git-dir"]).status !== 0) return "skipped (not a git clone)";
   // git runs the filter from the work tree's root.
-  if (run("git", ["config", "--local", "filter.mbrl-notebook.clean", "node scripts/clean.mjs --filter"]).status !== 0) fail("git config failed");
+  if (run("git", ["config", "--local", "filter.mbrl-notebook.clean", "node scripts/clean.mjs --filter"]).status !== 0)
+    fail("git config failed");
   return "notebooks/*.ipynb lose their outputs when committed";
 }
 
@@ -140,7 +156,14 @@ step("tslab kernelspec", kernelspec);
 step("git filter", gitFilter);
 step("library", build);
 // --native: the tensorflow backend built from npm and PyPI packages (scripts/native.mjs).
-if (args.has("--native")) step("native backend", () => { try { return native(); } catch (e) { fail(/** @type {Error} */ (e).message); } });
+if (args.has("--native"))
+  step("native backend", () => {
+    try {
+      return native();
+    } catch (e) {
+      fail(/** @type {Error} */ (e).message);
+    }
+  });
 if (missing.length > 0) {
   console.error(`\nsetup: incomplete, still missing:\n${missing.map((m) => `  - ${m}`).join("\n")}`);
   process.exit(1);

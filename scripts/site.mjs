@@ -71,7 +71,9 @@ async function main(argv) {
     rmSync(tmp, { recursive: true, force: true });
     rmSync(work, { recursive: true, force: true });
   }
-  console.log(`site: ${names.length} pages (${executed} notebooks executed) in ${((Date.now() - started) / 1000).toFixed(1)} s -> ${join(SITE, "index.html")}`);
+  console.log(
+    `site: ${names.length} pages (${executed} notebooks executed) in ${((Date.now() - started) / 1000).toFixed(1)} s -> ${join(SITE, "index.html")}`,
+  );
 }
 
 main(process.argv.slice(2)).catch((e) => {

@@ -70,7 +70,9 @@ export function forcedBackend(env: Record<string, string | undefined> = processE
 export function chooseBackend(available: readonly BackendName[], forced?: BackendName): BackendName {
   if (forced) {
     if (!available.includes(forced)) {
-      throw new Error(`${BACKEND_ENV}=${forced} but that backend did not register here (available: ${available.join(", ")})`);
+      throw new Error(
+        `${BACKEND_ENV}=${forced} but that backend did not register here (available: ${available.join(", ")})`,
+      );
     }
     return forced;
   }
@@ -93,8 +95,12 @@ export async function initBackend(prefer?: BackendName): Promise<BackendInfo> {
   if (!(await tf.setBackend(name))) throw new Error(`tfjs could not initialise the ${name} backend`);
   await tf.ready();
   const reason = forced
-    ? prefer ? "requested" : `forced by ${BACKEND_ENV}`
-    : name === "tensorflow" ? "native tfjs-node is installed" : `tfjs-node is not installed; ${name} is the fastest available`;
+    ? prefer
+      ? "requested"
+      : `forced by ${BACKEND_ENV}`
+    : name === "tensorflow"
+      ? "native tfjs-node is installed"
+      : `tfjs-node is not installed; ${name} is the fastest available`;
   active = { name, reason, available };
   return active;
 }

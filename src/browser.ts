@@ -13,12 +13,24 @@ export { tf };
 export { describeBackend, type BackendInfo } from "./backend";
 export { Rng, rng } from "./random";
 export {
-  EXAM_DEFAULTS, EXAM_PLANS, examOpenLoopStrategy, examBestOpenLoopPlan, examClosedLoopStrategy, examMpcStrategy,
-  examStrategyValue, examValues, simulateExam,
+  EXAM_DEFAULTS,
+  EXAM_PLANS,
+  examOpenLoopStrategy,
+  examBestOpenLoopPlan,
+  examClosedLoopStrategy,
+  examMpcStrategy,
+  examStrategyValue,
+  examValues,
+  simulateExam,
 } from "./envs/examMdp";
 export {
-  linearGaussianTask, linearGaussianFeedbackPolicy, linearGaussianPlanCost, linearGaussianOpenLoopCost,
-  linearGaussianFeedbackCost, linearGaussianRunPolicy, linearGaussianRunPlan,
+  linearGaussianTask,
+  linearGaussianFeedbackPolicy,
+  linearGaussianPlanCost,
+  linearGaussianOpenLoopCost,
+  linearGaussianFeedbackCost,
+  linearGaussianRunPolicy,
+  linearGaussianRunPlan,
 } from "./envs/linearGaussian";
 export { openLoopPlan } from "./planning/openLoopPlan";
 export { openLoopObjective } from "./control/rollout";
@@ -40,7 +52,11 @@ export async function initBrowserBackend(wasmSimdUrl?: string): Promise<BackendI
   // tfjs wants an entry for each of its three binaries; only the SIMD one is shipped (file://
   // pages have no SharedArrayBuffer for the threaded one), so a browser that needs another
   // fails to start wasm and takes the cpu fallback below.
-  setWasmPaths({ "tfjs-backend-wasm-simd.wasm": wasmSimdUrl, "tfjs-backend-wasm.wasm": wasmSimdUrl, "tfjs-backend-wasm-threaded-simd.wasm": wasmSimdUrl });
+  setWasmPaths({
+    "tfjs-backend-wasm-simd.wasm": wasmSimdUrl,
+    "tfjs-backend-wasm.wasm": wasmSimdUrl,
+    "tfjs-backend-wasm-threaded-simd.wasm": wasmSimdUrl,
+  });
   try {
     return await initBackend();
   } catch {

@@ -11,14 +11,17 @@ export const positiveInt: Rule<number> = (v) =>
   Number.isInteger(v) && v > 0 ? undefined : `must be a positive integer, got ${v}`;
 export const nonNegativeInt: Rule<number> = (v) =>
   Number.isInteger(v) && v >= 0 ? undefined : `must be a non-negative integer, got ${v}`;
-export const isBoolean: Rule<boolean> = (v) => (typeof v === "boolean" ? undefined : `must be true or false, got ${String(v)}`);
+export const isBoolean: Rule<boolean> = (v) =>
+  typeof v === "boolean" ? undefined : `must be true or false, got ${String(v)}`;
 export const positive: Rule<number> = (v) =>
   Number.isFinite(v) && v > 0 ? undefined : `must be a finite number > 0, got ${v}`;
 export const nonNegative: Rule<number> = (v) =>
   Number.isFinite(v) && v >= 0 ? undefined : `must be a finite number >= 0, got ${v}`;
 export const finite: Rule<number> = (v) => (Number.isFinite(v) ? undefined : `must be finite, got ${v}`);
-export const inRange = (lo: number, hi: number): Rule<number> => (v) =>
-  Number.isFinite(v) && v >= lo && v <= hi ? undefined : `must be in [${lo}, ${hi}], got ${v}`;
+export const inRange =
+  (lo: number, hi: number): Rule<number> =>
+  (v) =>
+    Number.isFinite(v) && v >= lo && v <= hi ? undefined : `must be in [${lo}, ${hi}], got ${v}`;
 
 /**
  * Fill an options object from its defaults and check every field.
@@ -67,6 +70,7 @@ export function assertShape(where: string, name: string, t: tf.Tensor, expected:
 /** Check that every entry of an array of numbers is finite. */
 export function assertFinite(where: string, name: string, values: ArrayLike<number>): void {
   for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i])) throw new Error(`${where}: ${name} must be finite, but entry ${i} is ${values[i]}`);
+    if (!Number.isFinite(values[i]))
+      throw new Error(`${where}: ${name} must be finite, but entry ${i} is ${values[i]}`);
   }
 }

@@ -23,7 +23,11 @@ export class FlatAdam extends tf.Optimizer {
   private moments: { names: string[]; m: tf.Variable; v: tf.Variable } | undefined;
   private t = 0;
 
-  constructor(readonly learningRate: number, readonly beta1 = 0.9, readonly beta2 = 0.999) {
+  constructor(
+    readonly learningRate: number,
+    readonly beta1 = 0.9,
+    readonly beta2 = 0.999,
+  ) {
     super();
   }
 
@@ -40,7 +44,10 @@ export class FlatAdam extends tf.Optimizer {
       if (v === undefined) throw new Error(`FlatAdam: no variable named ${name}`);
       return v;
     });
-    const moments = this.momentsFor(named.map(({ name }) => name), variables);
+    const moments = this.momentsFor(
+      named.map(({ name }) => name),
+      variables,
+    );
     this.t += 1;
     tf.tidy(() => {
       const g = tf.concat(named.map(({ tensor }) => tensor.reshape([-1])));
@@ -51,7 +58,10 @@ export class FlatAdam extends tf.Optimizer {
       const mHat = tf.div(m, 1 - this.beta1 ** this.t);
       const vHat = tf.div(v, 1 - this.beta2 ** this.t);
       const step = tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), this.epsilon)), -this.learningRate);
-      const parts = tf.split(step, variables.map((x) => x.size));
+      const parts = tf.split(
+        step,
+        variables.map((x) => x.size),
+      );
       variables.forEach((x, i) => x.assign(tf.add(x, parts[i].reshape(x.shape))));
     });
     this.incrementIterations();

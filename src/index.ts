@@ -14,25 +14,67 @@ export { rollout, type Actor, type Transition, type RolloutLoopOptions } from ".
 // Environments (envs/): the true systems and the contracts every model and planner shares.
 export type { Dynamics, RewardFn, ActionBounds, System, Task, Policy } from "./envs/types";
 export {
-  EXAM_DEFAULTS, EXAM_PLANS, examAnswerReward, examStrategyValue, examOpenLoopStrategy, examBestOpenLoopPlan,
-  examClosedLoopStrategy, examMpcStrategy, examValues, simulateExam, examValueGrid,
-  type ExamQuestion, type ExamAnswer, type ExamPlan, type ExamOptions, type ExamStrategy,
-  type ExamSimulationOptions, type ExamGridOptions,
+  EXAM_DEFAULTS,
+  EXAM_PLANS,
+  examAnswerReward,
+  examStrategyValue,
+  examOpenLoopStrategy,
+  examBestOpenLoopPlan,
+  examClosedLoopStrategy,
+  examMpcStrategy,
+  examValues,
+  simulateExam,
+  examValueGrid,
+  type ExamQuestion,
+  type ExamAnswer,
+  type ExamPlan,
+  type ExamOptions,
+  type ExamStrategy,
+  type ExamSimulationOptions,
+  type ExamGridOptions,
 } from "./envs/examMdp";
 export {
-  LinearGaussian, linearGaussianTask, LINEAR_GAUSSIAN_DEFAULTS, linearGaussianReward, linearGaussianFeedbackPolicy,
-  linearGaussianPlanCost, linearGaussianOpenLoopCost, linearGaussianFeedbackCost, linearGaussianLinearFeedbackCost,
-  linearGaussianRunPolicy, linearGaussianRunPlan,
-  type LinearGaussianOptions, type LinearGaussianTask, type LinearGaussianSimulationOptions,
+  LinearGaussian,
+  linearGaussianTask,
+  LINEAR_GAUSSIAN_DEFAULTS,
+  linearGaussianReward,
+  linearGaussianFeedbackPolicy,
+  linearGaussianPlanCost,
+  linearGaussianOpenLoopCost,
+  linearGaussianFeedbackCost,
+  linearGaussianLinearFeedbackCost,
+  linearGaussianRunPolicy,
+  linearGaussianRunPlan,
+  type LinearGaussianOptions,
+  type LinearGaussianTask,
+  type LinearGaussianSimulationOptions,
 } from "./envs/linearGaussian";
 export {
-  PointMass, pointMassTask, POINT_MASS_DEFAULTS, POINT_MASS_STATE, pointMassReward, pointMassFeedbackPolicy,
-  pointMassMiddleThenGapPolicy, pointMassOutcome, pointMassGapOutOfReach, type PointMassOptions, type PointMassTask,
+  PointMass,
+  pointMassTask,
+  POINT_MASS_DEFAULTS,
+  POINT_MASS_STATE,
+  pointMassReward,
+  pointMassFeedbackPolicy,
+  pointMassMiddleThenGapPolicy,
+  pointMassOutcome,
+  pointMassGapOutOfReach,
+  type PointMassOptions,
+  type PointMassTask,
   type PointMassOutcome,
 } from "./envs/pointMass";
 export {
-  Pendulum, pendulumTask, PENDULUM_DEFAULTS, PENDULUM_STATE_NAMES, sampleStartStates, sampleStartStateRows,
-  PENDULUM_START_DEFAULTS, pendulumAngle, wrapAngle, type PendulumOptions, type PendulumStartOptions,
+  Pendulum,
+  pendulumTask,
+  PENDULUM_DEFAULTS,
+  PENDULUM_STATE_NAMES,
+  sampleStartStates,
+  sampleStartStateRows,
+  PENDULUM_START_DEFAULTS,
+  pendulumAngle,
+  wrapAngle,
+  type PendulumOptions,
+  type PendulumStartOptions,
 } from "./envs/pendulum";
 export { LinearDynamics, quadraticReward, quadraticTerminalReward } from "./envs/linear";
 
@@ -44,93 +86,215 @@ export { transitionsFromEpisodes, type TransitionData, type Trajectories } from 
 export { fitDynamics, FIT_DEFAULTS, type FitOptions, type FitProgress } from "./models/fit";
 export { predictionErrorByHorizon } from "./models/predictionError";
 export {
-  transitionsFromTable, trajectoriesFromTable, TABLE_COLUMNS_DEFAULTS, type ColumnTable, type TableColumns,
+  transitionsFromTable,
+  trajectoriesFromTable,
+  TABLE_COLUMNS_DEFAULTS,
+  type ColumnTable,
+  type TableColumns,
 } from "./models/fromTable";
 
 // Planning (planning/): open-loop returns, optimisers, execution, MPC, policy search.
 export { sequenceReturns, closedLoopReturns, RETURN_DEFAULTS, type ReturnOptions } from "./planning/returns";
 export type { Box, SearchObjective } from "./planning/search";
 export {
-  randomShooting, RANDOM_SHOOTING_DEFAULTS, type RandomShootingOptions, type RandomShootingResult,
+  randomShooting,
+  RANDOM_SHOOTING_DEFAULTS,
+  type RandomShootingOptions,
+  type RandomShootingResult,
 } from "./planning/randomShooting";
 export { cem, CEM_DEFAULTS, type CemOptions, type CemProgress, type CemResult, type SearchSpace } from "./planning/cem";
 export {
-  openLoopPlan, PLAN_DEFAULTS, type PlanOptions, type PlanMethod, type OpenLoopPlans,
+  openLoopPlan,
+  PLAN_DEFAULTS,
+  type PlanOptions,
+  type PlanMethod,
+  type OpenLoopPlans,
 } from "./planning/openLoopPlan";
-export { runPolicy, executePlan, RUN_DEFAULTS, type Episodes, type RunOptions, type RunProgress } from "./planning/execute";
+export {
+  runPolicy,
+  executePlan,
+  RUN_DEFAULTS,
+  type Episodes,
+  type RunOptions,
+  type RunProgress,
+} from "./planning/execute";
 export { mpc, MPC_DEFAULTS, type MpcOptions, type MpcProgress, type MpcEpisodes } from "./planning/mpc";
 export {
-  policySearch, POLICY_SEARCH_DEFAULTS, type PolicySearchOptions, type PolicyFamily,
+  policySearch,
+  POLICY_SEARCH_DEFAULTS,
+  type PolicySearchOptions,
+  type PolicyFamily,
 } from "./planning/policySearch";
 
 // Control (control/): the recursive objective, BPTT, LQR.
 export {
-  policyReturns, policyObjective, openLoopReturns, openLoopObjective, ROLLOUT_DEFAULTS, type RolloutOptions,
+  policyReturns,
+  policyObjective,
+  openLoopReturns,
+  openLoopObjective,
+  ROLLOUT_DEFAULTS,
+  type RolloutOptions,
 } from "./control/rollout";
 export {
-  trainBptt, BPTT_DEFAULTS, type BpttOptions, type BpttProgress, type BpttResult, type TrainablePolicy,
-  type StartStateSampler, type StartStates,
+  trainBptt,
+  BPTT_DEFAULTS,
+  type BpttOptions,
+  type BpttProgress,
+  type BpttResult,
+  type TrainablePolicy,
+  type StartStateSampler,
+  type StartStates,
 } from "./control/bptt";
 export { mlpPolicy, MLP_POLICY_DEFAULTS, type MlpPolicyOptions } from "./control/mlpPolicy";
 export {
-  riccatiGains, lqRollout, lqCost, dareGain, DARE_DEFAULTS, scalarPolicyCost,
-  type LQSystem, type LQProblem, type RiccatiSolution, type LQTrajectory, type DareOptions, type DareSolution,
+  riccatiGains,
+  lqRollout,
+  lqCost,
+  dareGain,
+  DARE_DEFAULTS,
+  scalarPolicyCost,
+  type LQSystem,
+  type LQProblem,
+  type RiccatiSolution,
+  type LQTrajectory,
+  type DareOptions,
+  type DareSolution,
   type ScalarLQ,
 } from "./control/lqr";
 export {
-  shootingHessian, shootingConditionNumber, shootingOptimalActions, shootingGradientDescent, SHOOTING_GD_DEFAULTS,
-  type ShootingGDOptions, type ShootingGDResult,
+  shootingHessian,
+  shootingConditionNumber,
+  shootingOptimalActions,
+  shootingGradientDescent,
+  SHOOTING_GD_DEFAULTS,
+  type ShootingGDOptions,
+  type ShootingGDResult,
 } from "./control/shootingHessian";
 export { lqTask, type LQTask } from "./control/lqTask";
 
 // Analysis (analysis/): statistics, gradient checks, landscapes, Jacobian products.
 export {
-  meanCI, overlaps, MEAN_CI_DEFAULTS, leastSquaresSlope, compareToExact, type MeanCI, type MeanCIOptions, type ExactComparison,
+  meanCI,
+  overlaps,
+  MEAN_CI_DEFAULTS,
+  leastSquaresSlope,
+  compareToExact,
+  type MeanCI,
+  type MeanCIOptions,
+  type ExactComparison,
 } from "./analysis/stats";
 export {
-  gradientCheck, GRADIENT_CHECK_DEFAULTS, gradientNormByHorizon, GRADIENT_NORM_DEFAULTS,
-  type GradientCheckOptions, type GradientCheckEntry, type GradientCheckResult, type GradientNormOptions,
+  gradientCheck,
+  GRADIENT_CHECK_DEFAULTS,
+  gradientNormByHorizon,
+  GRADIENT_NORM_DEFAULTS,
+  type GradientCheckOptions,
+  type GradientCheckEntry,
+  type GradientCheckResult,
+  type GradientNormOptions,
   type GradientNormPoint,
 } from "./analysis/gradientCheck";
 export {
-  linspace, randomUnitDirection, landscapeSlice, flattenVariables, parameterObjective, roughness, LANDSCAPE_DEFAULTS,
-  type LandscapeOptions, type LandscapeSlice,
+  linspace,
+  randomUnitDirection,
+  landscapeSlice,
+  flattenVariables,
+  parameterObjective,
+  roughness,
+  LANDSCAPE_DEFAULTS,
+  type LandscapeOptions,
+  type LandscapeSlice,
 } from "./analysis/landscape";
 export {
-  stepJacobians, closedLoopJacobians, jacobianProductSpectrum, policyTrajectory, TRAJECTORY_DEFAULTS,
-  type StepJacobians, type ProductSpectrum, type Trajectory, type TrajectoryOptions,
+  stepJacobians,
+  closedLoopJacobians,
+  jacobianProductSpectrum,
+  policyTrajectory,
+  TRAJECTORY_DEFAULTS,
+  type StepJacobians,
+  type ProductSpectrum,
+  type Trajectory,
+  type TrajectoryOptions,
 } from "./analysis/jacobians";
 
 // Lecture step 04, what to do instead of BPTT through the model (notebook 04).
 export { GaussianPolicy, GAUSSIAN_POLICY_DEFAULTS, type GaussianPolicyOptions } from "./control/gaussianPolicy";
 export {
-  branchedRollouts, disposeBuffer, BRANCHED_ROLLOUT_DEFAULTS, type BranchedRolloutOptions, type RolloutBuffer,
+  branchedRollouts,
+  disposeBuffer,
+  BRANCHED_ROLLOUT_DEFAULTS,
+  type BranchedRolloutOptions,
+  type RolloutBuffer,
 } from "./planning/branchedRollouts";
 export {
-  likelihoodRatioGradients, LIKELIHOOD_RATIO_DEFAULTS, trainLikelihoodRatio, LIKELIHOOD_RATIO_TRAIN_DEFAULTS,
-  type GradientEstimates, type LikelihoodRatioOptions, type LikelihoodRatioProgress, type LikelihoodRatioTrainOptions,
+  likelihoodRatioGradients,
+  LIKELIHOOD_RATIO_DEFAULTS,
+  trainLikelihoodRatio,
+  LIKELIHOOD_RATIO_TRAIN_DEFAULTS,
+  type GradientEstimates,
+  type LikelihoodRatioOptions,
+  type LikelihoodRatioProgress,
+  type LikelihoodRatioTrainOptions,
 } from "./control/likelihoodRatio";
 export { pathwiseGradients, PATHWISE_DEFAULTS, type PathwiseOptions } from "./control/pathwiseGradient";
 export {
-  totalVariance, crossingPoint, bootstrapCrossing, BOOTSTRAP_CROSSING_DEFAULTS,
-  type BootstrapCrossingOptions, type CrossingCI,
+  totalVariance,
+  crossingPoint,
+  bootstrapCrossing,
+  BOOTSTRAP_CROSSING_DEFAULTS,
+  type BootstrapCrossingOptions,
+  type CrossingCI,
 } from "./analysis/estimatorVariance";
 export {
-  ValueFunction, VALUE_FUNCTION_DEFAULTS, fitValueFunction, VALUE_FIT_DEFAULTS,
-  type ValueFunctionOptions, type ValueFitOptions,
+  ValueFunction,
+  VALUE_FUNCTION_DEFAULTS,
+  fitValueFunction,
+  VALUE_FIT_DEFAULTS,
+  type ValueFunctionOptions,
+  type ValueFitOptions,
 } from "./models/valueFunction";
 export {
-  truncatedObjective, TRUNCATED_OBJECTIVE_DEFAULTS, valueTargets, VALUE_TARGET_DEFAULTS, truncatedGradientNorms,
-  TRUNCATED_GRADIENT_NORM_DEFAULTS, trainTruncatedBptt, TRUNCATED_BPTT_DEFAULTS, type TruncatedObjectiveOptions,
-  type ValueTargetOptions, type TruncatedGradientNormOptions, type TruncatedBpttOptions, type TruncatedBpttProgress,
+  truncatedObjective,
+  TRUNCATED_OBJECTIVE_DEFAULTS,
+  valueTargets,
+  VALUE_TARGET_DEFAULTS,
+  truncatedGradientNorms,
+  TRUNCATED_GRADIENT_NORM_DEFAULTS,
+  trainTruncatedBptt,
+  TRUNCATED_BPTT_DEFAULTS,
+  type TruncatedObjectiveOptions,
+  type ValueTargetOptions,
+  type TruncatedGradientNormOptions,
+  type TruncatedBpttOptions,
+  type TruncatedBpttProgress,
 } from "./control/truncatedBptt";
-export { collocationKkt, collocationConditionNumber, collocationOptimum, policyCollocationJacobian } from "./control/collocation";
+export {
+  collocationKkt,
+  collocationConditionNumber,
+  collocationOptimum,
+  policyCollocationJacobian,
+} from "./control/collocation";
 
 // Display (display/): the only outputs.
 export {
-  showFigure, showTable, progress, lines, scatter, trajectories, pathBundle, heatmap, PALETTE,
-  type Figure, type PlotSpec, type Series, type Axis, type HeatmapSpec, type Row, type TableOptions,
-  type ProgressOptions, type Obstacle,
+  showFigure,
+  showTable,
+  progress,
+  lines,
+  scatter,
+  trajectories,
+  pathBundle,
+  heatmap,
+  PALETTE,
+  type Figure,
+  type PlotSpec,
+  type Series,
+  type Axis,
+  type HeatmapSpec,
+  type Row,
+  type TableOptions,
+  type ProgressOptions,
+  type Obstacle,
 } from "./display";
 export { showClaims, type Claims } from "./display/claims";
 export { wallPathsFigure, type WallGeometry } from "./display/pointMassFigure";

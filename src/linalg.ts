@@ -17,7 +17,13 @@ const EPS = 2.220446049250313e-16;
  * Check that `m` is a finite matrix of the given shape (`null` matches any size ≥ 1).
  * @returns [rows, cols]
  */
-export function assertMatrix(where: string, name: string, m: Matrix, rows: number | null = null, cols: number | null = null): [number, number] {
+export function assertMatrix(
+  where: string,
+  name: string,
+  m: Matrix,
+  rows: number | null = null,
+  cols: number | null = null,
+): [number, number] {
   const want = `[${rows ?? "*"}, ${cols ?? "*"}]`;
   if (!Array.isArray(m) || m.length === 0 || !Array.isArray(m[0]) || m[0].length === 0) {
     throw new Error(`${where}: ${name} must be a non-empty matrix (number[][]) of shape ${want}`);
@@ -50,7 +56,9 @@ export function assertSquare(where: string, name: string, m: Matrix, n: number |
 /** Check that `v` is a finite vector (of the given length when given); returns its length. */
 export function assertVector(where: string, name: string, v: number[], length: number | null = null): number {
   if (!Array.isArray(v) || v.length === 0 || (length !== null && v.length !== length)) {
-    throw new Error(`${where}: ${name} must be a number[] of length ${length ?? "≥ 1"}, got ${Array.isArray(v) ? `length ${v.length}` : typeof v}`);
+    throw new Error(
+      `${where}: ${name} must be a number[] of length ${length ?? "≥ 1"}, got ${Array.isArray(v) ? `length ${v.length}` : typeof v}`,
+    );
   }
   v.forEach((x, i) => {
     if (!Number.isFinite(x)) throw new Error(`${where}: ${name} must be finite, but entry ${i} is ${x}`);
@@ -65,7 +73,9 @@ export function assertSymmetric(where: string, name: string, m: Matrix): number 
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < i; j++) {
       if (Math.abs(m[i][j] - m[j][i]) > tol) {
-        throw new Error(`${where}: ${name} must be symmetric, but [${i}][${j}] = ${m[i][j]} and [${j}][${i}] = ${m[j][i]}`);
+        throw new Error(
+          `${where}: ${name} must be symmetric, but [${i}][${j}] = ${m[i][j]} and [${j}][${i}] = ${m[j][i]}`,
+        );
       }
     }
   }

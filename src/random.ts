@@ -25,7 +25,8 @@ function checkSeed(seed: number): void {
 
 function checkShape(shape: readonly number[]): number {
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new Error(`shape must hold non-negative integers, got [${shape.join(", ")}]`);
+    if (!Number.isInteger(d) || d < 0)
+      throw new Error(`shape must hold non-negative integers, got [${shape.join(", ")}]`);
   }
   return shape.reduce((a, b) => a * b, 1);
 }

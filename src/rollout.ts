@@ -56,7 +56,10 @@ export interface RolloutLoopOptions {
  */
 export function rollout(
   system: { readonly dynamics: Dynamics; readonly reward?: RewardFn },
-  actor: Actor, starts: tf.Tensor2D, rng: Rng | undefined, options: RolloutLoopOptions,
+  actor: Actor,
+  starts: tf.Tensor2D,
+  rng: Rng | undefined,
+  options: RolloutLoopOptions,
   visit?: (transition: Transition) => void,
 ): tf.Tensor2D {
   const { steps, tape = false, where = "rollout" } = options;

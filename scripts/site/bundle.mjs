@@ -18,7 +18,10 @@ const PAGE_DATA = { "03_bptt": ["pendulum-model.js"] };
 
 /** Notebook 03's learned pendulum model as a script, fitted in a fresh node process (its own backend). */
 export function writePendulumModel(file) {
-  const r = spawnSync(process.execPath, [join(ROOT, "scripts", "site", "pendulum-model.mjs"), file], { cwd: ROOT, encoding: "utf8" });
+  const r = spawnSync(process.execPath, [join(ROOT, "scripts", "site", "pendulum-model.mjs"), file], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
   if (r.status !== 0) throw new Error(`exporting the pendulum model for the 03 panel failed:\n${r.stderr}`);
   return sizes(file);
 }

@@ -6,12 +6,21 @@ import { existsSync, readFileSync, readdirSync, renameSync, statSync, writeFileS
 import { join, relative } from "node:path";
 import { BUILD_DIR, NOTEBOOKS_DIR, ROOT } from "../lib.mjs";
 
-const SHARED_INPUTS = ["src", "data", "package-lock.json", "requirements.txt", "scripts/execute_notebook.py", "scripts/site/fallbacks.mjs"];
+const SHARED_INPUTS = [
+  "src",
+  "data",
+  "package-lock.json",
+  "requirements.txt",
+  "scripts/execute_notebook.py",
+  "scripts/site/fallbacks.mjs",
+];
 
 function filesUnder(path) {
   if (!existsSync(path)) return [];
   if (!statSync(path).isDirectory()) return [path];
-  return readdirSync(path).sort().flatMap((f) => filesUnder(join(path, f)));
+  return readdirSync(path)
+    .sort()
+    .flatMap((f) => filesUnder(join(path, f)));
 }
 
 /** The hash of everything the executed copy of this notebook depends on. */
@@ -23,14 +32,18 @@ export function inputKey(name) {
 }
 
 const keyFile = (name) => join(BUILD_DIR, `${name}.key`);
-const executedHash = (name) => createHash("sha256").update(readFileSync(join(BUILD_DIR, `${name}.ipynb`))).digest("hex");
+const executedHash = (name) =>
+  createHash("sha256")
+    .update(readFileSync(join(BUILD_DIR, `${name}.ipynb`)))
+    .digest("hex");
 
 /**
  * True when the executed copy was made from the current inputs and is still the copy whose
  * fallback images the site build drew: `npm run notebooks` writes over it without drawing them.
  */
 export function isUpToDate(name, key) {
-  if (![`${name}.ipynb`, `${name}.fallbacks.json`, `${name}.key`].every((f) => existsSync(join(BUILD_DIR, f)))) return false;
+  if (![`${name}.ipynb`, `${name}.fallbacks.json`, `${name}.key`].every((f) => existsSync(join(BUILD_DIR, f))))
+    return false;
   try {
     const recorded = JSON.parse(readFileSync(keyFile(name), "utf8"));
     return recorded.inputs === key && recorded.executed === executedHash(name);

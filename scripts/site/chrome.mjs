@@ -28,7 +28,9 @@ export function headHtml() {
  * @param withCode whether the page has code cells to hide (not the index)
  */
 export function topbarHtml(escapeHtml, course, withCode) {
-  const codeToggle = withCode ? `\n  <button type="button" class="mbrl-button mbrl-code-toggle" aria-pressed="false">Hide code</button>` : "";
+  const codeToggle = withCode
+    ? `\n  <button type="button" class="mbrl-button mbrl-code-toggle" aria-pressed="false">Hide code</button>`
+    : "";
   return `<a class="mbrl-skip" href="#mbrl-content">Skip to content</a>
 <header class="mbrl-topbar">
   <button type="button" class="mbrl-button mbrl-menu" aria-controls="mbrl-sidebar" aria-expanded="false">Contents</button>

@@ -13,7 +13,7 @@ import { BUILD_DIR } from "../lib.mjs";
 const require = createRequire(import.meta.url);
 const PNG_WIDTH = 900;
 
-export const joinLines = (s) => (Array.isArray(s) ? s.join("") : s ?? "");
+export const joinLines = (s) => (Array.isArray(s) ? s.join("") : (s ?? ""));
 /** nbformat stores multi-line strings as lists of lines. */
 export const splitLines = (s) => s.split(/(?<=\n)/);
 
@@ -22,11 +22,20 @@ export async function launchBrowser() {
   const { chromium } = require("playwright-core");
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--disable-quic",
+    ],
   });
 }
 
-export const figureOutputs = (nb) => nb.cells.flatMap((c) => c.outputs ?? []).filter((o) => o.metadata?.mbrl?.kind === "figure");
+export const figureOutputs = (nb) =>
+  nb.cells.flatMap((c) => c.outputs ?? []).filter((o) => o.metadata?.mbrl?.kind === "figure");
 
 /** PNGs (base64) of the given figure outputs, in order, drawn by the real plotly.js. */
 async function renderFigures(browser, figures) {
@@ -35,12 +44,19 @@ async function renderFigures(browser, figures) {
     const page = join(dir, "figures.html");
     const plotly = pathToFileURL(require.resolve("plotly.js-dist-min/plotly.min.js")).href;
     const body = figures.map((o) => `<section>${joinLines(o.data["text/html"])}</section>`).join("\n");
-    writeFileSync(page, `<!DOCTYPE html><html><head><meta charset="utf-8"><script src="${plotly}"></script></head><body style="width:${PNG_WIDTH}px">${body}</body></html>`);
+    writeFileSync(
+      page,
+      `<!DOCTYPE html><html><head><meta charset="utf-8"><script src="${plotly}"></script></head><body style="width:${PNG_WIDTH}px">${body}</body></html>`,
+    );
     const tab = await browser.newPage();
     await tab.goto(pathToFileURL(page).href);
     const pngs = await tab.evaluate(async (width) => {
       const divs = /** @type {any[]} */ ([...document.querySelectorAll(".mbrl-figure")]);
-      return Promise.all(divs.map((el) => /** @type {any} */ (window).Plotly.toImage(el, { format: "png", width, height: el._fullLayout.height })));
+      return Promise.all(
+        divs.map((el) =>
+          /** @type {any} */ (window).Plotly.toImage(el, { format: "png", width, height: el._fullLayout.height }),
+        ),
+      );
     }, PNG_WIDTH);
     await tab.close();
     if (pngs.length !== figures.length) throw new Error(`drew ${pngs.length} of ${figures.length} figures`);

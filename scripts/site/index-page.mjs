@@ -14,8 +14,15 @@ const isFigure = (o) => o.metadata?.mbrl?.kind === "figure";
 function figureTitle(output) {
   const title = output.data?.["application/vnd.plotly.v1+json"]?.layout?.title;
   const text = typeof title === "string" ? title : title?.text;
-  if (text) return text.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").trim();
-  return joinLines(output.data?.["text/plain"]).replace(/^Figure:\s*/, "").replace(/\s*\(\d+ traces?\)\s*$/, "").trim();
+  if (text)
+    return text
+      .replace(/<[^>]+>/g, " ")
+      .replace(/\s+/g, " ")
+      .trim();
+  return joinLines(output.data?.["text/plain"])
+    .replace(/^Figure:\s*/, "")
+    .replace(/\s*\(\d+ traces?\)\s*$/, "")
+    .trim();
 }
 
 /**
@@ -24,7 +31,10 @@ function figureTitle(output) {
  */
 export function keyFigure(nb) {
   const figures = nb.cells.flatMap((c) => c.outputs ?? []).filter(isFigure);
-  const tagged = nb.cells.filter((c) => (c.metadata?.tags ?? []).includes(KEY_FIGURE_TAG)).flatMap((c) => c.outputs ?? []).find(isFigure);
+  const tagged = nb.cells
+    .filter((c) => (c.metadata?.tags ?? []).includes(KEY_FIGURE_TAG))
+    .flatMap((c) => c.outputs ?? [])
+    .find(isFigure);
   const output = tagged ?? figures[0];
   return output && { title: figureTitle(output), index: figures.indexOf(output) };
 }
@@ -34,13 +44,18 @@ export function keyFigure(nb) {
  * inside each figure (wherever the build keeps them, the page has them, in order).
  */
 export function pagePng(html, index) {
-  const fallbacks = [...html.matchAll(/<img\b[^>]*>/g)].map((m) => m[0]).filter((tag) => /\bclass="mbrl-fallback"/.test(tag));
+  const fallbacks = [...html.matchAll(/<img\b[^>]*>/g)]
+    .map((m) => m[0])
+    .filter((tag) => /\bclass="mbrl-fallback"/.test(tag));
   return fallbacks[index]?.match(/\bsrc="data:image\/png;base64,([^"]+)"/)?.[1]; // attributes in any order (nbconvert 7 sorts them)
 }
 
 function card(e, escapeHtml, hasThumb) {
   const figure = keyFigure(e.nb);
-  const thumb = hasThumb && figure ? `\n  <img class="mbrl-thumb" src="assets/thumbs/${e.name}.png" alt="${escapeHtml(`Key figure: ${figure.title}`)}" loading="lazy">` : "";
+  const thumb =
+    hasThumb && figure
+      ? `\n  <img class="mbrl-thumb" src="assets/thumbs/${e.name}.png" alt="${escapeHtml(`Key figure: ${figure.title}`)}" loading="lazy">`
+      : "";
   const sees = figure ? `\n  <p class="mbrl-sees">You will see: ${escapeHtml(figure.title)}.</p>` : "";
   return `<article class="mbrl-card">
   <h2><a href="${e.name}.html">${escapeHtml(e.title)}</a></h2>
@@ -67,7 +82,9 @@ function writeThumbnails(entries, dir) {
  */
 export function writeIndex(entries, pages, dir, { course, mathjaxUrl, escapeHtml }) {
   const thumbs = writeThumbnails(entries, dir);
-  writeFileSync(join(dir, "index.html"), `<!DOCTYPE html>
+  writeFileSync(
+    join(dir, "index.html"),
+    `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${course}</title>
 ${headHtml()}
@@ -90,5 +107,6 @@ ${entries.map((e, i) => card(e, escapeHtml, thumbs[i])).join("\n")}
 </main>
 ${SCRIPTS_HTML}
 </body></html>
-`);
+`,
+  );
 }

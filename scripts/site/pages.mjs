@@ -18,7 +18,17 @@ const display = () => require(join(ROOT, "dist", "display"));
 export const COURSE = "CS285 Lecture 11: Model-based policy learning";
 const MATHJAX = join(ROOT, "node_modules", "mathjax");
 /** The parts of MathJax 2 that the TeX-AMS_CHTML-full configuration loads. */
-const MATHJAX_PARTS = ["MathJax.js", "config/TeX-AMS_CHTML-full.js", "config/Safe.js", "extensions", "jax/input/TeX", "jax/output/CommonHTML", "jax/element", "fonts/HTML-CSS/TeX/woff", "localization/en"];
+const MATHJAX_PARTS = [
+  "MathJax.js",
+  "config/TeX-AMS_CHTML-full.js",
+  "config/Safe.js",
+  "extensions",
+  "jax/input/TeX",
+  "jax/output/CommonHTML",
+  "jax/element",
+  "fonts/HTML-CSS/TeX/woff",
+  "localization/en",
+];
 const PLOTLY_URL = "assets/plotly.min.js";
 const MATHJAX_URL = "assets/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe";
 
@@ -32,7 +42,11 @@ const RECALLS_ANOTHER = /\b(?:notebooks?|NB)\s+\d+\b|\b(?:previous|last|earlier)
  */
 export function notebookSummary(nb) {
   const first = joinLines(nb.cells.find((c) => c.cell_type === "markdown")?.source);
-  const paragraph = first.split(/\n\s*\n/).map((p) => p.trim()).find((p) => p && !p.startsWith("#")) ?? "";
+  const paragraph =
+    first
+      .split(/\n\s*\n/)
+      .map((p) => p.trim())
+      .find((p) => p && !p.startsWith("#")) ?? "";
   const sentences = paragraph.replace(/\s+/g, " ").match(/\S.*?[.!?](?=\s|$)|\S.*$/g) ?? [];
   const own = sentences.map((s) => s.trim()).find((s) => s && !RECALLS_ANOTHER.test(s)) ?? sentences[0]?.trim() ?? "";
   return own.replace(/\*\*|`/g, ""); // bold and code marks; math stays for MathJax
@@ -47,7 +61,8 @@ export function copyAssets(dir) {
   copyFileSync(join(ROOT, "scripts", "site", "site.js"), join(assets, "site.js"));
   // mathmaps_ie.js (1.4 MB) repeats the accessibility explorer's speech maps for Internet Explorer only.
   const notForIe = (src) => !src.endsWith("mathmaps_ie.js");
-  for (const part of MATHJAX_PARTS) cpSync(join(MATHJAX, part), join(assets, "mathjax", part), { recursive: true, filter: notForIe });
+  for (const part of MATHJAX_PARTS)
+    cpSync(join(MATHJAX, part), join(assets, "mathjax", part), { recursive: true, filter: notForIe });
 }
 
 /** Clean sources and executed copies, for the pages' download links. */
@@ -68,7 +83,8 @@ function copyDownloads(names, dir) {
 function pageNotebook(name, nb, site) {
   const pngs = readFallbacks(name);
   const figures = figureOutputs(nb);
-  if (pngs.length !== figures.length) throw new Error(`${name}: ${figures.length} figures but ${pngs.length} fallback images; rebuild with --force`);
+  if (pngs.length !== figures.length)
+    throw new Error(`${name}: ${figures.length} figures but ${pngs.length} fallback images; rebuild with --force`);
   figures.forEach((output, i) => {
     output.data["text/html"] = splitLines(display().withFallbackImage(joinLines(output.data["text/html"]), pngs[i]));
   });
@@ -77,12 +93,20 @@ function pageNotebook(name, nb, site) {
 }
 
 /** The sidebar's list: the overview, then every notebook in reading order. */
-const sitePages = (entries) => [{ href: "index.html", title: "Overview" }, ...entries.map((e) => ({ href: `${e.name}.html`, title: e.title }))];
+const sitePages = (entries) => [
+  { href: "index.html", title: "Overview" },
+  ...entries.map((e) => ({ href: `${e.name}.html`, title: e.title })),
+];
 
 /** The shared chrome (scripts/site/chrome.mjs) for one notebook's page, for the template to print. */
 function pageChrome(entries, e) {
   const { escapeHtml } = display();
-  return { head: headHtml(), topbar: topbarHtml(escapeHtml, COURSE, true), sidebar: sidebarHtml(escapeHtml, sitePages(entries), `${e.name}.html`), scripts: SCRIPTS_HTML };
+  return {
+    head: headHtml(),
+    topbar: topbarHtml(escapeHtml, COURSE, true),
+    sidebar: sidebarHtml(escapeHtml, sitePages(entries), `${e.name}.html`),
+    scripts: SCRIPTS_HTML,
+  };
 }
 
 function exportPages(entries, dir, work) {
@@ -97,13 +121,23 @@ function exportPages(entries, dir, work) {
     };
     writeFileSync(join(work, `${e.name}.ipynb`), JSON.stringify(pageNotebook(e.name, structuredClone(e.nb), site)));
   });
-  const r = run(venvCommand("jupyter"), [
-    "nbconvert", "--to", "html", "--template", "mbrl",
-    `--TemplateExporter.extra_template_basedirs=${join(ROOT, "scripts", "site", "template")}`,
-    "--HTMLExporter.require_js_url=assets/require.js",
-    `--HTMLExporter.mathjax_url=${MATHJAX_URL}`,
-    "--output-dir", dir, ...entries.map((e) => join(work, `${e.name}.ipynb`)),
-  ], { env: jupyterEnv() });
+  const r = run(
+    venvCommand("jupyter"),
+    [
+      "nbconvert",
+      "--to",
+      "html",
+      "--template",
+      "mbrl",
+      `--TemplateExporter.extra_template_basedirs=${join(ROOT, "scripts", "site", "template")}`,
+      "--HTMLExporter.require_js_url=assets/require.js",
+      `--HTMLExporter.mathjax_url=${MATHJAX_URL}`,
+      "--output-dir",
+      dir,
+      ...entries.map((e) => join(work, `${e.name}.ipynb`)),
+    ],
+    { env: jupyterEnv() },
+  );
   if (r.status !== 0) throw new Error(`nbconvert failed:\n${r.stderr}`);
 }
 
@@ -116,8 +150,15 @@ export function writeSite(names, dir, work) {
   copyAssets(dir);
   copyDownloads(names, dir);
   exportPages(entries, dir, work);
-  shareStyles(dir, entries.map((e) => `${e.name}.html`));
+  shareStyles(
+    dir,
+    entries.map((e) => `${e.name}.html`),
+  );
   writePanels(names, dir); // the library bundle and the live "try it" panels
   writeSearchIndex(entries, dir);
-  writeIndex(entries, sitePages(entries), dir, { course: COURSE, mathjaxUrl: MATHJAX_URL, escapeHtml: display().escapeHtml });
+  writeIndex(entries, sitePages(entries), dir, {
+    course: COURSE,
+    mathjaxUrl: MATHJAX_URL,
+    escapeHtml: display().escapeHtml,
+  });
 }

@@ -12,7 +12,10 @@ import { joinLines } from "./fallbacks.mjs";
 
 const require = createRequire(import.meta.url);
 /** Shared by the builder and the page (site.js reads them from the index file). */
-export const SEARCH_OPTIONS = { fields: ["title", "heading", "text", "code"], storeFields: ["href", "title", "heading", "excerpt"] };
+export const SEARCH_OPTIONS = {
+  fields: ["title", "heading", "text", "code"],
+  storeFields: ["href", "title", "heading", "excerpt"],
+};
 const EXCERPT_CHARS = 160;
 
 /** Markdown as plain words: links, emphasis, code marks and HTML tags removed; TeX kept. */
@@ -28,11 +31,13 @@ function plainText(markdown) {
 /** Markdown headings `# ...` in order, with their level, skipping fenced code blocks. */
 function markdownLines(source) {
   let fenced = false;
-  return joinLines(source).split("\n").map((line) => {
-    if (/^\s*(```|~~~)/.test(line)) fenced = !fenced;
-    const m = !fenced && line.match(/^(#{1,6})\s+(.*)$/);
-    return m ? { level: m[1].length, heading: m[2].trim() } : { line };
-  });
+  return joinLines(source)
+    .split("\n")
+    .map((line) => {
+      if (/^\s*(```|~~~)/.test(line)) fenced = !fenced;
+      const m = !fenced && line.match(/^(#{1,6})\s+(.*)$/);
+      return m ? { level: m[1].length, heading: m[2].trim() } : { line };
+    });
 }
 
 /** The ids nbconvert gave the page's headings, in document order. */
@@ -100,10 +105,16 @@ export function writeSearchIndex(entries, dir) {
   const docs = entries.flatMap((e) => pageDocuments(e, readFileSync(join(dir, `${e.name}.html`), "utf8")));
   const index = new MiniSearch(SEARCH_OPTIONS);
   index.addAll(docs);
-  writeFileSync(join(dir, "assets", "search-index.js"), `window.MBRL_SEARCH = ${JSON.stringify({ options: SEARCH_OPTIONS, index })};\n`);
+  writeFileSync(
+    join(dir, "assets", "search-index.js"),
+    `window.MBRL_SEARCH = ${JSON.stringify({ options: SEARCH_OPTIONS, index })};\n`,
+  );
   // MiniSearch's UMD build registers with require.js when a page has it (nbconvert pages do);
   // hiding `define` makes it set window.MiniSearch instead, as the site's script expects.
   const umd = readFileSync(join(dirname(require.resolve("minisearch")), "..", "umd", "index.js"), "utf8");
-  writeFileSync(join(dir, "assets", "minisearch.js"), `(function (define, module, exports) {\n${umd}\n}).call(window);\n`);
+  writeFileSync(
+    join(dir, "assets", "minisearch.js"),
+    `(function (define, module, exports) {\n${umd}\n}).call(window);\n`,
+  );
   return docs.length;
 }

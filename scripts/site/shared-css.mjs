@@ -19,7 +19,9 @@ export function shareStyles(dir, pages) {
   if (pages.length === 0) return 0;
   const htmls = pages.map((p) => readFileSync(join(dir, p), "utf8"));
   const blocksOf = (html) => [...html.matchAll(STYLE)].map((m) => m[1]);
-  const shared = blocksOf(htmls[0]).filter((css) => css.length >= MIN_SHARED_CHARS && htmls.every((h) => blocksOf(h).includes(css)));
+  const shared = blocksOf(htmls[0]).filter(
+    (css) => css.length >= MIN_SHARED_CHARS && htmls.every((h) => blocksOf(h).includes(css)),
+  );
   const unique = [...new Set(shared)];
   unique.forEach((css, i) => writeFileSync(join(dir, "assets", `notebook-${i}.css`), css));
   htmls.forEach((html, p) => {

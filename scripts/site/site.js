@@ -12,10 +12,14 @@
     try {
       if (value === undefined) return localStorage.getItem(key);
       localStorage.setItem(key, value);
-    } catch (e) { /* storage blocked: the choice lasts for this page only */ }
+    } catch {
+      /* storage blocked: the choice lasts for this page only */
+    }
     return null;
   }
-  function all(selector, within) { return Array.prototype.slice.call((within || document).querySelectorAll(selector)); }
+  function all(selector, within) {
+    return Array.prototype.slice.call((within || document).querySelectorAll(selector));
+  }
   function button(label, className) {
     var b = document.createElement("button");
     b.type = "button";
@@ -26,8 +30,12 @@
   /** Text of an element without anchor links and MathJax's rendering (its TeX source stays). */
   function plainText(el) {
     var copy = el.cloneNode(true);
-    all(".anchor-link, .MathJax, .MathJax_CHTML, .MathJax_Preview, .mjx-chtml", copy).forEach(function (n) { n.remove(); });
-    all('script[type^="math/tex"]', copy).forEach(function (s) { s.replaceWith("$" + s.textContent + "$"); });
+    all(".anchor-link, .MathJax, .MathJax_CHTML, .MathJax_Preview, .mjx-chtml", copy).forEach(function (n) {
+      n.remove();
+    });
+    all('script[type^="math/tex"]', copy).forEach(function (s) {
+      s.replaceWith("$" + s.textContent + "$");
+    });
     return copy.textContent.replace(/\s+/g, " ").trim();
   }
 
@@ -36,13 +44,27 @@
 
   function titleText(t) {
     var s = typeof t === "string" ? t : t && t.text;
-    return s ? String(s).replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").trim() : "";
+    return s
+      ? String(s)
+          .replace(/<[^>]+>/g, " ")
+          .replace(/\s+/g, " ")
+          .trim()
+      : "";
   }
   /** "Figure: T. x axis: X; y axis: Y." from the figure's layout, for screen readers. */
   function describe(gd) {
     var layout = gd.layout || {};
-    var axes = Object.keys(layout).filter(function (k) { return /^[xy]axis\d*$/.test(k); }).sort();
-    var named = axes.map(function (k) { var t = titleText(layout[k].title); return t ? k.charAt(0) + " axis: " + t : ""; }).filter(Boolean);
+    var axes = Object.keys(layout)
+      .filter(function (k) {
+        return /^[xy]axis\d*$/.test(k);
+      })
+      .sort();
+    var named = axes
+      .map(function (k) {
+        var t = titleText(layout[k].title);
+        return t ? k.charAt(0) + " axis: " + t : "";
+      })
+      .filter(Boolean);
     var title = titleText(layout.title) || "untitled";
     return "Figure: " + title + "." + (named.length ? " " + named.join("; ") + "." : "");
   }
@@ -63,22 +85,33 @@
     if (!window.Plotly || !gd._fullLayout || gd._mbrlTheme === theme) return;
     if (!("_mbrlOwnTemplate" in gd)) {
       gd._mbrlOwnTemplate = gd.layout.template || null;
-      if (theme === "light") { gd._mbrlTheme = theme; return; } // drawn light already
+      if (theme === "light") {
+        gd._mbrlTheme = theme;
+        return;
+      } // drawn light already
     }
     gd._mbrlTheme = theme;
-    window.Plotly.relayout(gd, { template: theme === "dark" ? darkTemplate(gd._mbrlOwnTemplate) : gd._mbrlOwnTemplate });
+    window.Plotly.relayout(gd, {
+      template: theme === "dark" ? darkTemplate(gd._mbrlOwnTemplate) : gd._mbrlOwnTemplate,
+    });
   }
   function decorateFigure(gd) {
     if (!gd._mbrlLabelled) {
       gd.setAttribute("role", "figure");
       gd.setAttribute("aria-label", describe(gd));
-      all(".modebar-btn", gd).forEach(function (b) { if (!b.getAttribute("aria-label")) b.setAttribute("aria-label", b.getAttribute("data-title") || "chart tool"); });
+      all(".modebar-btn", gd).forEach(function (b) {
+        if (!b.getAttribute("aria-label")) b.setAttribute("aria-label", b.getAttribute("data-title") || "chart tool");
+      });
       gd._mbrlLabelled = true;
     }
     themeFigure(gd);
   }
-  function figures() { return all(".js-plotly-plot"); }
-  function decorateFigures() { figures().forEach(decorateFigure); }
+  function figures() {
+    return all(".js-plotly-plot");
+  }
+  function decorateFigures() {
+    figures().forEach(decorateFigure);
+  }
   function watchFigures() {
     decorateFigures();
     // Figures draw when plotly.js arrives, possibly after this script: catch them as they appear.
@@ -86,19 +119,28 @@
     new MutationObserver(function () {
       if (pending) return;
       pending = true;
-      window.requestAnimationFrame(function () { pending = false; decorateFigures(); });
+      window.requestAnimationFrame(function () {
+        pending = false;
+        decorateFigures();
+      });
     }).observe(document.body, { subtree: true, childList: true });
     var resizing;
     window.addEventListener("resize", function () {
       clearTimeout(resizing);
-      resizing = setTimeout(function () { figures().forEach(function (gd) { if (window.Plotly) window.Plotly.Plots.resize(gd); }); }, 150);
+      resizing = setTimeout(function () {
+        figures().forEach(function (gd) {
+          if (window.Plotly) window.Plotly.Plots.resize(gd);
+        });
+      }, 150);
     });
   }
 
   /* ---------- Dark mode: the system's choice until the reader picks one, then remembered ---------- */
   function setTheme(theme) {
     root.setAttribute("data-theme", theme);
-    all(".mbrl-theme-toggle").forEach(function (b) { b.setAttribute("aria-pressed", String(theme === "dark")); });
+    all(".mbrl-theme-toggle").forEach(function (b) {
+      b.setAttribute("aria-pressed", String(theme === "dark"));
+    });
     figures().forEach(themeFigure);
   }
   function initTheme() {
@@ -127,7 +169,10 @@
       var b = cell.querySelector(".mbrl-cell-hide");
       var hidden = codeHidden(cell);
       cell.classList.toggle("mbrl-input-hidden", hidden);
-      if (b) { b.textContent = hidden ? "Show code" : "Hide code"; b.setAttribute("aria-expanded", String(!hidden)); }
+      if (b) {
+        b.textContent = hidden ? "Show code" : "Hide code";
+        b.setAttribute("aria-expanded", String(!hidden));
+      }
     });
     var globalHidden = root.classList.contains("mbrl-hide-code");
     all(".mbrl-code-toggle").forEach(function (b) {
@@ -144,12 +189,19 @@
       area.style.opacity = "0";
       document.body.appendChild(area);
       area.select();
-      var ok = false;
-      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+      var ok;
+      try {
+        ok = document.execCommand("copy");
+      } catch {
+        ok = false;
+      }
       area.remove();
       done(ok);
     }
-    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(function () { done(true); }, fallback);
+    if (navigator.clipboard && window.isSecureContext)
+      navigator.clipboard.writeText(text).then(function () {
+        done(true);
+      }, fallback);
     else fallback();
   }
   function initCode() {
@@ -174,7 +226,9 @@
         var pre = cell.querySelector(".jp-InputArea-editor pre") || cell.querySelector(".jp-InputArea-editor");
         copyText(pre ? pre.textContent : "", function (ok) {
           copy.textContent = ok ? "Copied" : "Copy failed";
-          setTimeout(function () { copy.textContent = "Copy"; }, 1500);
+          setTimeout(function () {
+            copy.textContent = "Copy";
+          }, 1500);
         });
       });
       tools.appendChild(copy);
@@ -185,7 +239,9 @@
       b.addEventListener("click", function () {
         var hide = !root.classList.contains("mbrl-hide-code");
         root.classList.toggle("mbrl-hide-code", hide);
-        cells.forEach(function (c) { c.classList.remove("mbrl-code-shown", "mbrl-code-hidden"); });
+        cells.forEach(function (c) {
+          c.classList.remove("mbrl-code-shown", "mbrl-code-hidden");
+        });
         store("mbrl-hide-code", hide ? "1" : "0");
         refreshCodeButtons();
       });
@@ -195,24 +251,39 @@
 
   /* ---------- Boxes that scroll (wide code, tables, equations) take keyboard focus, so keyboard
    * users can scroll them too; checked again when widths change. ---------- */
-  var SCROLLERS = ".jp-InputArea-editor, .jp-OutputArea-output, .jp-RenderedText pre, .MathJax_CHTML_Display, .MJXc-display";
+  var SCROLLERS =
+    ".jp-InputArea-editor, .jp-OutputArea-output, .jp-RenderedText pre, .MathJax_CHTML_Display, .MJXc-display";
   function scrolls(el) {
     var style = getComputedStyle(el);
-    var can = function (overflow) { return overflow === "auto" || overflow === "scroll"; };
-    return (el.scrollWidth > el.clientWidth && can(style.overflowX)) || (el.scrollHeight > el.clientHeight && can(style.overflowY));
+    var can = function (overflow) {
+      return overflow === "auto" || overflow === "scroll";
+    };
+    return (
+      (el.scrollWidth > el.clientWidth && can(style.overflowX)) ||
+      (el.scrollHeight > el.clientHeight && can(style.overflowY))
+    );
   }
   function markScrollers() {
     all(SCROLLERS).forEach(function (el) {
       var yes = scrolls(el);
-      if (yes && !el.hasAttribute("tabindex")) { el.setAttribute("tabindex", "0"); el.setAttribute("data-mbrl-scroller", ""); }
-      if (!yes && el.hasAttribute("data-mbrl-scroller")) { el.removeAttribute("tabindex"); el.removeAttribute("data-mbrl-scroller"); }
+      if (yes && !el.hasAttribute("tabindex")) {
+        el.setAttribute("tabindex", "0");
+        el.setAttribute("data-mbrl-scroller", "");
+      }
+      if (!yes && el.hasAttribute("data-mbrl-scroller")) {
+        el.removeAttribute("tabindex");
+        el.removeAttribute("data-mbrl-scroller");
+      }
     });
   }
   function initScrollers() {
     markScrollers();
     window.addEventListener("load", markScrollers); // MathJax and figures change widths after this script
     var waiting;
-    window.addEventListener("resize", function () { clearTimeout(waiting); waiting = setTimeout(markScrollers, 200); });
+    window.addEventListener("resize", function () {
+      clearTimeout(waiting);
+      waiting = setTimeout(markScrollers, 200);
+    });
   }
 
   /* ---------- Headings: anchor links, and the sidebar's sections with the one in view ---------- */
@@ -243,19 +314,31 @@
     function follow() {
       var offset = (document.querySelector(".mbrl-topbar") || { offsetHeight: 0 }).offsetHeight + 24;
       var current = 0;
-      headings.forEach(function (h, i) { if (h.getBoundingClientRect().top <= offset) current = i; });
+      headings.forEach(function (h, i) {
+        if (h.getBoundingClientRect().top <= offset) current = i;
+      });
       if (current === active) return;
-      if (active >= 0) { links[active].classList.remove("mbrl-active"); links[active].removeAttribute("aria-current"); }
+      if (active >= 0) {
+        links[active].classList.remove("mbrl-active");
+        links[active].removeAttribute("aria-current");
+      }
       links[current].classList.add("mbrl-active");
       links[current].setAttribute("aria-current", "location");
       active = current;
     }
     var queued = false;
-    window.addEventListener("scroll", function () {
-      if (queued) return;
-      queued = true;
-      window.requestAnimationFrame(function () { queued = false; follow(); });
-    }, { passive: true });
+    window.addEventListener(
+      "scroll",
+      function () {
+        if (queued) return;
+        queued = true;
+        window.requestAnimationFrame(function () {
+          queued = false;
+          follow();
+        });
+      },
+      { passive: true },
+    );
     follow();
   }
 
@@ -267,12 +350,22 @@
     function open(yes) {
       root.classList.toggle("mbrl-sidebar-open", yes);
       menu.setAttribute("aria-expanded", String(yes));
-      if (yes) { var first = sidebar.querySelector("a"); if (first) first.focus(); }
+      if (yes) {
+        var first = sidebar.querySelector("a");
+        if (first) first.focus();
+      }
     }
-    menu.addEventListener("click", function () { open(!root.classList.contains("mbrl-sidebar-open")); });
-    sidebar.addEventListener("click", function (e) { if (e.target.closest("a")) open(false); });
+    menu.addEventListener("click", function () {
+      open(!root.classList.contains("mbrl-sidebar-open"));
+    });
+    sidebar.addEventListener("click", function (e) {
+      if (e.target.closest("a")) open(false);
+    });
     document.addEventListener("keydown", function (e) {
-      if (e.key === "Escape" && root.classList.contains("mbrl-sidebar-open")) { open(false); menu.focus(); }
+      if (e.key === "Escape" && root.classList.contains("mbrl-sidebar-open")) {
+        open(false);
+        menu.focus();
+      }
     });
   }
 
@@ -283,17 +376,30 @@
       var s = document.createElement("script");
       s.src = src;
       s.onload = resolve;
-      s.onerror = function () { reject(new Error("could not load " + src)); };
+      s.onerror = function () {
+        reject(new Error("could not load " + src));
+      };
       document.head.appendChild(s);
     });
   }
   function loadSearch() {
-    searchReady = searchReady || loadScript(ASSETS + "minisearch.js")
-      .then(function () { return loadScript(ASSETS + "search-index.js"); })
-      .then(function () { return window.MiniSearch.loadJS(window.MBRL_SEARCH.index, window.MBRL_SEARCH.options); });
+    searchReady =
+      searchReady ||
+      loadScript(ASSETS + "minisearch.js")
+        .then(function () {
+          return loadScript(ASSETS + "search-index.js");
+        })
+        .then(function () {
+          return window.MiniSearch.loadJS(window.MBRL_SEARCH.index, window.MBRL_SEARCH.options);
+        });
     return searchReady;
   }
-  var SEARCH_OPTIONS = { boost: { heading: 3, title: 2, text: 1, code: 0.6 }, prefix: true, fuzzy: 0.15, combineWith: "AND" };
+  var SEARCH_OPTIONS = {
+    boost: { heading: 3, title: 2, text: 1, code: 0.6 },
+    prefix: true,
+    fuzzy: 0.15,
+    combineWith: "AND",
+  };
   function initSearch() {
     var input = document.getElementById("mbrl-search-input");
     var box = document.getElementById("mbrl-search-results");
@@ -306,7 +412,9 @@
       var status = document.createElement("p");
       status.className = "mbrl-search-status";
       status.setAttribute("role", "status");
-      status.textContent = hits.length ? hits.length + (hits.length === 1 ? " section" : " sections") + " match “" + query + "”" : "Nothing matches “" + query + "”";
+      status.textContent = hits.length
+        ? hits.length + (hits.length === 1 ? " section" : " sections") + " match “" + query + "”"
+        : "Nothing matches “" + query + "”";
       box.appendChild(status);
       var list = document.createElement("ol");
       hits.slice(0, 12).forEach(function (hit) {
@@ -330,32 +438,62 @@
     }
     function run() {
       var query = input.value.trim();
-      if (!query) { show(false); return; }
-      loadSearch().then(function (index) {
-        if (input.value.trim() === query) render(query, index.search(query, SEARCH_OPTIONS));
-      }, function (e) {
-        box.textContent = "Search is unavailable: " + e.message;
-        show(true);
-      });
+      if (!query) {
+        show(false);
+        return;
+      }
+      loadSearch().then(
+        function (index) {
+          if (input.value.trim() === query) render(query, index.search(query, SEARCH_OPTIONS));
+        },
+        function (e) {
+          box.textContent = "Search is unavailable: " + e.message;
+          show(true);
+        },
+      );
     }
-    input.addEventListener("focus", function () { loadSearch().catch(function () { /* reported on typing */ }); });
+    input.addEventListener("focus", function () {
+      loadSearch().catch(function () {
+        /* reported on typing */
+      });
+    });
     input.addEventListener("input", run);
     input.addEventListener("keydown", function (e) {
-      if (e.key === "Escape") { input.value = ""; show(false); }
+      if (e.key === "Escape") {
+        input.value = "";
+        show(false);
+      }
       if (e.key === "ArrowDown" || (e.key === "Enter" && !box.hidden)) {
         var first = box.querySelector("a");
-        if (first) { e.preventDefault(); if (e.key === "Enter") first.click(); else first.focus(); }
+        if (first) {
+          e.preventDefault();
+          if (e.key === "Enter") first.click();
+          else first.focus();
+        }
       }
     });
     box.addEventListener("keydown", function (e) {
       var hits = all("a", box);
       var i = hits.indexOf(document.activeElement);
-      if (e.key === "ArrowDown" && i < hits.length - 1) { e.preventDefault(); hits[i + 1].focus(); }
-      if (e.key === "ArrowUp") { e.preventDefault(); (i > 0 ? hits[i - 1] : input).focus(); }
-      if (e.key === "Escape") { show(false); input.focus(); }
+      if (e.key === "ArrowDown" && i < hits.length - 1) {
+        e.preventDefault();
+        hits[i + 1].focus();
+      }
+      if (e.key === "ArrowUp") {
+        e.preventDefault();
+        (i > 0 ? hits[i - 1] : input).focus();
+      }
+      if (e.key === "Escape") {
+        show(false);
+        input.focus();
+      }
     });
-    box.addEventListener("click", function (e) { if (e.target.closest("a")) show(false); });
-    document.addEventListener("click", function (e) { if (!e.target.closest(".mbrl-search")) show(false); });
+    box.addEventListener("click", function (e) {
+      if (e.target.closest("a")) show(false);
+    });
+    document.addEventListener("click", function (e) {
+      if (!e.target.closest(".mbrl-search")) show(false);
+    });
   }
 
   function init() {

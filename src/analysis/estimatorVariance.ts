@@ -12,9 +12,17 @@ import type { Rng } from "../random";
  */
 export function totalVariance(estimates: number[][]): number {
   const where = "totalVariance";
-  check(Array.isArray(estimates) && estimates.length >= 2, where, `estimates must hold at least 2 rows, got ${estimates?.length}`);
+  check(
+    Array.isArray(estimates) && estimates.length >= 2,
+    where,
+    `estimates must hold at least 2 rows, got ${estimates?.length}`,
+  );
   const P = estimates[0].length;
-  check(estimates.every((e) => e.length === P), where, `every estimate must have ${P} entries`);
+  check(
+    estimates.every((e) => e.length === P),
+    where,
+    `every estimate must have ${P} entries`,
+  );
   let total = 0;
   for (let i = 0; i < P; i++) {
     const mean = estimates.reduce((a, e) => a + e[i], 0) / estimates.length;
@@ -33,8 +41,16 @@ export function totalVariance(estimates: number[][]): number {
  */
 export function crossingPoint(xs: number[], a: number[], b: number[]): number | undefined {
   const where = "crossingPoint";
-  check(xs.length >= 1 && a.length === xs.length && b.length === xs.length, where, "xs, a and b must have the same, non-zero length");
-  check([...a, ...b].every((v) => v > 0), where, "a and b must hold positive values");
+  check(
+    xs.length >= 1 && a.length === xs.length && b.length === xs.length,
+    where,
+    "xs, a and b must have the same, non-zero length",
+  );
+  check(
+    [...a, ...b].every((v) => v > 0),
+    where,
+    "a and b must hold positive values",
+  );
   const gap = xs.map((_, i) => Math.log(a[i] / b[i])); // > 0 once b is below a
   if (gap[0] > 0) return xs[0];
   for (let i = 1; i < xs.length; i++) {
@@ -73,13 +89,22 @@ export interface CrossingCI {
  * @param b (n, K, P)
  */
 export function bootstrapCrossing(
-  xs: number[], a: number[][][], b: number[][][], rng: Rng, options?: Partial<BootstrapCrossingOptions>,
+  xs: number[],
+  a: number[][][],
+  b: number[][][],
+  rng: Rng,
+  options?: Partial<BootstrapCrossingOptions>,
 ): CrossingCI {
   const where = "bootstrapCrossing";
   const o = fillOptions(where, { ...BOOTSTRAP_CROSSING_DEFAULTS }, options, {
-    resamples: positiveInt, level: (v) => (v > 0 && v < 1 ? undefined : `must be in (0, 1), got ${v}`),
+    resamples: positiveInt,
+    level: (v) => (v > 0 && v < 1 ? undefined : `must be in (0, 1), got ${v}`),
   });
-  check(a.length === xs.length && b.length === xs.length, where, `a and b must hold one set of estimates per x (${xs.length})`);
+  check(
+    a.length === xs.length && b.length === xs.length,
+    where,
+    `a and b must hold one set of estimates per x (${xs.length})`,
+  );
   const variances = (sets: number[][][]) => sets.map(totalVariance);
   const crossing = crossingPoint(xs, variances(a), variances(b));
   const resample = (set: number[][]) => set.map(() => set[rng.int(set.length)]);
@@ -91,5 +116,10 @@ export function bootstrapCrossing(
   check(found.length > 0, where, "the variance curves crossed in none of the resamples");
   found.sort((p, q) => p - q);
   const at = (p: number) => found[Math.min(found.length - 1, Math.max(0, Math.round(p * (found.length - 1))))];
-  return { crossing, low: at((1 - o.level) / 2), high: at((1 + o.level) / 2), crossedShare: found.length / o.resamples };
+  return {
+    crossing,
+    low: at((1 - o.level) / 2),
+    high: at((1 + o.level) / 2),
+    crossedShare: found.length / o.resamples,
+  };
 }

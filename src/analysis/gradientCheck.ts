@@ -16,7 +16,13 @@ import type { Rng } from "../random";
 import type { System } from "../envs/types";
 import { policyObjective } from "../control/rollout";
 import {
-  checkTrainable, drawStartStates, fillWithStartStates, valueAndGradNorm, type BpttOptions, type StartStates, type TrainablePolicy,
+  checkTrainable,
+  drawStartStates,
+  fillWithStartStates,
+  valueAndGradNorm,
+  type BpttOptions,
+  type StartStates,
+  type TrainablePolicy,
 } from "../control/bptt";
 
 /** Options of `gradientCheck`. */
@@ -69,7 +75,12 @@ export interface GradientCheckResult {
   noiseFloor: number;
 }
 
-export const GRADIENT_CHECK_DEFAULTS: GradientCheckOptions = { step: 5e-3, tiny: 1e-8, indices: undefined, analytic: undefined };
+export const GRADIENT_CHECK_DEFAULTS: GradientCheckOptions = {
+  step: 5e-3,
+  tiny: 1e-8,
+  indices: undefined,
+  analytic: undefined,
+};
 
 /** Machine epsilon of float32. */
 const EPS32 = 2 ** -23;
@@ -99,7 +110,9 @@ function evaluate(f: (x: tf.Tensor) => tf.Scalar, values: Float32Array, shape: n
  * @returns per-entry values and relative errors
  */
 export function gradientCheck(
-  f: (x: tf.Tensor) => tf.Scalar, x: tf.Tensor, options?: Partial<GradientCheckOptions>,
+  f: (x: tf.Tensor) => tf.Scalar,
+  x: tf.Tensor,
+  options?: Partial<GradientCheckOptions>,
 ): GradientCheckResult {
   const where = "gradientCheck";
   const o = fillOptions(where, GRADIENT_CHECK_DEFAULTS, options, { step: positive, tiny: positive });
@@ -107,15 +120,21 @@ export function gradientCheck(
   check(x instanceof tf.Tensor, where, "x must be a tensor");
   const point = Float32Array.from(x.dataSync());
   const indices = o.indices ?? Array.from(point, (_, i) => i);
-  indices.forEach((i, k) => check(Number.isInteger(i) && i >= 0 && i < point.length, where,
-    `option indices[${k}] must be an integer index into x (size ${point.length}), got ${i}`));
+  indices.forEach((i, k) =>
+    check(
+      Number.isInteger(i) && i >= 0 && i < point.length,
+      where,
+      `option indices[${k}] must be an integer index into x (size ${point.length}), got ${i}`,
+    ),
+  );
   if (o.analytic !== undefined) {
-    check(o.analytic.shape.join() === x.shape.join(), where,
-      `option analytic must have x's shape [${x.shape}], got [${o.analytic.shape}]`);
+    check(
+      o.analytic.shape.join() === x.shape.join(),
+      where,
+      `option analytic must have x's shape [${x.shape}], got [${o.analytic.shape}]`,
+    );
   }
-  const analytic = o.analytic !== undefined
-    ? o.analytic.dataSync()
-    : tf.tidy(() => tf.grad(f)(x).dataSync());
+  const analytic = o.analytic !== undefined ? o.analytic.dataSync() : tf.tidy(() => tf.grad(f)(x).dataSync());
   const value = evaluate(f, point, x.shape);
   let smallestStep = Infinity;
   const entries = indices.map((index) => {
@@ -159,7 +178,9 @@ export interface GradientNormPoint {
 }
 
 export const GRADIENT_NORM_DEFAULTS: GradientNormOptions = {
-  horizons: [1, 2, 5, 10, 20, 50, 100], batchSize: undefined, discount: 1,
+  horizons: [1, 2, 5, 10, 20, 50, 100],
+  batchSize: undefined,
+  discount: 1,
 };
 
 /**
@@ -174,14 +195,25 @@ export const GRADIENT_NORM_DEFAULTS: GradientNormOptions = {
  * @returns one point per horizon
  */
 export function gradientNormByHorizon(
-  system: System, trainable: TrainablePolicy | ((rng: Rng) => TrainablePolicy), startStates: StartStates, rng: Rng,
+  system: System,
+  trainable: TrainablePolicy | ((rng: Rng) => TrainablePolicy),
+  startStates: StartStates,
+  rng: Rng,
   options?: Partial<GradientNormOptions>,
 ): GradientNormPoint[] {
   const where = "gradientNormByHorizon";
-  const o = fillWithStartStates<GradientNormOptions>(where, startStates, GRADIENT_NORM_DEFAULTS, options, {
-    horizons: (v) => (v?.length > 0 && v.every((h) => !positiveInt(h)) ? undefined : `must list positive integers, got [${v}]`),
-    discount: inRange(0, 1),
-  }, system.dynamics.stateSize);
+  const o = fillWithStartStates<GradientNormOptions>(
+    where,
+    startStates,
+    GRADIENT_NORM_DEFAULTS,
+    options,
+    {
+      horizons: (v) =>
+        v?.length > 0 && v.every((h) => !positiveInt(h)) ? undefined : `must list positive integers, got [${v}]`,
+      discount: inRange(0, 1),
+    },
+    system.dynamics.stateSize,
+  );
   const [policyRng, startRng] = [rng.split(), rng.split()];
   const made = typeof trainable === "function" ? trainable(policyRng) : undefined;
   const current = made ?? (trainable as TrainablePolicy);
@@ -189,8 +221,10 @@ export function gradientNormByHorizon(
   const starts = drawStartStates(where, startStates, startRng, o.batchSize as number, system.dynamics.stateSize);
   try {
     return o.horizons.map((horizon) => {
-      const { value, gradNorm } = valueAndGradNorm(() => policyObjective(system, current.policy, starts.states, undefined,
-        { horizon, discount: o.discount }), current.variables);
+      const { value, gradNorm } = valueAndGradNorm(
+        () => policyObjective(system, current.policy, starts.states, undefined, { horizon, discount: o.discount }),
+        current.variables,
+      );
       return { horizon, objective: value, gradNorm, finite: Number.isFinite(value) && Number.isFinite(gradNorm) };
     });
   } finally {

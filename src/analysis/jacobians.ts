@@ -35,7 +35,11 @@ export interface StepJacobians {
  */
 export function stepJacobians(dynamics: Dynamics, states: tf.Tensor2D, actions: tf.Tensor2D): StepJacobians {
   const where = "stepJacobians";
-  check(dynamics.members === 1, where, `dynamics must have members = 1 (an ensemble's batch is split by member), got ${dynamics.members}`);
+  check(
+    dynamics.members === 1,
+    where,
+    `dynamics must have members = 1 (an ensemble's batch is split by member), got ${dynamics.members}`,
+  );
   const [steps] = assertShape(where, "states", states, [null, dynamics.stateSize]);
   assertShape(where, "actions", actions, [steps, dynamics.actionSize]);
   check(steps > 0, where, "states must hold at least one step");
@@ -98,7 +102,11 @@ export interface ProductSpectrum {
  */
 export function jacobianProductSpectrum(jacobians: number[][][]): ProductSpectrum {
   const where = "jacobianProductSpectrum";
-  check(jacobians.length >= 2, where, `jacobians must hold at least 2 matrices to fit a growth rate, got ${jacobians.length}`);
+  check(
+    jacobians.length >= 2,
+    where,
+    `jacobians must hold at least 2 matrices to fit a growth rate, got ${jacobians.length}`,
+  );
   const size = jacobians[0].length;
   jacobians.forEach((m, t) => {
     const square = m.length === size && m.every((row) => row.length === size && row.every(Number.isFinite));
@@ -140,10 +148,17 @@ export function policyTrajectory(
   // On the tape inside one tidy: every s_t and a_t is kept for the concatenation.
   return tf.tidy(() => {
     const [states, actions]: tf.Tensor2D[][] = [[], []];
-    const last = rollout({ dynamics }, (s) => policy(s), start, rng, { steps, tape: true, where }, (step) => {
-      states.push(step.states);
-      actions.push(step.actions);
-    });
+    const last = rollout(
+      { dynamics },
+      (s) => policy(s),
+      start,
+      rng,
+      { steps, tape: true, where },
+      (step) => {
+        states.push(step.states);
+        actions.push(step.actions);
+      },
+    );
     return {
       states: tf.concat(states, 0) as tf.Tensor2D,
       actions: tf.concat(actions, 0) as tf.Tensor2D,
@@ -216,5 +231,8 @@ function symmetricEigenvalues(matrix: number[][]): number[] {
 /** Least-squares slope of ys against t = 1..n; −Infinity when the product hit zero. */
 function slope(ys: number[]): number {
   if (ys.some((y) => y === -Infinity)) return -Infinity;
-  return leastSquaresSlope(ys.map((_, i) => i + 1), ys);
+  return leastSquaresSlope(
+    ys.map((_, i) => i + 1),
+    ys,
+  );
 }

@@ -49,7 +49,9 @@ export function randomUnitDirection(rng: Rng, size: number): tf.Tensor1D {
  * @param direction d (n)
  */
 export function landscapeSlice(
-  objective: (theta: tf.Tensor1D) => tf.Scalar, theta0: tf.Tensor1D, direction: tf.Tensor1D,
+  objective: (theta: tf.Tensor1D) => tf.Scalar,
+  theta0: tf.Tensor1D,
+  direction: tf.Tensor1D,
   options?: Partial<LandscapeOptions>,
 ): LandscapeSlice {
   const where = "landscapeSlice";
@@ -61,7 +63,9 @@ export function landscapeSlice(
   assertShape(where, "direction", direction, [n]);
   const values = tf.tidy(() => {
     const js = o.alphas.map((alpha) => objective(theta0.add(direction.mul(alpha))));
-    js.forEach((j, i) => check(j.size === 1, where, `objective must return a scalar, got shape [${j.shape}] at alpha ${o.alphas[i]}`));
+    js.forEach((j, i) =>
+      check(j.size === 1, where, `objective must return a scalar, got shape [${j.shape}] at alpha ${o.alphas[i]}`),
+    );
     return Array.from(tf.stack(js).dataSync());
   });
   return { alphas: [...o.alphas], values };
@@ -83,7 +87,10 @@ export function flattenVariables(variables: tf.Variable[]): tf.Tensor1D {
  * is not differentiable: use it for slices and finite differences, not inside `tf.grad`.
  * @returns (θ (n)) → J, a scalar
  */
-export function parameterObjective(variables: tf.Variable[], objective: () => tf.Scalar): (theta: tf.Tensor1D) => tf.Scalar {
+export function parameterObjective(
+  variables: tf.Variable[],
+  objective: () => tf.Scalar,
+): (theta: tf.Tensor1D) => tf.Scalar {
   const where = "parameterObjective";
   check(Array.isArray(variables) && variables.length > 0, where, "variables must be a non-empty array");
   const sizes = variables.map((v) => v.size);
@@ -126,7 +133,8 @@ export function roughness(values: ArrayLike<number>, alphas?: ArrayLike<number>)
   const at = alphas ?? Array.from({ length: n }, (_, i) => i);
   check(at.length === n, where, `alphas must hold one number per value (${n}), got ${at.length}`);
   assertFinite(where, "alphas", at);
-  for (let i = 1; i < n; i++) check(at[i] > at[i - 1], where, `alphas must increase, but alphas[${i}] = ${at[i]} <= alphas[${i - 1}]`);
+  for (let i = 1; i < n; i++)
+    check(at[i] > at[i - 1], where, `alphas must increase, but alphas[${i}] = ${at[i]} <= alphas[${i - 1}]`);
   const slope = (i: number) => (values[i + 1] - values[i]) / (at[i + 1] - at[i]);
   let slopeVariation = 0;
   for (let i = 0; i + 2 < n; i++) slopeVariation += Math.abs(slope(i + 1) - slope(i));

@@ -81,7 +81,10 @@ function betaContinuedFraction(a: number, b: number, x: number): number {
   let h = d;
   for (let m = 1; m <= 300; m++) {
     const m2 = 2 * m;
-    for (const num of [(m * (b - m) * x) / ((a + m2 - 1) * (a + m2)), (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + m2 + 1))]) {
+    for (const num of [
+      (m * (b - m) * x) / ((a + m2 - 1) * (a + m2)),
+      (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + m2 + 1)),
+    ]) {
       d = 1 + num * d;
       d = 1 / (Math.abs(d) < tiny ? tiny : d);
       c = 1 + num / c;
@@ -137,7 +140,11 @@ export function studentTQuantile(p: number, df: number): number {
  */
 export function leastSquaresSlope(xs: ArrayLike<number>, ys: ArrayLike<number>): number {
   const where = "leastSquaresSlope";
-  check(xs.length >= 2 && ys.length === xs.length, where, `xs and ys must have the same length ≥ 2, got ${xs.length} and ${ys.length}`);
+  check(
+    xs.length >= 2 && ys.length === xs.length,
+    where,
+    `xs and ys must have the same length ≥ 2, got ${xs.length} and ${ys.length}`,
+  );
   const n = xs.length;
   let xMean = 0;
   let yMean = 0;

@@ -68,26 +68,47 @@ export interface BpttResult {
 }
 
 export const BPTT_DEFAULTS: BpttOptions = {
-  horizon: 20, batchSize: undefined, learningRate: 1e-3, optimizer: "adam", iterations: 100,
-  maxGradNorm: undefined, discount: 1, processNoise: false, onProgress: undefined,
+  horizon: 20,
+  batchSize: undefined,
+  learningRate: 1e-3,
+  optimizer: "adam",
+  iterations: 100,
+  maxGradNorm: undefined,
+  discount: 1,
+  processNoise: false,
+  onProgress: undefined,
 };
 
 type Rules<T> = { [K in keyof T]?: Rule<T[K]> };
-const optional = (rule: Rule<number>): Rule<number | undefined> => (v) => (v === undefined ? undefined : rule(v));
+const optional =
+  (rule: Rule<number>): Rule<number | undefined> =>
+  (v) =>
+    v === undefined ? undefined : rule(v);
 /**
  * Fill an options object holding `batchSize`, resolved against the start states: the fixed
  * tensor's rows, else 64. Shared by `trainBptt` and `gradientNormByHorizon`.
  */
 export function fillWithStartStates<T extends Pick<BpttOptions, "batchSize">>(
-  where: string, startStates: StartStates, defaults: T, given: Partial<T> | undefined, rules: Rules<T>, stateSize: number,
+  where: string,
+  startStates: StartStates,
+  defaults: T,
+  given: Partial<T> | undefined,
+  rules: Rules<T>,
+  stateSize: number,
 ): T {
-  check(startStates instanceof tf.Tensor || typeof startStates === "function", where,
-    "startStates must be a (B, S) tensor or a sampler (rng, n) => tensor");
+  check(
+    startStates instanceof tf.Tensor || typeof startStates === "function",
+    where,
+    "startStates must be a (B, S) tensor or a sampler (rng, n) => tensor",
+  );
   const o = fillOptions<T>(where, defaults, given, { ...rules, batchSize: optional(positiveInt) } as Rules<T>);
   if (startStates instanceof tf.Tensor) {
     const [rows] = assertShape(where, "startStates", startStates, [null, stateSize]);
-    check(o.batchSize === undefined || o.batchSize === rows, where,
-      `option batchSize (${o.batchSize}) must equal the rows of the fixed startStates (${rows})`);
+    check(
+      o.batchSize === undefined || o.batchSize === rows,
+      where,
+      `option batchSize (${o.batchSize}) must equal the rows of the fixed startStates (${rows})`,
+    );
     return { ...o, batchSize: rows };
   }
   return { ...o, batchSize: o.batchSize ?? 64 };
@@ -98,7 +119,11 @@ export function fillWithStartStates<T extends Pick<BpttOptions, "batchSize">>(
  * @returns states (n, S), and `owned`: whether the caller must dispose them
  */
 export function drawStartStates(
-  where: string, starts: StartStates, rng: Rng, n: number, stateSize: number,
+  where: string,
+  starts: StartStates,
+  rng: Rng,
+  n: number,
+  stateSize: number,
 ): { states: tf.Tensor2D; owned: boolean } {
   if (starts instanceof tf.Tensor) return { states: starts, owned: false };
   const states = starts(rng, n);
@@ -114,8 +139,9 @@ export function drawStartStates(
 /** f's value and gradients, with [value, ‖g_0‖², ‖g_1‖², …] read from the device at once. */
 function valueAndGrads(f: () => tf.Scalar, variables: tf.Variable[]) {
   const { value, grads } = tf.variableGrads(f, variables);
-  const numbers = tf.tidy(() =>
-    tf.stack([value, ...variables.map((v) => tf.sum(tf.square(grads[v.name])))]).dataSync() as Float32Array);
+  const numbers = tf.tidy(
+    () => tf.stack([value, ...variables.map((v) => tf.sum(tf.square(grads[v.name])))]).dataSync() as Float32Array,
+  );
   return { value, grads, numbers };
 }
 
@@ -162,16 +188,30 @@ export function checkTrainable(where: string, t: TrainablePolicy): void {
  * @param options see `BPTT_DEFAULTS`
  */
 export function trainBptt(
-  system: System, trainable: TrainablePolicy, startStates: StartStates, rng: Rng, options?: Partial<BpttOptions>,
+  system: System,
+  trainable: TrainablePolicy,
+  startStates: StartStates,
+  rng: Rng,
+  options?: Partial<BpttOptions>,
 ): BpttResult {
   const where = "trainBptt";
   checkTrainable(where, trainable);
   const { dynamics } = system;
-  const o = fillWithStartStates<BpttOptions>(where, startStates, BPTT_DEFAULTS, options, {
-    horizon: positiveInt, learningRate: positive, iterations: positiveInt, maxGradNorm: optional(positive),
-    discount: inRange(0, 1),
-    optimizer: (v) => (v === "adam" || v === "sgd" ? undefined : `must be "adam" or "sgd", got ${v}`),
-  }, dynamics.stateSize);
+  const o = fillWithStartStates<BpttOptions>(
+    where,
+    startStates,
+    BPTT_DEFAULTS,
+    options,
+    {
+      horizon: positiveInt,
+      learningRate: positive,
+      iterations: positiveInt,
+      maxGradNorm: optional(positive),
+      discount: inRange(0, 1),
+      optimizer: (v) => (v === "adam" || v === "sgd" ? undefined : `must be "adam" or "sgd", got ${v}`),
+    },
+    dynamics.stateSize,
+  );
   const B = o.batchSize as number;
   const [startRng, noiseRng] = [rng.split(), rng.split()];
   const { policy, variables } = trainable;
@@ -180,8 +220,13 @@ export function trainBptt(
   try {
     for (let iteration = 0; iteration < o.iterations; iteration++) {
       const starts = drawStartStates(where, startStates, startRng, B, dynamics.stateSize);
-      const loss = () => tf.neg(policyObjective(system, policy, starts.states, o.processNoise ? noiseRng : undefined,
-        { horizon: o.horizon, discount: o.discount }));
+      const loss = () =>
+        tf.neg(
+          policyObjective(system, policy, starts.states, o.processNoise ? noiseRng : undefined, {
+            horizon: o.horizon,
+            discount: o.discount,
+          }),
+        );
       let computed;
       try {
         computed = valueAndGrads(loss, variables);
@@ -196,8 +241,11 @@ export function trainBptt(
       }
       const gradNorm = globalNorm(numbers);
       const scale = o.maxGradNorm !== undefined && gradNorm > o.maxGradNorm ? o.maxGradNorm / gradNorm : 1;
-      tf.tidy(() => optimizer.applyGradients(
-        variables.map((v) => ({ name: v.name, tensor: scale === 1 ? grads[v.name] : grads[v.name].mul(scale) }))));
+      tf.tidy(() =>
+        optimizer.applyGradients(
+          variables.map((v) => ({ name: v.name, tensor: scale === 1 ? grads[v.name] : grads[v.name].mul(scale) })),
+        ),
+      );
       disposeAll(value, grads);
       const progress = { iteration, loss: numbers[0], gradNorm };
       history.push(progress);

@@ -13,7 +13,15 @@
  */
 import { check } from "../checks";
 import {
-  Matrix, assertMatrix, assertVector, blockDiag, matmul, solve, symmetricEigenvalues, transpose, zeros,
+  Matrix,
+  assertMatrix,
+  assertVector,
+  blockDiag,
+  matmul,
+  solve,
+  symmetricEigenvalues,
+  transpose,
+  zeros,
 } from "../linalg";
 import { LQProblem, checkLQProblem } from "./lqr";
 
@@ -56,7 +64,9 @@ export function collocationKkt(problem: LQProblem): Matrix {
  * collocation problem is for a linear solver or a Newton step. `Infinity` if it is singular.
  */
 export function collocationConditionNumber(problem: LQProblem): number {
-  const ev = symmetricEigenvalues(collocationKkt(problem)).map(Math.abs).sort((a, b) => a - b);
+  const ev = symmetricEigenvalues(collocationKkt(problem))
+    .map(Math.abs)
+    .sort((a, b) => a - b);
   return ev[0] === 0 ? Infinity : ev[ev.length - 1] / ev[0];
 }
 
@@ -78,7 +88,8 @@ export function collocationOptimum(problem: LQProblem, x0: number[]): { states: 
   } catch {
     throw new Error(`${where}: the KKT matrix is singular; make R positive definite`);
   }
-  const rows = (offset: number, width: number) => Array.from({ length: T }, (_, t) => z.slice(offset + t * width, offset + (t + 1) * width));
+  const rows = (offset: number, width: number) =>
+    Array.from({ length: T }, (_, t) => z.slice(offset + t * width, offset + (t + 1) * width));
   return { states: rows(0, S), actions: rows(T * S, U) };
 }
 
@@ -91,12 +102,18 @@ export function collocationOptimum(problem: LQProblem, x0: number[]): { states: 
  * @param gain K (U, S) @param x0 (S)
  * @returns jacobian (T·S, T·S + U·S) and its condition number
  */
-export function policyCollocationJacobian(problem: LQProblem, gain: Matrix, x0: number[]): { jacobian: Matrix; conditionNumber: number } {
+export function policyCollocationJacobian(
+  problem: LQProblem,
+  gain: Matrix,
+  x0: number[],
+): { jacobian: Matrix; conditionNumber: number } {
   const where = "policyCollocationJacobian";
   const { stateSize: S, actionSize: U, horizon: T } = checkLQProblem(where, problem);
   assertMatrix(where, "gain", gain, U, S);
   assertVector(where, "x0", x0, S);
-  const closed = problem.A.map((row, i) => row.map((a, j) => a - problem.B[i].reduce((s, b, k) => s + b * gain[k][j], 0)));
+  const closed = problem.A.map((row, i) =>
+    row.map((a, j) => a - problem.B[i].reduce((s, b, k) => s + b * gain[k][j], 0)),
+  );
   const J = zeros(T * S, T * S + U * S);
   let previous = x0; // x_{t−1}
   for (let t = 1; t <= T; t++) {

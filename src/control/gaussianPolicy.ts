@@ -57,7 +57,11 @@ export class GaussianPolicy {
 
   /** Set W from a flat (P) vector, row-major (S+1, A). */
   setWeights(values: ArrayLike<number>): void {
-    check(values?.length === this.size, "GaussianPolicy.setWeights", `values must hold ${this.size} numbers, got ${values?.length}`);
+    check(
+      values?.length === this.size,
+      "GaussianPolicy.setWeights",
+      `values must hold ${this.size} numbers, got ${values?.length}`,
+    );
     tf.tidy(() => this.weights.assign(tf.tensor2d(Array.from(values), [this.stateSize + 1, this.actionSize])));
   }
 

@@ -37,7 +37,9 @@ export interface LikelihoodRatioOptions {
 }
 
 export const LIKELIHOOD_RATIO_DEFAULTS: Readonly<LikelihoodRatioOptions> = {
-  batchSize: undefined, discount: 1, baseline: "leave-one-out",
+  batchSize: undefined,
+  discount: 1,
+  baseline: "leave-one-out",
 };
 
 /**
@@ -66,12 +68,15 @@ export function resolveBatchSize(where: string, N: number, batchSize: number | u
  * @returns one estimate of ∇_W J per batch of n trajectories, and the N returns
  */
 export function likelihoodRatioGradients(
-  policy: GaussianPolicy, buffer: RolloutBuffer, options?: Partial<LikelihoodRatioOptions>,
+  policy: GaussianPolicy,
+  buffer: RolloutBuffer,
+  options?: Partial<LikelihoodRatioOptions>,
 ): GradientEstimates {
   const where = "likelihoodRatioGradients";
   const o = fillOptions(where, { ...LIKELIHOOD_RATIO_DEFAULTS }, options, {
     discount: inRange(0, 1),
-    baseline: (v) => (v === "leave-one-out" || v === "none" ? undefined : `must be "leave-one-out" or "none", got ${v}`),
+    baseline: (v) =>
+      v === "leave-one-out" || v === "none" ? undefined : `must be "leave-one-out" or "none", got ${v}`,
   });
   const [N, k, S] = assertShape(where, "buffer.states", buffer.states, [null, null, policy.stateSize]);
   const A = policy.actionSize;
@@ -129,7 +134,12 @@ export interface LikelihoodRatioTrainOptions {
 }
 
 export const LIKELIHOOD_RATIO_TRAIN_DEFAULTS: Readonly<LikelihoodRatioTrainOptions> = {
-  horizon: 5, batchSize: 64, iterations: 50, learningRate: 0.05, discount: 1, onProgress: undefined,
+  horizon: 5,
+  batchSize: 64,
+  iterations: 50,
+  learningRate: 0.05,
+  discount: 1,
+  onProgress: undefined,
 };
 
 /**
@@ -142,12 +152,20 @@ export const LIKELIHOOD_RATIO_TRAIN_DEFAULTS: Readonly<LikelihoodRatioTrainOptio
  * @returns the history, one entry per update
  */
 export function trainLikelihoodRatio(
-  system: System, policy: GaussianPolicy, starts: StartStates, rng: Rng, options?: Partial<LikelihoodRatioTrainOptions>,
+  system: System,
+  policy: GaussianPolicy,
+  starts: StartStates,
+  rng: Rng,
+  options?: Partial<LikelihoodRatioTrainOptions>,
 ): LikelihoodRatioProgress[] {
   const where = "trainLikelihoodRatio";
   const { dynamics } = system;
   const o = fillOptions(where, { ...LIKELIHOOD_RATIO_TRAIN_DEFAULTS }, options, {
-    horizon: positiveInt, batchSize: positiveInt, iterations: positiveInt, learningRate: positive, discount: inRange(0, 1),
+    horizon: positiveInt,
+    batchSize: positiveInt,
+    iterations: positiveInt,
+    learningRate: positive,
+    discount: inRange(0, 1),
   });
   check(o.batchSize >= 2, where, `option batchSize must be >= 2 for the leave-one-out baseline, got ${o.batchSize}`);
   const optimizer = tf.train.adam(o.learningRate);
@@ -169,7 +187,9 @@ export function trainLikelihoodRatio(
       }
       const g = estimate.estimates[0];
       // Adam minimises, so hand it −∇J.
-      tf.tidy(() => optimizer.applyGradients([{ name: policy.weights.name, tensor: tf.tensor2d(g, policy.weights.shape).neg() }]));
+      tf.tidy(() =>
+        optimizer.applyGradients([{ name: policy.weights.name, tensor: tf.tensor2d(g, policy.weights.shape).neg() }]),
+      );
       const progress = {
         iteration,
         meanReturn: estimate.returns.reduce((a, b) => a + b, 0) / estimate.returns.length,

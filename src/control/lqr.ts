@@ -11,8 +11,22 @@
  */
 import { check, fillOptions, positive, positiveInt } from "../checks";
 import {
-  Matrix, add, assertMatrix, assertSquare, assertSymmetric, assertVector, matVec, matmul, maxAbs, quadForm,
-  solve, spectralRadius, sub, symmetricEigenvalues, symmetrize, transpose,
+  Matrix,
+  add,
+  assertMatrix,
+  assertSquare,
+  assertSymmetric,
+  assertVector,
+  matVec,
+  matmul,
+  maxAbs,
+  quadForm,
+  solve,
+  spectralRadius,
+  sub,
+  symmetricEigenvalues,
+  symmetrize,
+  transpose,
 } from "../linalg";
 
 /** A linear system with a quadratic stage cost x_tᵀ Q x_t + u_tᵀ R u_t. */
@@ -131,7 +145,12 @@ export interface LQTrajectory {
 }
 
 /** Step the dynamics forward; `act(t, x_t)` gives u_t. */
-function simulate(where: string, problem: LQProblem, x0: number[], act: (t: number, x: number[]) => number[]): LQTrajectory {
+function simulate(
+  where: string,
+  problem: LQProblem,
+  x0: number[],
+  act: (t: number, x: number[]) => number[],
+): LQTrajectory {
   const { stateSize, horizon, Qf } = checkLQProblem(where, problem);
   assertVector(where, "x0", x0, stateSize);
   const states = [x0.slice()];
@@ -156,7 +175,11 @@ function simulate(where: string, problem: LQProblem, x0: number[], act: (t: numb
 export function lqRollout(problem: LQProblem, x0: number[], gains: Matrix[]): LQTrajectory {
   const where = "lqRollout";
   const { stateSize, actionSize, horizon } = checkLQProblem(where, problem);
-  check(Array.isArray(gains) && gains.length === horizon, where, `gains must be an array of ${horizon} matrices (one per step)`);
+  check(
+    Array.isArray(gains) && gains.length === horizon,
+    where,
+    `gains must be an array of ${horizon} matrices (one per step)`,
+  );
   gains.forEach((K, t) => assertMatrix(where, `gains[${t}]`, K, actionSize, stateSize));
   return simulate(where, problem, x0, (t, x) => matVec(gains[t], x).map((v) => -v));
 }
@@ -226,7 +249,8 @@ export function dareGain(system: LQSystem, options?: Partial<DareOptions>): Dare
     previousChange = change;
     const size = maxAbs(P);
     // At a change of a few rounding errors of P the iteration cannot get closer; stop there too.
-    const converged = change <= 8 * Number.EPSILON * size || (contraction < 1 && change / (1 - contraction) <= opts.tolerance * size);
+    const converged =
+      change <= 8 * Number.EPSILON * size || (contraction < 1 && change / (1 - contraction) <= opts.tolerance * size);
     if (converged) {
       const last = riccatiStep(where, system, P); // K(P) and the DARE residual at the returned P
       const rho = spectralRadius(sub(system.A, matmul(system.B, last.K)));
@@ -235,7 +259,13 @@ export function dareGain(system: LQSystem, options?: Partial<DareOptions>): Dare
           `${where}: no stabilising solution: the Riccati iteration converged but A − BK has spectral radius ${rho} ≥ 1 (an unstable mode is not penalised by Q)`,
         );
       }
-      return { K: last.K, P, iterations: k, residual: size === 0 ? 0 : maxAbs(sub(last.P, P)) / size, spectralRadius: rho };
+      return {
+        K: last.K,
+        P,
+        iterations: k,
+        residual: size === 0 ? 0 : maxAbs(sub(last.P, P)) / size,
+        spectralRadius: rho,
+      };
     }
   }
   throw new Error(

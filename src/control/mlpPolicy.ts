@@ -24,7 +24,13 @@ export interface MlpPolicyOptions {
   outputScale: number;
 }
 
-export const MLP_POLICY_DEFAULTS: MlpPolicyOptions = { stateSize: 3, actionSize: 1, hiddenSizes: [32, 32], maxAction: 2, outputScale: 1 };
+export const MLP_POLICY_DEFAULTS: MlpPolicyOptions = {
+  stateSize: 3,
+  actionSize: 1,
+  hiddenSizes: [32, 32],
+  maxAction: 2,
+  outputScale: 1,
+};
 
 /**
  * A fresh MLP policy. The caller disposes `net` when done.
@@ -34,8 +40,14 @@ export const MLP_POLICY_DEFAULTS: MlpPolicyOptions = { stateSize: 3, actionSize:
 export function mlpPolicy(rng: Rng, options?: Partial<MlpPolicyOptions>): TrainablePolicy & { net: MLP } {
   const where = "mlpPolicy";
   const o = fillOptions(where, MLP_POLICY_DEFAULTS, options, {
-    stateSize: positiveInt, actionSize: positiveInt, maxAction: positive, outputScale: positive,
-    hiddenSizes: (v) => (Array.isArray(v) && v.every((n) => Number.isInteger(n) && n > 0) ? undefined : `must be an array of positive integers, got ${String(v)}`),
+    stateSize: positiveInt,
+    actionSize: positiveInt,
+    maxAction: positive,
+    outputScale: positive,
+    hiddenSizes: (v) =>
+      Array.isArray(v) && v.every((n) => Number.isInteger(n) && n > 0)
+        ? undefined
+        : `must be an array of positive integers, got ${String(v)}`,
   });
   check(rng !== undefined && typeof rng.normal === "function", where, "rng must be an Rng");
   const net = new MLP([o.stateSize, ...o.hiddenSizes, o.actionSize], rng);

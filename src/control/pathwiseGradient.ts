@@ -36,29 +36,41 @@ export const PATHWISE_DEFAULTS: Readonly<PathwiseOptions> = { horizon: 10, batch
  * @returns one estimate of ∇_W J per batch of n trajectories, and the N returns
  */
 export function pathwiseGradients(
-  system: System, policy: GaussianPolicy, starts: tf.Tensor2D, rng: Rng, options?: Partial<PathwiseOptions>,
+  system: System,
+  policy: GaussianPolicy,
+  starts: tf.Tensor2D,
+  rng: Rng,
+  options?: Partial<PathwiseOptions>,
 ): GradientEstimates {
   const where = "pathwiseGradients";
   const { dynamics } = system;
   const o = fillOptions(where, { ...PATHWISE_DEFAULTS }, options, { horizon: positiveInt, discount: inRange(0, 1) });
   const [N, S] = assertShape(where, "starts", starts, [null, dynamics.stateSize]);
-  check(policy.stateSize === S && policy.actionSize === dynamics.actionSize, where,
-    `policy (${policy.stateSize} → ${policy.actionSize}) does not fit the dynamics (${S} → ${dynamics.actionSize})`);
+  check(
+    policy.stateSize === S && policy.actionSize === dynamics.actionSize,
+    where,
+    `policy (${policy.stateSize} → ${policy.actionSize}) does not fit the dynamics (${S} → ${dynamics.actionSize})`,
+  );
   const n = resolveBatchSize(where, N, o.batchSize);
   const [F, A] = [S + 1, policy.actionSize];
   const noise = Array.from({ length: o.horizon }, () => rng.normalTensor([N, A], 0, policy.std) as tf.Tensor2D);
   let returns: tf.Tensor1D | undefined;
   const objective = (copies: tf.Tensor): tf.Scalar => {
     const rewards: tf.Tensor1D[] = [];
-    const act = (s: tf.Tensor2D, t: number) => tf.add(policy.mean(s, copies as tf.Tensor3D), noise[t]) as tf.Tensor2D; // μ(s_t) + σ ε_t
-    rollout(system, act, starts, rng, { steps: o.horizon, tape: true, where }, (step) => rewards.push(tf.mul(step.rewards!, o.discount ** step.t)));
+    // μ(s_t) + σ ε_t
+    const act = (s: tf.Tensor2D, t: number) => tf.add(policy.mean(s, copies as tf.Tensor3D), noise[t]) as tf.Tensor2D;
+    rollout(system, act, starts, rng, { steps: o.horizon, tape: true, where }, (step) =>
+      rewards.push(tf.mul(step.rewards!, o.discount ** step.t)),
+    );
     returns = tf.keep(tf.addN(rewards)) as tf.Tensor1D;
     return tf.sum(returns);
   };
   try {
     const grads = tf.tidy(() => {
       const copies = tf.tile(policy.weights.expandDims(0), [N, 1, 1]);
-      return tf.grad(objective)(copies).reshape([N, F * A]) as tf.Tensor2D;
+      return tf
+        .grad(objective)(copies)
+        .reshape([N, F * A]) as tf.Tensor2D;
     });
     try {
       return { estimates: perBatchMeans(grads, n), returns: Array.from(returns!.dataSync()) };

@@ -48,12 +48,16 @@ export const ROLLOUT_DEFAULTS: Omit<RolloutOptions, "horizon"> = { discount: 1, 
 const RULES = {
   horizon: positiveInt,
   discount: inRange(0, 1),
-  terminalReward: (v: unknown) => (v === undefined || typeof v === "function" ? undefined : "must be a function (states) => rewards"),
+  terminalReward: (v: unknown) =>
+    v === undefined || typeof v === "function" ? undefined : "must be a function (states) => rewards",
 };
 
 function checkMembers(where: string, dynamics: Dynamics, batch: number): void {
-  check(batch % dynamics.members === 0, where,
-    `the batch (${batch} rows) must be a multiple of dynamics.members = ${dynamics.members} (member-major layout)`);
+  check(
+    batch % dynamics.members === 0,
+    where,
+    `the batch (${batch} rows) must be a multiple of dynamics.members = ${dynamics.members} (member-major layout)`,
+  );
 }
 
 /**
@@ -63,14 +67,26 @@ function checkMembers(where: string, dynamics: Dynamics, batch: number): void {
  * @returns returns (B)
  */
 function unroll(
-  where: string, system: System, startStates: tf.Tensor2D, actor: Actor, rng: Rng | undefined, options: RolloutOptions,
+  where: string,
+  system: System,
+  startStates: tf.Tensor2D,
+  actor: Actor,
+  rng: Rng | undefined,
+  options: RolloutOptions,
 ): tf.Tensor1D {
   const { horizon, discount, terminalReward } = options;
   return tf.tidy(() => {
     const rewards: tf.Tensor1D[] = [];
-    const last = rollout(system, actor, startStates, rng, { steps: horizon, tape: true, where }, ({ t, rewards: r }) => {
-      rewards.push(discount === 1 ? r! : r!.mul(discount ** t));
-    });
+    const last = rollout(
+      system,
+      actor,
+      startStates,
+      rng,
+      { steps: horizon, tape: true, where },
+      ({ t, rewards: r }) => {
+        rewards.push(discount === 1 ? r! : r!.mul(discount ** t));
+      },
+    );
     if (terminalReward) {
       const rH = terminalReward(last); //                    r_H(s_H)
       assertShape(where, "terminalReward output", rH, [startStates.shape[0]]);
@@ -91,7 +107,10 @@ function unroll(
  * @returns returns (B)
  */
 export function policyReturns(
-  system: System, policy: Policy, startStates: tf.Tensor2D, rng: Rng | undefined,
+  system: System,
+  policy: Policy,
+  startStates: tf.Tensor2D,
+  rng: Rng | undefined,
   options: Partial<RolloutOptions> & Pick<RolloutOptions, "horizon">,
 ): tf.Tensor1D {
   const where = "policyReturns";
@@ -112,7 +131,10 @@ export function policyReturns(
  * @returns J, a scalar
  */
 export function policyObjective(
-  system: System, policy: Policy, startStates: tf.Tensor2D, rng: Rng | undefined,
+  system: System,
+  policy: Policy,
+  startStates: tf.Tensor2D,
+  rng: Rng | undefined,
   options: Partial<RolloutOptions> & Pick<RolloutOptions, "horizon">,
 ): tf.Scalar {
   return tf.tidy(() => policyReturns(system, policy, startStates, rng, options).mean());
@@ -130,26 +152,44 @@ export function policyObjective(
  * @returns returns (B), B = the larger of the two batch sizes
  */
 export function openLoopReturns(
-  system: System, actions: tf.Tensor2D | tf.Tensor3D, startStates: tf.Tensor1D | tf.Tensor2D,
-  rng?: Rng, options?: Partial<RolloutOptions>,
+  system: System,
+  actions: tf.Tensor2D | tf.Tensor3D,
+  startStates: tf.Tensor1D | tf.Tensor2D,
+  rng?: Rng,
+  options?: Partial<RolloutOptions>,
 ): tf.Tensor1D {
   const where = "openLoopReturns";
   const { dynamics } = system;
   const [S, A] = [dynamics.stateSize, dynamics.actionSize];
-  check(startStates.rank === 1 || startStates.rank === 2, where, `startStates must have shape [${S}] or [*, ${S}], got [${startStates.shape}]`);
-  check(actions.rank === 2 || actions.rank === 3, where, `actions must have shape [*, ${A}] or [*, *, ${A}], got [${actions.shape}]`);
+  check(
+    startStates.rank === 1 || startStates.rank === 2,
+    where,
+    `startStates must have shape [${S}] or [*, ${S}], got [${startStates.shape}]`,
+  );
+  check(
+    actions.rank === 2 || actions.rank === 3,
+    where,
+    `actions must have shape [*, ${A}] or [*, *, ${A}], got [${actions.shape}]`,
+  );
   const [Bs] = startStates.rank === 1 ? [1] : assertShape(where, "startStates", startStates, [null, S]);
   if (startStates.rank === 1) assertShape(where, "startStates", startStates, [S]);
-  const [Ba, H] = actions.rank === 2
-    ? [1, assertShape(where, "actions", actions, [null, A])[0]]
-    : assertShape(where, "actions", actions, [null, null, A]);
+  const [Ba, H] =
+    actions.rank === 2
+      ? [1, assertShape(where, "actions", actions, [null, A])[0]]
+      : assertShape(where, "actions", actions, [null, null, A]);
   check(H > 0, where, "actions must hold at least one step");
-  check(options?.horizon === undefined || options.horizon === H, where,
-    `option horizon (${options?.horizon}) must equal the plan's length ${H}`);
+  check(
+    options?.horizon === undefined || options.horizon === H,
+    where,
+    `option horizon (${options?.horizon}) must equal the plan's length ${H}`,
+  );
   const o = fillOptions<RolloutOptions>(where, { ...ROLLOUT_DEFAULTS, horizon: H }, options, RULES);
   const B = Math.max(Bs, Ba);
-  check(Bs === Ba || Bs === 1 || Ba === 1, where,
-    `startStates has ${Bs} rows and actions ${Ba} sequences; they must be equal, or one of them 1`);
+  check(
+    Bs === Ba || Bs === 1 || Ba === 1,
+    where,
+    `startStates has ${Bs} rows and actions ${Ba} sequences; they must be equal, or one of them 1`,
+  );
   checkMembers(where, dynamics, B);
   return tf.tidy(() => {
     const starts = startStates.reshape([Bs, S]).tile([B / Bs, 1]) as tf.Tensor2D;
@@ -169,8 +209,11 @@ export function openLoopReturns(
  * @returns J, a scalar
  */
 export function openLoopObjective(
-  system: System, actions: tf.Tensor2D | tf.Tensor3D, startStates: tf.Tensor1D | tf.Tensor2D,
-  rng?: Rng, options?: Partial<RolloutOptions>,
+  system: System,
+  actions: tf.Tensor2D | tf.Tensor3D,
+  startStates: tf.Tensor1D | tf.Tensor2D,
+  rng?: Rng,
+  options?: Partial<RolloutOptions>,
 ): tf.Scalar {
   return tf.tidy(() => openLoopReturns(system, actions, startStates, rng, options).mean());
 }

@@ -10,8 +10,20 @@
  */
 import { check, fillOptions, positiveInt } from "../checks";
 import {
-  Matrix, add, assertMatrix, assertVector, blockDiag, matVec, matmul, scale, solve, spdConditionNumber,
-  symmetricEigenvalues, symmetrize, transpose, zeros,
+  Matrix,
+  add,
+  assertMatrix,
+  assertVector,
+  blockDiag,
+  matVec,
+  matmul,
+  scale,
+  solve,
+  spdConditionNumber,
+  symmetricEigenvalues,
+  symmetrize,
+  transpose,
+  zeros,
 } from "../linalg";
 import { LQProblem, checkLQProblem, lqCost } from "./lqr";
 
@@ -88,7 +100,10 @@ export function shootingOptimalActions(problem: LQProblem, x0: number[]): Matrix
   } catch {
     throw new Error(`${where}: HᵀQ̄H + R̄ is singular, so the optimal actions are not unique; make R positive definite`);
   }
-  return unstack(u.map((row) => row[0]), actionSize);
+  return unstack(
+    u.map((row) => row[0]),
+    actionSize,
+  );
 }
 
 /** Options for `shootingGradientDescent`. */
@@ -101,7 +116,11 @@ export interface ShootingGDOptions {
   onProgress: ((progress: { iteration: number; cost: number }) => void) | undefined;
 }
 
-export const SHOOTING_GD_DEFAULTS: ShootingGDOptions = { iterations: 100, initialActions: undefined, onProgress: undefined };
+export const SHOOTING_GD_DEFAULTS: ShootingGDOptions = {
+  iterations: 100,
+  initialActions: undefined,
+  onProgress: undefined,
+};
 
 /** What gradient descent on the action sequence produced. */
 export interface ShootingGDResult {
@@ -119,7 +138,11 @@ export interface ShootingGDResult {
  * condition number, so it slows as T grows on an unstable system.
  * @param x0 (S)
  */
-export function shootingGradientDescent(problem: LQProblem, x0: number[], options?: Partial<ShootingGDOptions>): ShootingGDResult {
+export function shootingGradientDescent(
+  problem: LQProblem,
+  x0: number[],
+  options?: Partial<ShootingGDOptions>,
+): ShootingGDResult {
   const where = "shootingGradientDescent";
   const opts = fillOptions(where, SHOOTING_GD_DEFAULTS, options, { iterations: positiveInt });
   const { stateSize, actionSize: U, horizon: T } = checkLQProblem(where, problem);

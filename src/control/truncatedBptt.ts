@@ -37,15 +37,28 @@ export const TRUNCATED_OBJECTIVE_DEFAULTS: Readonly<TruncatedObjectiveOptions> =
  * @returns J_h, a scalar
  */
 export function truncatedObjective(
-  system: System, policy: Policy, critic: ValueFunction, starts: tf.Tensor2D, options?: Partial<TruncatedObjectiveOptions>,
+  system: System,
+  policy: Policy,
+  critic: ValueFunction,
+  starts: tf.Tensor2D,
+  options?: Partial<TruncatedObjectiveOptions>,
 ): tf.Scalar {
   const where = "truncatedObjective";
-  const { window, discount } = fillOptions(where, { ...TRUNCATED_OBJECTIVE_DEFAULTS }, options, { window: positiveInt, discount: inRange(0, 1) });
+  const { window, discount } = fillOptions(where, { ...TRUNCATED_OBJECTIVE_DEFAULTS }, options, {
+    window: positiveInt,
+    discount: inRange(0, 1),
+  });
   const [B] = assertShape(where, "starts", starts, [null, system.dynamics.stateSize]);
   return tf.tidy(() => {
     const terms: tf.Tensor1D[] = [];
-    const last = rollout(system, (s) => policy(s), starts, undefined, { steps: window, tape: true, where },
-      (step) => terms.push(tf.mul(step.rewards!, discount ** step.t)));
+    const last = rollout(
+      system,
+      (s) => policy(s),
+      starts,
+      undefined,
+      { steps: window, tape: true, where },
+      (step) => terms.push(tf.mul(step.rewards!, discount ** step.t)),
+    );
     terms.push(tf.mul(critic.predict(last), discount ** window)); // γ^h V(s_h)
     assertShape(where, "critic values", terms[terms.length - 1], [B]);
     return tf.mean(tf.addN(terms));
@@ -70,22 +83,38 @@ export const VALUE_TARGET_DEFAULTS: Readonly<ValueTargetOptions> = { horizon: 50
  * @returns states (N·L, S) and returns (N·L); the caller disposes them
  */
 export function valueTargets(
-  system: System, policy: Policy, starts: tf.Tensor2D, options?: Partial<ValueTargetOptions>,
+  system: System,
+  policy: Policy,
+  starts: tf.Tensor2D,
+  options?: Partial<ValueTargetOptions>,
 ): { states: tf.Tensor2D; returns: tf.Tensor1D } {
   const where = "valueTargets";
-  const { horizon, discount } = fillOptions(where, { ...VALUE_TARGET_DEFAULTS }, options, { horizon: positiveInt, discount: inRange(0, 1) });
+  const { horizon, discount } = fillOptions(where, { ...VALUE_TARGET_DEFAULTS }, options, {
+    horizon: positiveInt,
+    discount: inRange(0, 1),
+  });
   const [N, S] = assertShape(where, "starts", starts, [null, system.dynamics.stateSize]);
   return tf.tidy(() => {
     const states: tf.Tensor2D[] = [];
     const rewards: tf.Tensor1D[] = [];
-    rollout(system, (s) => policy(s), starts, undefined, { steps: 2 * horizon, tape: true, where }, (step) => {
-      states.push(step.states);
-      rewards.push(step.rewards!);
-    });
+    rollout(
+      system,
+      (s) => policy(s),
+      starts,
+      undefined,
+      { steps: 2 * horizon, tape: true, where },
+      (step) => {
+        states.push(step.states);
+        rewards.push(step.rewards!);
+      },
+    );
     const r = tf.stack(rewards, 1); // (N, 2L)
     // G_t = Σ_{j<L} γ^j r_{t+j}: one (N, 2L) × (2L, L) product with a banded matrix of powers of γ.
-    const band = tf.tensor2d(Array.from({ length: 2 * horizon }, (_, j) =>
-      Array.from({ length: horizon }, (_, t) => (j >= t && j < t + horizon ? discount ** (j - t) : 0))));
+    const band = tf.tensor2d(
+      Array.from({ length: 2 * horizon }, (_, j) =>
+        Array.from({ length: horizon }, (_, t) => (j >= t && j < t + horizon ? discount ** (j - t) : 0)),
+      ),
+    );
     const returns = tf.matMul(r, band); // (N, L)
     return {
       states: tf.stack(states.slice(0, horizon), 1).reshape([N * horizon, S]) as tf.Tensor2D,
@@ -103,7 +132,9 @@ export interface TruncatedGradientNormOptions extends TruncatedObjectiveOptions 
 }
 
 export const TRUNCATED_GRADIENT_NORM_DEFAULTS: Readonly<TruncatedGradientNormOptions> = {
-  ...TRUNCATED_OBJECTIVE_DEFAULTS, batches: 16, batchSize: 16,
+  ...TRUNCATED_OBJECTIVE_DEFAULTS,
+  batches: 16,
+  batchSize: 16,
 };
 
 /**
@@ -113,19 +144,33 @@ export const TRUNCATED_GRADIENT_NORM_DEFAULTS: Readonly<TruncatedGradientNormOpt
  * @returns one norm per batch
  */
 export function truncatedGradientNorms(
-  system: System, trainable: TrainablePolicy, critic: ValueFunction, starts: StartStates, rng: Rng,
+  system: System,
+  trainable: TrainablePolicy,
+  critic: ValueFunction,
+  starts: StartStates,
+  rng: Rng,
   options?: Partial<TruncatedGradientNormOptions>,
 ): number[] {
   const where = "truncatedGradientNorms";
   checkTrainable(where, trainable);
-  const { batches, batchSize, window, discount } = fillOptions(where, { ...TRUNCATED_GRADIENT_NORM_DEFAULTS }, options, {
-    batches: positiveInt, batchSize: positiveInt, window: positiveInt, discount: inRange(0, 1),
-  });
+  const { batches, batchSize, window, discount } = fillOptions(
+    where,
+    { ...TRUNCATED_GRADIENT_NORM_DEFAULTS },
+    options,
+    {
+      batches: positiveInt,
+      batchSize: positiveInt,
+      window: positiveInt,
+      discount: inRange(0, 1),
+    },
+  );
   return Array.from({ length: batches }, () => {
     const drawn = drawStartStates(where, starts, rng, batchSize, system.dynamics.stateSize);
     try {
-      return valueAndGradNorm(() => truncatedObjective(system, trainable.policy, critic, drawn.states, { window, discount }),
-        trainable.variables).gradNorm;
+      return valueAndGradNorm(
+        () => truncatedObjective(system, trainable.policy, critic, drawn.states, { window, discount }),
+        trainable.variables,
+      ).gradNorm;
     } finally {
       if (drawn.owned) drawn.states.dispose();
     }
@@ -169,8 +214,16 @@ export interface TruncatedBpttOptions {
 }
 
 export const TRUNCATED_BPTT_DEFAULTS: Readonly<TruncatedBpttOptions> = {
-  window: 8, batchSize: 64, iterations: 40, learningRate: 0.02, discount: 0.95, maxGradNorm: undefined,
-  criticEvery: 10, criticHorizon: 50, criticFit: { epochs: 10 }, onProgress: undefined,
+  window: 8,
+  batchSize: 64,
+  iterations: 40,
+  learningRate: 0.02,
+  discount: 0.95,
+  maxGradNorm: undefined,
+  criticEvery: 10,
+  criticHorizon: 50,
+  criticFit: { epochs: 10 },
+  onProgress: undefined,
 };
 
 /**
@@ -184,21 +237,34 @@ export const TRUNCATED_BPTT_DEFAULTS: Readonly<TruncatedBpttOptions> = {
  * @returns the history, one entry per update
  */
 export function trainTruncatedBptt(
-  system: System, trainable: TrainablePolicy, critic: ValueFunction, starts: StartStates, rng: Rng,
+  system: System,
+  trainable: TrainablePolicy,
+  critic: ValueFunction,
+  starts: StartStates,
+  rng: Rng,
   options?: Partial<TruncatedBpttOptions>,
 ): TruncatedBpttProgress[] {
   const where = "trainTruncatedBptt";
   const { dynamics } = system;
   checkTrainable(where, trainable);
   const o = fillOptions(where, { ...TRUNCATED_BPTT_DEFAULTS }, options, {
-    window: positiveInt, batchSize: positiveInt, iterations: positiveInt, learningRate: positive, discount: inRange(0, 1),
-    maxGradNorm: (v) => (v === undefined ? undefined : positive(v)), criticEvery: nonNegativeInt, criticHorizon: positiveInt,
+    window: positiveInt,
+    batchSize: positiveInt,
+    iterations: positiveInt,
+    learningRate: positive,
+    discount: inRange(0, 1),
+    maxGradNorm: (v) => (v === undefined ? undefined : positive(v)),
+    criticEvery: nonNegativeInt,
+    criticHorizon: positiveInt,
   });
   const optimizer = tf.train.adam(o.learningRate);
   const history: TruncatedBpttProgress[] = [];
   const refitCritic = () => {
     const drawn = drawStartStates(where, starts, rng, o.batchSize, dynamics.stateSize);
-    const targets = valueTargets(system, trainable.policy, drawn.states, { horizon: o.criticHorizon, discount: o.discount });
+    const targets = valueTargets(system, trainable.policy, drawn.states, {
+      horizon: o.criticHorizon,
+      discount: o.discount,
+    });
     if (drawn.owned) drawn.states.dispose();
     try {
       fitValueFunction(critic, targets.states, targets.returns, rng, o.criticFit);
@@ -210,17 +276,34 @@ export function trainTruncatedBptt(
     for (let iteration = 0; iteration < o.iterations; iteration++) {
       if (o.criticEvery > 0 && iteration % o.criticEvery === 0) refitCritic();
       const drawn = drawStartStates(where, starts, rng, o.batchSize, dynamics.stateSize);
-      const { value, grads } = tf.variableGrads(() => tf.neg(truncatedObjective(
-        system, trainable.policy, critic, drawn.states, { window: o.window, discount: o.discount })), trainable.variables);
+      const { value, grads } = tf.variableGrads(
+        () =>
+          tf.neg(
+            truncatedObjective(system, trainable.policy, critic, drawn.states, {
+              window: o.window,
+              discount: o.discount,
+            }),
+          ),
+        trainable.variables,
+      );
       if (drawn.owned) drawn.states.dispose();
-      const numbers = tf.tidy(() => tf.stack([value, ...trainable.variables.map((v) => tf.sum(tf.square(grads[v.name])))]).dataSync() as Float32Array);
+      const numbers = tf.tidy(
+        () =>
+          tf
+            .stack([value, ...trainable.variables.map((v) => tf.sum(tf.square(grads[v.name])))])
+            .dataSync() as Float32Array,
+      );
       const gradNorm = Math.sqrt(numbers.slice(1).reduce((a, b) => a + b, 0));
       if (!Number.isFinite(numbers[0]) || !Number.isFinite(gradNorm)) {
         tf.dispose([value, ...Object.values(grads)]);
-        throw new Error(`${where}: non-finite objective or gradient at iteration ${iteration} (J_h ${-numbers[0]}, ‖∇‖ ${gradNorm}); no update made`);
+        throw new Error(
+          `${where}: non-finite objective or gradient at iteration ${iteration} (J_h ${-numbers[0]}, ‖∇‖ ${gradNorm}); no update made`,
+        );
       }
       const scale = o.maxGradNorm !== undefined && gradNorm > o.maxGradNorm ? o.maxGradNorm / gradNorm : 1;
-      tf.tidy(() => optimizer.applyGradients(trainable.variables.map((v) => ({ name: v.name, tensor: grads[v.name].mul(scale) }))));
+      tf.tidy(() =>
+        optimizer.applyGradients(trainable.variables.map((v) => ({ name: v.name, tensor: grads[v.name].mul(scale) }))),
+      );
       tf.dispose([value, ...Object.values(grads)]);
       const progress = { iteration, objective: -numbers[0], gradNorm };
       history.push(progress);

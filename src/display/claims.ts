@@ -16,12 +16,16 @@ export function claimsOutput(claims: Claims): Output {
   const entries = Object.entries(claims ?? {});
   if (entries.length === 0) throw new Error("showClaims: claims must be a non-empty object of name → number");
   for (const [name, value] of entries) {
-    if (typeof value !== "number" || !Number.isFinite(value)) throw new Error(`showClaims: claims["${name}"] must be a finite number, got ${value}`);
+    if (typeof value !== "number" || !Number.isFinite(value))
+      throw new Error(`showClaims: claims["${name}"] must be a finite number, got ${value}`);
   }
-  const table = tableOutput(entries.map(([quantity, value]) => ({ quantity, value })), {
-    caption: "Numbers the text states, computed above (checked by the tests)",
-    digits: 6,
-  });
+  const table = tableOutput(
+    entries.map(([quantity, value]) => ({ quantity, value })),
+    {
+      caption: "Numbers the text states, computed above (checked by the tests)",
+      digits: 6,
+    },
+  );
   return { data: table.data, metadata: { [OUTPUT_KIND]: { kind: "claims", values: Object.fromEntries(entries) } } };
 }
 

@@ -40,7 +40,17 @@ export interface PlotSpec {
 }
 
 /** A qualitative palette that reads well on white and in print. */
-export const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#17becf"];
+export const PALETTE = [
+  "#1f77b4",
+  "#d62728",
+  "#2ca02c",
+  "#ff7f0e",
+  "#9467bd",
+  "#8c564b",
+  "#e377c2",
+  "#7f7f7f",
+  "#17becf",
+];
 
 function need(text: string | undefined, what: string): string {
   if (!text || !text.trim()) throw new Error(`figure: ${what} is required`);
@@ -49,7 +59,11 @@ function need(text: string | undefined, what: string): string {
 
 function axisLayout(axis: Axis, which: string): Record<string, unknown> {
   const log = axis.log ?? false;
-  const layout: Record<string, unknown> = { title: { text: need(axis.label, `${which}.label`) }, type: log ? "log" : "linear", zeroline: false };
+  const layout: Record<string, unknown> = {
+    title: { text: need(axis.label, `${which}.label`) },
+    type: log ? "log" : "linear",
+    zeroline: false,
+  };
   if (axis.range) layout.range = log ? axis.range.map(Math.log10) : axis.range;
   return layout;
 }
@@ -72,9 +86,15 @@ function baseLayout(title: string, x: Axis, y: Axis, height = 420): Record<strin
 }
 
 function checkLengths(s: Series): void {
-  if (s.x.length !== s.y.length) throw new Error(`figure: series "${s.name}" has ${s.x.length} x values but ${s.y.length} y values`);
-  for (const [k, v] of [["band.lower", s.band?.lower], ["band.upper", s.band?.upper], ["errorY", s.errorY]] as const) {
-    if (v && v.length !== s.x.length) throw new Error(`figure: series "${s.name}" ${k} has ${v.length} values, expected ${s.x.length}`);
+  if (s.x.length !== s.y.length)
+    throw new Error(`figure: series "${s.name}" has ${s.x.length} x values but ${s.y.length} y values`);
+  for (const [k, v] of [
+    ["band.lower", s.band?.lower],
+    ["band.upper", s.band?.upper],
+    ["errorY", s.errorY],
+  ] as const) {
+    if (v && v.length !== s.x.length)
+      throw new Error(`figure: series "${s.name}" ${k} has ${v.length} values, expected ${s.x.length}`);
   }
 }
 
@@ -85,15 +105,29 @@ function seriesTraces(s: Series, color: string): Record<string, unknown>[] {
   if (s.band) {
     const x = values(s.x);
     traces.push({
-      type: "scatter", mode: "lines", name: `${s.name} band`, legendgroup: s.name, showlegend: false, hoverinfo: "skip",
+      type: "scatter",
+      mode: "lines",
+      name: `${s.name} band`,
+      legendgroup: s.name,
+      showlegend: false,
+      hoverinfo: "skip",
       x: [...x, ...x.slice().reverse()],
       y: [...values(s.band.upper), ...values(s.band.lower).reverse()],
-      fill: "toself", fillcolor: color, opacity: 0.2, line: { width: 0, color },
+      fill: "toself",
+      fillcolor: color,
+      opacity: 0.2,
+      line: { width: 0, color },
     });
   }
   const trace: Record<string, unknown> = {
-    type: "scatter", mode: s.mode ?? "lines", name: need(s.name, "series name"), legendgroup: s.name,
-    x: values(s.x), y: values(s.y), line: { color, dash: s.dash ? "dash" : "solid" }, marker: { color },
+    type: "scatter",
+    mode: s.mode ?? "lines",
+    name: need(s.name, "series name"),
+    legendgroup: s.name,
+    x: values(s.x),
+    y: values(s.y),
+    line: { color, dash: s.dash ? "dash" : "solid" },
+    marker: { color },
   };
   if (s.errorY) trace.error_y = { type: "data", array: values(s.errorY), visible: true };
   traces.push(trace);
@@ -104,7 +138,11 @@ function seriesTraces(s: Series, color: string): Record<string, unknown>[] {
 export function lines(spec: PlotSpec): Figure {
   if (spec.series.length === 0) throw new Error("figure: series must not be empty");
   const data = spec.series.flatMap((s, i) => seriesTraces(s, s.color ?? PALETTE[i % PALETTE.length]));
-  return { data, layout: baseLayout(spec.title, spec.x, spec.y, spec.height), config: { responsive: true, displaylogo: false } };
+  return {
+    data,
+    layout: baseLayout(spec.title, spec.x, spec.y, spec.height),
+    config: { responsive: true, displaylogo: false },
+  };
 }
 
 /** Points only: `lines` with every series drawn as markers. */
@@ -119,8 +157,13 @@ export function trajectories(spec: PlotSpec & { obstacles?: Obstacle[] }): Figur
   // so the ranges asked for are the ranges drawn.
   figure.layout.xaxis = { ...(figure.layout.xaxis as object), constrain: "domain" };
   figure.layout.yaxis = { ...(figure.layout.yaxis as object), scaleanchor: "x", scaleratio: 1, constrain: "domain" };
-  figure.layout.shapes = (spec.obstacles ?? []).map(({ color, opacity, ...o }) =>
-    ({ type: "rect", ...o, fillcolor: color ?? "#555", opacity: opacity ?? 0.6, line: { width: 0 } }));
+  figure.layout.shapes = (spec.obstacles ?? []).map(({ color, opacity, ...o }) => ({
+    type: "rect",
+    ...o,
+    fillcolor: color ?? "#555",
+    opacity: opacity ?? 0.6,
+    line: { width: 0 },
+  }));
   return figure;
 }
 
@@ -145,7 +188,8 @@ export interface Obstacle {
 export function pathBundle(paths: { x: ArrayLike<number>; y: ArrayLike<number> }[]): { x: number[]; y: number[] } {
   const out = { x: [] as number[], y: [] as number[] };
   paths.forEach((p, i) => {
-    if (p.x.length !== p.y.length) throw new Error(`pathBundle: path ${i} has ${p.x.length} x values but ${p.y.length} y values`);
+    if (p.x.length !== p.y.length)
+      throw new Error(`pathBundle: path ${i} has ${p.x.length} x values but ${p.y.length} y values`);
     if (i > 0) {
       out.x.push(NaN);
       out.y.push(NaN);
@@ -175,13 +219,25 @@ export interface HeatmapSpec {
 
 /** A heatmap of z over a grid, with a titled colour bar as its legend. */
 export function heatmap(spec: HeatmapSpec): Figure {
-  if (spec.z.length !== spec.y.values.length) throw new Error(`heatmap: z has ${spec.z.length} rows, expected ${spec.y.values.length} (one per y value)`);
+  if (spec.z.length !== spec.y.values.length)
+    throw new Error(`heatmap: z has ${spec.z.length} rows, expected ${spec.y.values.length} (one per y value)`);
   spec.z.forEach((row, i) => {
-    if (row.length !== spec.x.values.length) throw new Error(`heatmap: z row ${i} has ${row.length} values, expected ${spec.x.values.length}`);
+    if (row.length !== spec.x.values.length)
+      throw new Error(`heatmap: z row ${i} has ${row.length} values, expected ${spec.x.values.length}`);
   });
   const trace = {
-    type: "heatmap", name: need(spec.zLabel, "zLabel"), x: values(spec.x.values), y: values(spec.y.values), z: spec.z.map(values),
-    colorscale: spec.colorscale ?? "RdBu", reversescale: spec.colorscale === undefined, colorbar: { title: { text: spec.zLabel } },
+    type: "heatmap",
+    name: need(spec.zLabel, "zLabel"),
+    x: values(spec.x.values),
+    y: values(spec.y.values),
+    z: spec.z.map(values),
+    colorscale: spec.colorscale ?? "RdBu",
+    reversescale: spec.colorscale === undefined,
+    colorbar: { title: { text: spec.zLabel } },
   };
-  return { data: [trace], layout: baseLayout(spec.title, spec.x, spec.y, spec.height), config: { responsive: true, displaylogo: false } };
+  return {
+    data: [trace],
+    layout: baseLayout(spec.title, spec.x, spec.y, spec.height),
+    config: { responsive: true, displaylogo: false },
+  };
 }

@@ -7,7 +7,15 @@ import { figureOutput, type Figure } from "./plotly";
 import { tableOutput, type FrameLike, type Row, type TableOptions } from "./table";
 
 export * from "./figures";
-export { figureOutput, plotlyLoaderHtml, withFallbackImage, describeFigure, OUTPUT_KIND, PLOTLY_MIME, type Figure } from "./plotly";
+export {
+  figureOutput,
+  plotlyLoaderHtml,
+  withFallbackImage,
+  describeFigure,
+  OUTPUT_KIND,
+  PLOTLY_MIME,
+  type Figure,
+} from "./plotly";
 export { tableOutput, formatCell, type Row, type FrameLike, type TableOptions } from "./table";
 export { progress, progressOutput, ProgressBar, type ProgressOptions, type ProgressState } from "./progress";
 export { show, inKernel, escapeHtml, type MimeBundle, type Output } from "./output";

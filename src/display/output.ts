@@ -23,7 +23,10 @@ export interface Output {
   metadata: Record<string, unknown>;
 }
 
-type Writer = (msg: { data: MimeBundle; metadata: Record<string, unknown>; transient: { display_id?: string } }, update: boolean) => void;
+type Writer = (
+  msg: { data: MimeBundle; metadata: Record<string, unknown>; transient: { display_id?: string } },
+  update: boolean,
+) => void;
 
 const JUPYTER_MODULE = path.join("tslab", "dist", "jupyter.js");
 
@@ -53,7 +56,10 @@ export function show(output: Output, displayId?: string, update = false): void {
     if (!update) console.log(output.data["text/plain"]);
     return;
   }
-  writer({ data: output.data, metadata: output.metadata, transient: displayId ? { display_id: displayId } : {} }, update);
+  writer(
+    { data: output.data, metadata: output.metadata, transient: displayId ? { display_id: displayId } : {} },
+    update,
+  );
 }
 
 /** Escape text for HTML element content and attribute values. */

@@ -32,7 +32,10 @@ const QUEUE = "_mbrlPlotQueue";
 
 /** JSON that is safe inside a <script>: `<` and the JS line separators escaped. */
 export function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  return JSON.stringify(value)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 }
 
 /** Significant digits kept in a figure's numbers: far below a pixel, and the outputs stay small. */
@@ -41,7 +44,11 @@ export const FIGURE_DIGITS = 6;
 /** The figure's JSON with every non-integer number rounded to FIGURE_DIGITS significant digits. */
 function compactSpec(figure: Figure): Required<Figure> {
   const spec = { data: figure.data, layout: figure.layout, config: figure.config ?? {} };
-  return JSON.parse(JSON.stringify(spec, (_key, v) => (typeof v === "number" && !Number.isInteger(v) && Number.isFinite(v) ? Number(v.toPrecision(FIGURE_DIGITS)) : v)));
+  return JSON.parse(
+    JSON.stringify(spec, (_key, v) =>
+      typeof v === "number" && !Number.isInteger(v) && Number.isFinite(v) ? Number(v.toPrecision(FIGURE_DIGITS)) : v,
+    ),
+  );
 }
 
 /** The mime type of plotly's own renderers (JupyterLab, Notebook 7, VS Code). */
@@ -79,7 +86,10 @@ export function figureOutput(figure: Figure, ordinal: number): Output {
   }
   if (window.Plotly) draw(); else (window.${QUEUE} = window.${QUEUE} || []).push(draw);
 })();</script>`;
-  return { data: { [PLOTLY_MIME]: spec, "text/html": html, "text/plain": summary }, metadata: { [OUTPUT_KIND]: { kind: "figure", traces: figure.data.length } } };
+  return {
+    data: { [PLOTLY_MIME]: spec, "text/html": html, "text/plain": summary },
+    metadata: { [OUTPUT_KIND]: { kind: "figure", traces: figure.data.length } },
+  };
 }
 
 /** What the figure's div shows until plotly.js draws it: on a page without plotly.js, a line that says so. */
@@ -87,7 +97,8 @@ function placeholder(summary: string): string {
   return `<p class="mbrl-placeholder">${escapeHtml(summary)}: drawn by plotly.js, which this page has not loaded.</p>`;
 }
 
-const FIGURE_DIV = /(<div id="[^"]+" class="mbrl-figure" title="([^"]*)"[^>]*>)<p class="mbrl-placeholder">[^<]*<\/p>(<\/div>)/;
+const FIGURE_DIV =
+  /(<div id="[^"]+" class="mbrl-figure" title="([^"]*)"[^>]*>)<p class="mbrl-placeholder">[^<]*<\/p>(<\/div>)/;
 
 /**
  * The figure's HTML with a static PNG in place of its placeholder, for web pages read
@@ -98,7 +109,8 @@ const FIGURE_DIV = /(<div id="[^"]+" class="mbrl-figure" title="([^"]*)"[^>]*>)<
  * @param png base64-encoded PNG
  */
 export function withFallbackImage(html: string, png: string): string {
-  if (!FIGURE_DIV.test(html)) throw new Error("withFallbackImage: html is not a figure output, or it already has a fallback");
+  if (!FIGURE_DIV.test(html))
+    throw new Error("withFallbackImage: html is not a figure output, or it already has a fallback");
   const img = `<img class="mbrl-fallback" alt="$2" src="data:image/png;base64,${png}" style="max-width:100%">`;
   return html.replace(FIGURE_DIV, `$1${img}$3`);
 }

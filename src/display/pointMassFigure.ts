@@ -24,10 +24,20 @@ export function wallPathsFigure(title: string, episodeStates: number[][][], wall
   const { stepsToWall: X, gapCenter: c, gapHalfWidth: w, wallHalfLength: L } = wall;
   const revealAt = X - wall.revealSteps;
   const [upperColor, lowerColor] = [PALETTE[0], PALETTE[3]];
-  const piece = (y0: number, y1: number, color?: string, opacity?: number): Obstacle => ({ x0: X - 0.08, x1: X + 0.08, y0, y1, color, opacity });
-  const paths = (gap: number) => pathBundle(episodeStates
-    .filter((s) => s[s.length - 1][2] === gap)
-    .map((s) => ({ x: s.map((r) => r[0]), y: s.map((r) => r[1]) })));
+  const piece = (y0: number, y1: number, color?: string, opacity?: number): Obstacle => ({
+    x0: X - 0.08,
+    x1: X + 0.08,
+    y0,
+    y1,
+    color,
+    opacity,
+  });
+  const paths = (gap: number) =>
+    pathBundle(
+      episodeStates
+        .filter((s) => s[s.length - 1][2] === gap)
+        .map((s) => ({ x: s.map((r) => r[0]), y: s.map((r) => r[1]) })),
+    );
   const yRange: [number, number] = [-L - 0.5, L + 0.5];
   return trajectories({
     title,
@@ -39,7 +49,9 @@ export function wallPathsFigure(title: string, episodeStates: number[][][], wall
       { name: "gap revealed here", x: [revealAt, revealAt], y: yRange, dash: true, color: PALETTE[7] },
     ],
     obstacles: [
-      piece(-L, -c - w), piece(-c + w, c - w), piece(c + w, L),
+      piece(-L, -c - w),
+      piece(-c + w, c - w),
+      piece(c + w, L),
       piece(c - w, c + w, lowerColor, 0.3), // the upper gap: shut when the lower one is open
       piece(-c - w, -c + w, upperColor, 0.3),
     ],

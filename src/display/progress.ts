@@ -37,7 +37,9 @@ export interface ProgressState {
 /** The output for one state of the bar: an HTML bar and a text line. */
 export function progressOutput(s: ProgressState): Output {
   const frac = s.total > 0 ? Math.min(1, s.done / s.total) : 1;
-  const metrics = Object.entries(s.metrics).map(([k, v]) => `${k}=${formatCell(v, 4)}`).join("  ");
+  const metrics = Object.entries(s.metrics)
+    .map(([k, v]) => `${k}=${formatCell(v, 4)}`)
+    .join("  ");
   const status = `${s.done}/${s.total}  ${metrics}  (${s.seconds.toFixed(1)} s)`;
   const width = 30;
   const filled = Math.round(frac * width);
@@ -56,7 +58,8 @@ export class ProgressBar {
   private state: ProgressState;
 
   constructor(private readonly options: ProgressOptions) {
-    if (!(Number.isInteger(options.total) && options.total >= 0)) throw new Error(`progress: total must be a non-negative integer, got ${options.total}`);
+    if (!(Number.isInteger(options.total) && options.total >= 0))
+      throw new Error(`progress: total must be a non-negative integer, got ${options.total}`);
     this.state = { label: options.label, done: 0, total: options.total, metrics: {}, seconds: 0 };
     this.draw(true);
   }

@@ -32,13 +32,20 @@ export function formatCell(value: Cell | unknown, digits = 4): string {
     // Integers as they are, unless too long to read (a float64 above 1e15 is an integer anyway).
     if (!Number.isFinite(value) || (Number.isInteger(value) && Math.abs(value) < 1e15)) return String(value);
     const abs = Math.abs(value);
-    return abs !== 0 && (abs < 1e-3 || abs >= 1e6) ? value.toExponential(digits - 1) : String(Number(value.toPrecision(digits)));
+    return abs !== 0 && (abs < 1e-3 || abs >= 1e6)
+      ? value.toExponential(digits - 1)
+      : String(Number(value.toPrecision(digits)));
   }
   return String(value);
 }
 
 function isFrame(x: unknown): x is FrameLike {
-  return typeof x === "object" && x !== null && Array.isArray((x as FrameLike).columns) && Array.isArray((x as FrameLike).values);
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    Array.isArray((x as FrameLike).columns) &&
+    Array.isArray((x as FrameLike).values)
+  );
 }
 
 /** Rows of a DataFrame as objects keyed by column, with its index as the first column. */
@@ -67,7 +74,8 @@ function plainText(columns: string[], cells: string[][]): string {
 export function tableOutput(source: Row[] | FrameLike, options: TableOptions = {}): Output {
   const digits = options.digits ?? 4;
   const rows = isFrame(source) ? frameRows(source) : source;
-  if (!Array.isArray(rows) || rows.length === 0) throw new Error("table: rows must be a non-empty array of objects or a DataFrame");
+  if (!Array.isArray(rows) || rows.length === 0)
+    throw new Error("table: rows must be a non-empty array of objects or a DataFrame");
   const columns = columnsOf(rows);
   const cells = rows.map((r) => columns.map((c) => formatCell(r[c], digits)));
   const caption = options.caption ? `<caption>${escapeHtml(options.caption)}</caption>` : "";
@@ -75,5 +83,8 @@ export function tableOutput(source: Row[] | FrameLike, options: TableOptions = {
   const body = cells.map((r) => `<tr>${r.map((v) => `<td>${escapeHtml(v)}</td>`).join("")}</tr>`).join("\n");
   const html = `<table class="mbrl-table">${caption}<thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
   const text = (options.caption ? options.caption + "\n" : "") + plainText(columns, cells);
-  return { data: { "text/html": html, "text/plain": text }, metadata: { [OUTPUT_KIND]: { kind: "table", rows: rows.length } } };
+  return {
+    data: { "text/html": html, "text/plain": text },
+    metadata: { [OUTPUT_KIND]: { kind: "table", rows: rows.length } },
+  };
 }

@@ -139,10 +139,15 @@ export interface ExamSimulationOptions extends ExamOptions {
  * @returns (episodes) per-episode returns
  */
 export function simulateExam(strategy: ExamStrategy, rng: Rng, options?: Partial<ExamSimulationOptions>): Float64Array {
-  const o = fillOptions("simulateExam", { ...EXAM_DEFAULTS, episodes: 1000 }, options, { ...EXAM_RULES, episodes: positiveInt });
+  const o = fillOptions("simulateExam", { ...EXAM_DEFAULTS, episodes: 1000 }, options, {
+    ...EXAM_RULES,
+    episodes: positiveInt,
+  });
   const questions: ExamQuestion[] = Array.from({ length: o.episodes }, () => (rng.bernoulli(o.p) ? "A" : "B"));
   const exam = { p: o.p, reward: o.reward, penalty: o.penalty };
-  return Float64Array.from(questions, (q) => (strategy.first === "home" ? 0 : examAnswerReward(q, strategy.answer(q), exam)));
+  return Float64Array.from(questions, (q) =>
+    strategy.first === "home" ? 0 : examAnswerReward(q, strategy.answer(q), exam),
+  );
 }
 
 export interface ExamGridOptions {
@@ -155,7 +160,9 @@ export interface ExamGridOptions {
 }
 
 const nonEmptyFinite: Rule<number[]> = (v) =>
-  Array.isArray(v) && v.length > 0 && v.every(Number.isFinite) ? undefined : "must be a non-empty array of finite numbers";
+  Array.isArray(v) && v.length > 0 && v.every(Number.isFinite)
+    ? undefined
+    : "must be a non-empty array of finite numbers";
 
 /**
  * Value of information over a (reward, penalty) grid at fixed p, for a heatmap.
@@ -169,12 +176,11 @@ export function examValueGrid(options?: Partial<ExamGridOptions>): {
   mpcGap: number[][];
 } {
   const steps = Array.from({ length: 21 }, (_, i) => 2 * i);
-  const o = fillOptions(
-    "examValueGrid",
-    { p: 0.5, rewards: steps, penalties: steps.map((r) => r - 40) },
-    options,
-    { p: inRange(0, 1), rewards: nonEmptyFinite, penalties: nonEmptyFinite },
-  );
+  const o = fillOptions("examValueGrid", { p: 0.5, rewards: steps, penalties: steps.map((r) => r - 40) }, options, {
+    p: inRange(0, 1),
+    rewards: nonEmptyFinite,
+    penalties: nonEmptyFinite,
+  });
   const values = o.penalties.map((penalty) => o.rewards.map((reward) => examValues({ p: o.p, reward, penalty })));
   return {
     rewards: o.rewards.slice(),

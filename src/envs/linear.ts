@@ -42,7 +42,8 @@ export class LinearDynamics implements Dynamics {
     const [batch] = assertShape("LinearDynamics.step", "states", states, [null, this.stateSize]);
     assertShape("LinearDynamics.step", "actions", actions, [batch, this.actionSize]);
     return tf.tidy(() =>
-      tf.add(tf.matMul(states, tf.tensor2d(this.A), false, true), tf.matMul(actions, tf.tensor2d(this.B), false, true)));
+      tf.add(tf.matMul(states, tf.tensor2d(this.A), false, true), tf.matMul(actions, tf.tensor2d(this.B), false, true)),
+    );
   }
 }
 

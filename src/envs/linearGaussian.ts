@@ -88,7 +88,11 @@ export function linearGaussianTask(options?: Partial<LinearGaussianOptions>): Li
     steps: o.steps,
     options: o,
     initialStates: (batch) => {
-      check(Number.isInteger(batch) && batch > 0, "LinearGaussianTask.initialStates", `batch must be a positive integer, got ${batch}`);
+      check(
+        Number.isInteger(batch) && batch > 0,
+        "LinearGaussianTask.initialStates",
+        `batch must be a positive integer, got ${batch}`,
+      );
       return tf.zeros([batch, 1]);
     },
   };
@@ -110,7 +114,11 @@ export function linearGaussianFeedbackPolicy(gain = 1): Policy {
  */
 export function linearGaussianPlanCost(plan: ArrayLike<number>, options?: Partial<LinearGaussianOptions>): number {
   const o = fill("linearGaussianPlanCost", options);
-  check(plan.length === o.steps, "linearGaussianPlanCost", `plan must have steps = ${o.steps} entries, got ${plan.length}`);
+  check(
+    plan.length === o.steps,
+    "linearGaussianPlanCost",
+    `plan must have steps = ${o.steps} entries, got ${plan.length}`,
+  );
   assertFinite("linearGaussianPlanCost", "plan", plan);
   let mean = 0;
   let cost = 0;
@@ -173,15 +181,25 @@ function simulate(where: string, act: Actor, rng: Rng, o: LinearGaussianSimulati
   }
 }
 
-function fillSimulation(where: string, given?: Partial<LinearGaussianSimulationOptions>): LinearGaussianSimulationOptions {
-  return fillOptions(where, { ...LINEAR_GAUSSIAN_DEFAULTS, episodes: 1000 }, given, { ...RULES, episodes: positiveInt });
+function fillSimulation(
+  where: string,
+  given?: Partial<LinearGaussianSimulationOptions>,
+): LinearGaussianSimulationOptions {
+  return fillOptions(where, { ...LINEAR_GAUSSIAN_DEFAULTS, episodes: 1000 }, given, {
+    ...RULES,
+    episodes: positiveInt,
+  });
 }
 
 /**
  * Run a feedback policy for many episodes in one batch, noise drawn from `rng` step by step.
  * @returns (episodes) per-episode costs Σ_{t=1..T} x_t²
  */
-export function linearGaussianRunPolicy(policy: Policy, rng: Rng, options?: Partial<LinearGaussianSimulationOptions>): Float64Array {
+export function linearGaussianRunPolicy(
+  policy: Policy,
+  rng: Rng,
+  options?: Partial<LinearGaussianSimulationOptions>,
+): Float64Array {
   const o = fillSimulation("linearGaussianRunPolicy", options);
   return simulate("linearGaussianRunPolicy", (x) => policy(x), rng, o);
 }
@@ -191,9 +209,17 @@ export function linearGaussianRunPolicy(policy: Policy, rng: Rng, options?: Part
  * @param plan (T) actions a_0 … a_{T−1}, the same in every episode
  * @returns (episodes) per-episode costs Σ_{t=1..T} x_t²
  */
-export function linearGaussianRunPlan(plan: ArrayLike<number>, rng: Rng, options?: Partial<LinearGaussianSimulationOptions>): Float64Array {
+export function linearGaussianRunPlan(
+  plan: ArrayLike<number>,
+  rng: Rng,
+  options?: Partial<LinearGaussianSimulationOptions>,
+): Float64Array {
   const o = fillSimulation("linearGaussianRunPlan", options);
-  check(plan.length === o.steps, "linearGaussianRunPlan", `plan must have steps = ${o.steps} entries, got ${plan.length}`);
+  check(
+    plan.length === o.steps,
+    "linearGaussianRunPlan",
+    `plan must have steps = ${o.steps} entries, got ${plan.length}`,
+  );
   assertFinite("linearGaussianRunPlan", "plan", plan);
   return simulate("linearGaussianRunPlan", (_, t) => tf.fill([o.episodes, 1], plan[t]) as tf.Tensor2D, rng, o);
 }

@@ -106,7 +106,10 @@ export class Pendulum implements Dynamics {
       const [cos, sin, speed] = tf.split(states, 3, 1);
       const theta = tf.atan2(sin, cos);
       const torque = tf.clipByValue(actions, -maxTorque, maxTorque);
-      const accel = tf.sub(tf.add(tf.mul(tf.sin(theta), gravityGain), tf.mul(torque, torqueGain)), tf.mul(speed, damping));
+      const accel = tf.sub(
+        tf.add(tf.mul(tf.sin(theta), gravityGain), tf.mul(torque, torqueGain)),
+        tf.mul(speed, damping),
+      );
       let rawSpeed = tf.add(speed, tf.mul(accel, dt));
       if (kick) rawSpeed = tf.add(rawSpeed, kick);
       const nextSpeed = tf.clipByValue(rawSpeed, -maxSpeed, maxSpeed);
@@ -126,7 +129,9 @@ export class Pendulum implements Dynamics {
    */
   stepScalar(state: readonly number[], torque: number, kick = 0): [number, number, number] {
     if (state.length !== 3 || !state.every(Number.isFinite)) {
-      throw new Error(`Pendulum.stepScalar: state must be 3 finite numbers [cos θ, sin θ, θ̇], got [${state.join(", ")}]`);
+      throw new Error(
+        `Pendulum.stepScalar: state must be 3 finite numbers [cos θ, sin θ, θ̇], got [${state.join(", ")}]`,
+      );
     }
     if (!Number.isFinite(torque) || !Number.isFinite(kick)) {
       throw new Error(`Pendulum.stepScalar: torque and kick must be finite, got ${torque} and ${kick}`);
@@ -200,7 +205,11 @@ export interface PendulumStartOptions {
   speedHalfWidth: number;
 }
 
-export const PENDULUM_START_DEFAULTS: PendulumStartOptions = { angleCenter: 0, angleHalfWidth: Math.PI, speedHalfWidth: 1 };
+export const PENDULUM_START_DEFAULTS: PendulumStartOptions = {
+  angleCenter: 0,
+  angleHalfWidth: Math.PI,
+  speedHalfWidth: 1,
+};
 
 /**
  * Start states as plain float64 rows [cos θ, sin θ, θ̇], θ drawn before θ̇ for each row.

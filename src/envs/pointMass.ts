@@ -51,19 +51,40 @@ export interface PointMassOptions {
 }
 
 export const POINT_MASS_DEFAULTS: PointMassOptions = {
-  stepsToWall: 10, revealSteps: 3, gapCenter: 1.2, gapHalfWidth: 0.4, wallHalfLength: 4,
-  maxSpeed: 0.5, noiseStd: 0.05, p: 0.5, reward: 10, penalty: -20, actionCost: 4,
+  stepsToWall: 10,
+  revealSteps: 3,
+  gapCenter: 1.2,
+  gapHalfWidth: 0.4,
+  wallHalfLength: 4,
+  maxSpeed: 0.5,
+  noiseStd: 0.05,
+  p: 0.5,
+  reward: 10,
+  penalty: -20,
+  actionCost: 4,
 };
 
 function fill(where: string, given?: Partial<PointMassOptions>): PointMassOptions {
   const o = fillOptions(where, POINT_MASS_DEFAULTS, given, {
-    stepsToWall: positiveInt, revealSteps: positiveInt, gapCenter: positive, gapHalfWidth: positive,
-    wallHalfLength: positive, maxSpeed: positive, noiseStd: nonNegative, p: inRange(0, 1),
-    reward: finite, penalty: finite, actionCost: nonNegative,
+    stepsToWall: positiveInt,
+    revealSteps: positiveInt,
+    gapCenter: positive,
+    gapHalfWidth: positive,
+    wallHalfLength: positive,
+    maxSpeed: positive,
+    noiseStd: nonNegative,
+    p: inRange(0, 1),
+    reward: finite,
+    penalty: finite,
+    actionCost: nonNegative,
   });
   check(o.revealSteps < o.stepsToWall, where, "option revealSteps must be < stepsToWall");
   check(o.gapHalfWidth < o.gapCenter, where, "option gapHalfWidth must be < gapCenter (the gaps must not merge)");
-  check(o.gapCenter + o.gapHalfWidth < o.wallHalfLength, where, "option wallHalfLength must exceed gapCenter + gapHalfWidth");
+  check(
+    o.gapCenter + o.gapHalfWidth < o.wallHalfLength,
+    where,
+    "option wallHalfLength must exceed gapCenter + gapHalfWidth",
+  );
   return o;
 }
 
@@ -100,9 +121,16 @@ export class PointMass implements Dynamics {
    */
   step(states: tf.Tensor2D, actions: tf.Tensor2D, rng?: Rng): tf.Tensor2D {
     const [batch] = assertShape("PointMass.step", "states", states, [null, 4]);
-    return tf.tidy(() => rng
-      ? this.stepWith(states, actions, rng.normalTensor([batch, 1]) as tf.Tensor2D, rng.uniformTensor([batch, 1]) as tf.Tensor2D)
-      : this.stepWith(states, actions, tf.zeros([batch, 1]), null));
+    return tf.tidy(() =>
+      rng
+        ? this.stepWith(
+            states,
+            actions,
+            rng.normalTensor([batch, 1]) as tf.Tensor2D,
+            rng.uniformTensor([batch, 1]) as tf.Tensor2D,
+          )
+        : this.stepWith(states, actions, tf.zeros([batch, 1]), null),
+    );
   }
 
   /**
@@ -116,7 +144,11 @@ export class PointMass implements Dynamics {
   stepWith(states: tf.Tensor2D, actions: tf.Tensor2D, noise: tf.Tensor2D, coins: tf.Tensor2D | null): tf.Tensor2D {
     const where = "PointMass.step";
     const [batch] = assertShape(where, "states", states, [null, 4]);
-    for (const [name, t] of [["actions", actions], ["noise", noise], ["coins", coins]] as const) {
+    for (const [name, t] of [
+      ["actions", actions],
+      ["noise", noise],
+      ["coins", coins],
+    ] as const) {
       if (t) assertShape(where, name, t, [batch, 1]);
     }
     const o = this.options;
@@ -129,12 +161,15 @@ export class PointMass implements Dynamics {
       const newGap = pick(revealing, drawn, gap);
       const crossing = and(not(ge(x, o.stepsToWall)), ge(xMoved, o.stepsToWall));
       const hit = and(crossing, not(crashed), not(this.open(yMoved, newGap)));
-      return tf.concat([
-        pick(crashed, x, pick(hit, tf.fill([batch, 1], o.stepsToWall), xMoved)),
-        pick(crashed, y, yMoved),
-        newGap,
-        pick(hit, tf.onesLike(crashed), crashed),
-      ], 1) as tf.Tensor2D;
+      return tf.concat(
+        [
+          pick(crashed, x, pick(hit, tf.fill([batch, 1], o.stepsToWall), xMoved)),
+          pick(crashed, y, yMoved),
+          newGap,
+          pick(hit, tf.onesLike(crashed), crashed),
+        ],
+        1,
+      ) as tf.Tensor2D;
     });
   }
 
@@ -207,8 +242,11 @@ export function pointMassTask(options?: Partial<PointMassOptions>): PointMassTas
 export function pointMassFeedbackPolicy(theta: ArrayLike<number>, options?: Partial<PointMassOptions>): Policy {
   const o = fill("pointMassFeedbackPolicy", options);
   const [before, after, gain] = Array.from(theta);
-  check(theta.length === 3 && [before, after, gain].every(Number.isFinite), "pointMassFeedbackPolicy",
-    `theta must be 3 finite numbers [before, after, gain], got [${Array.from(theta).join(", ")}]`);
+  check(
+    theta.length === 3 && [before, after, gain].every(Number.isFinite),
+    "pointMassFeedbackPolicy",
+    `theta must be 3 finite numbers [before, after, gain], got [${Array.from(theta).join(", ")}]`,
+  );
   return (states) => {
     assertShape("pointMassFeedbackPolicy", "states", states, [null, 4]);
     return tf.tidy(() => {
@@ -234,7 +272,11 @@ export type PointMassOutcome = "hit the wall" | "through a gap" | "round the end
  */
 export function pointMassOutcome(states: number[][], options?: Partial<PointMassOptions>): PointMassOutcome {
   const o = fill("pointMassOutcome", options);
-  check(Array.isArray(states) && states.length > 0 && states.every((s) => s.length === 4), "pointMassOutcome", "states must be rows [x, y, gap, crashed]");
+  check(
+    Array.isArray(states) && states.length > 0 && states.every((s) => s.length === 4),
+    "pointMassOutcome",
+    "states must be rows [x, y, gap, crashed]",
+  );
   const end = states[states.length - 1];
   if (end[POINT_MASS_STATE.crashed] === 1) return "hit the wall";
   return Math.abs(end[POINT_MASS_STATE.y]) < o.wallHalfLength ? "through a gap" : "round the end";
@@ -248,7 +290,11 @@ export function pointMassOutcome(states: number[][], options?: Partial<PointMass
  */
 export function pointMassGapOutOfReach(states: number[][], options?: Partial<PointMassOptions>): boolean {
   const o = fill("pointMassGapOutOfReach", options);
-  check(Array.isArray(states) && states.length > o.stepsToWall, "pointMassGapOutOfReach", `states must hold at least ${o.stepsToWall + 1} rows`);
+  check(
+    Array.isArray(states) && states.length > o.stepsToWall,
+    "pointMassGapOutOfReach",
+    `states must hold at least ${o.stepsToWall + 1} rows`,
+  );
   const revealAt = o.stepsToWall - o.revealSteps;
   const gap = states[states.length - 1][POINT_MASS_STATE.gap];
   const distance = Math.abs(gap * o.gapCenter - states[revealAt][POINT_MASS_STATE.y]) - o.gapHalfWidth;

@@ -30,7 +30,12 @@ export interface Trajectories {
  * @param where the calling function, for error messages
  * @param name the field's name, e.g. "states"
  */
-export function dataTensor<T extends tf.Tensor>(where: string, name: string, value: T | number[][] | number[][][], pattern: (number | null)[]): T {
+export function dataTensor<T extends tf.Tensor>(
+  where: string,
+  name: string,
+  value: T | number[][] | number[][][],
+  pattern: (number | null)[],
+): T {
   check(value != null, where, `data.${name} is missing`);
   const want = pattern.map((d) => (d === null ? "*" : String(d))).join(", ");
   let t: tf.Tensor;
@@ -68,14 +73,24 @@ export interface TransitionRows {
  */
 export function transitionsFromEpisodes(episodes: { states: number[][][]; actions: number[][][] }): TransitionRows {
   const where = "transitionsFromEpisodes";
-  check(episodes != null && Array.isArray(episodes.states) && Array.isArray(episodes.actions), where,
-    "episodes must hold states (E, T+1, S) and actions (E, T, A) as arrays");
+  check(
+    episodes != null && Array.isArray(episodes.states) && Array.isArray(episodes.actions),
+    where,
+    "episodes must hold states (E, T+1, S) and actions (E, T, A) as arrays",
+  );
   const { states, actions } = episodes;
-  check(states.length === actions.length, where, `episodes.states and episodes.actions must hold the same number of episodes, got ${states.length} and ${actions.length}`);
+  check(
+    states.length === actions.length,
+    where,
+    `episodes.states and episodes.actions must hold the same number of episodes, got ${states.length} and ${actions.length}`,
+  );
   const out: TransitionRows = { states: [], actions: [], nextStates: [] };
   states.forEach((s, e) => {
-    check(s.length === actions[e].length + 1, where,
-      `episode ${e} must have one more state than actions (T+1 and T), got ${s.length} states and ${actions[e].length} actions`);
+    check(
+      s.length === actions[e].length + 1,
+      where,
+      `episode ${e} must have one more state than actions (T+1 and T), got ${s.length} states and ${actions[e].length} actions`,
+    );
     actions[e].forEach((a, t) => {
       out.states.push(s[t]);
       out.actions.push(a);

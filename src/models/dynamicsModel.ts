@@ -37,7 +37,9 @@ export interface DynamicsModelOptions {
 export const DYNAMICS_MODEL_DEFAULTS: DynamicsModelOptions = { hiddenSizes: [64, 64], members: 1 };
 
 const positiveInts: Rule<number[]> = (v) =>
-  Array.isArray(v) && v.every((d) => Number.isInteger(d) && d > 0) ? undefined : `must be an array of positive integers, got [${v}]`;
+  Array.isArray(v) && v.every((d) => Number.isInteger(d) && d > 0)
+    ? undefined
+    : `must be an array of positive integers, got [${v}]`;
 
 export class DynamicsModel implements Dynamics {
   readonly stateSize: number;
@@ -60,8 +62,16 @@ export class DynamicsModel implements Dynamics {
    */
   constructor(stateSize: number, actionSize: number, rng: Rng, options?: Partial<DynamicsModelOptions>) {
     const where = "DynamicsModel";
-    check(Number.isInteger(stateSize) && stateSize > 0, where, `stateSize must be a positive integer, got ${stateSize}`);
-    check(Number.isInteger(actionSize) && actionSize > 0, where, `actionSize must be a positive integer, got ${actionSize}`);
+    check(
+      Number.isInteger(stateSize) && stateSize > 0,
+      where,
+      `stateSize must be a positive integer, got ${stateSize}`,
+    );
+    check(
+      Number.isInteger(actionSize) && actionSize > 0,
+      where,
+      `actionSize must be a positive integer, got ${actionSize}`,
+    );
     const o = fillOptions(where, DYNAMICS_MODEL_DEFAULTS, options, { hiddenSizes: positiveInts, members: positiveInt });
     this.stateSize = stateSize;
     this.actionSize = actionSize;
@@ -85,7 +95,11 @@ export class DynamicsModel implements Dynamics {
   /** Replace the normalisation statistics; the model takes ownership and frees the old ones. */
   setNormalization(input: Normalizer, delta: Normalizer): void {
     const where = "DynamicsModel.setNormalization";
-    check(input.size === this.stateSize + this.actionSize, where, `input must have size S + A = ${this.stateSize + this.actionSize}, got ${input.size}`);
+    check(
+      input.size === this.stateSize + this.actionSize,
+      where,
+      `input must have size S + A = ${this.stateSize + this.actionSize}, got ${input.size}`,
+    );
     check(delta.size === this.stateSize, where, `delta must have size S = ${this.stateSize}, got ${delta.size}`);
     if (input !== this.inputNorm) this.inputNorm.dispose();
     if (delta !== this.deltaNorm) this.deltaNorm.dispose();
@@ -130,7 +144,11 @@ export class DynamicsModel implements Dynamics {
     const where = "DynamicsModel.step";
     const [b] = assertShape(where, "states", states, [null, this.stateSize]);
     assertShape(where, "actions", actions, [b, this.actionSize]);
-    check(b % this.members === 0, where, `states must have a multiple of members = ${this.members} rows (member-major), got ${b}`);
+    check(
+      b % this.members === 0,
+      where,
+      `states must have a multiple of members = ${this.members} rows (member-major), got ${b}`,
+    );
     // s + deltaNormalizer.denormalize(net.forward(normalizedInputs(s, a))) as one node, with
     // the normalisation folded into the network's weights (see mlpPasses): fewer kernels.
     return this.scaledNet.apply([states, actions], this.parameters(), { scaling: this.scaling(), residual: true });
@@ -142,7 +160,12 @@ export class DynamicsModel implements Dynamics {
   }
 
   private scaling(): Scaling {
-    return { inShift: this.inputNorm.mean, inScale: this.inputNorm.std, outScale: this.deltaNorm.std, outShift: this.deltaNorm.mean };
+    return {
+      inShift: this.inputNorm.mean,
+      inScale: this.inputNorm.std,
+      outScale: this.deltaNorm.std,
+      outShift: this.deltaNorm.mean,
+    };
   }
 
   /** Free the network and the statistics. */

@@ -47,7 +47,12 @@ export interface FitOptions {
 }
 
 export const FIT_DEFAULTS: FitOptions = {
-  epochs: 20, batchSize: 256, learningRate: 1e-3, validationFraction: 0.1, bootstrap: undefined, onProgress: undefined,
+  epochs: 20,
+  batchSize: 256,
+  learningRate: 1e-3,
+  validationFraction: 0.1,
+  bootstrap: undefined,
+  onProgress: undefined,
 };
 
 /** One epoch's record, passed to `onProgress` and returned in the history. */
@@ -69,7 +74,9 @@ const where = "fitDynamics";
  * `setImmediate` where it exists (no timer clamp), else `setTimeout` (browsers have no setImmediate).
  */
 export function yieldToEventLoop(): Promise<void> {
-  return new Promise<void>((resolve) => (typeof setImmediate === "function" ? setImmediate(resolve) : setTimeout(resolve, 0)));
+  return new Promise<void>((resolve) =>
+    typeof setImmediate === "function" ? setImmediate(resolve) : setTimeout(resolve, 0),
+  );
 }
 
 /** Row indices each member trains on: the training rows, or a bootstrap resample of them. */
@@ -113,13 +120,21 @@ function prepare(model: DynamicsModel, data: TransitionData, o: FitOptions, spli
       keep(dataTensor<tf.Tensor2D>(where, "nextStates", data.nextStates, [null, model.stateSize])),
     ];
     const n = raw[0].shape[0];
-    check(raw.every((t) => t.shape[0] === n), where,
-      `data.states, data.actions and data.nextStates must have the same number of rows, got ${raw.map((t) => t.shape[0]).join(", ")}`);
+    check(
+      raw.every((t) => t.shape[0] === n),
+      where,
+      `data.states, data.actions and data.nextStates must have the same number of rows, got ${raw.map((t) => t.shape[0]).join(", ")}`,
+    );
     const nVal = Math.round(o.validationFraction * n);
     check(n - nVal >= 1, where, `data must leave at least one training transition, got N = ${n}`);
-    check(o.validationFraction === 0 || nVal >= 1, where, `validationFraction ${o.validationFraction} of N = ${n} leaves no validation transition`);
+    check(
+      o.validationFraction === 0 || nVal >= 1,
+      where,
+      `validationFraction ${o.validationFraction} of N = ${n} leaves no validation transition`,
+    );
     const perm = splitRng.permutation(n);
-    const pick = (idx: Int32Array) => raw.map((t) => keep(tf.tidy(() => tf.gather(t, tf.tensor1d(idx, "int32")) as tf.Tensor2D)));
+    const pick = (idx: Int32Array) =>
+      raw.map((t) => keep(tf.tidy(() => tf.gather(t, tf.tensor1d(idx, "int32")) as tf.Tensor2D)));
     const [s, a, next] = pick(perm.subarray(0, n - nVal));
     const statsOf = (t: tf.Tensor2D) => {
       const stats = Normalizer.fromData(t);
@@ -144,7 +159,14 @@ function prepare(model: DynamicsModel, data: TransitionData, o: FitOptions, spli
  * minibatches, all members in one batched step. Returns the mean over rows and members of
  * the normalised-delta MSE.
  */
-function trainEpoch(model: DynamicsModel, optimizer: tf.Optimizer, p: Prepared, rows: Int32Array[], memberRngs: Rng[], batchSize: number): number {
+function trainEpoch(
+  model: DynamicsModel,
+  optimizer: tf.Optimizer,
+  p: Prepared,
+  rows: Int32Array[],
+  memberRngs: Rng[],
+  batchSize: number,
+): number {
   const nTrain = p.xTrain.shape[0];
   const orders = memberRngs.map((r) => r.permutation(nTrain));
   let lossSum: tf.Tensor = tf.scalar(0);
@@ -211,7 +233,11 @@ export async function fitDynamics(
     const history: FitProgress[] = [];
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
       const trainLoss = trainEpoch(model, optimizer, p, rows, memberRngs, o.batchSize);
-      check(Number.isFinite(trainLoss), where, `training loss became ${trainLoss} at epoch ${epoch}; try a smaller learningRate`);
+      check(
+        Number.isFinite(trainLoss),
+        where,
+        `training loss became ${trainLoss} at epoch ${epoch}; try a smaller learningRate`,
+      );
       const val = p.validation.length > 0 ? validate(model, p.validation) : { valLoss: null, valStateMSE: null };
       const progress: FitProgress = { epoch, trainLoss, ...val };
       history.push(progress);
@@ -234,7 +260,10 @@ export async function fitDynamics(
 function validate(model: DynamicsModel, [s, a, next]: tf.Tensor2D[]): { valLoss: number; valStateMSE: number } {
   const [valLoss, valStateMSE] = tf.tidy(() => {
     const tile = (t: tf.Tensor2D) => tf.tile(t, [model.members, 1]) as tf.Tensor2D;
-    const err = tf.sub(model.net.forward(model.normalizedInputs(tile(s), tile(a))), tile(model.normalizedDeltas(s, next)));
+    const err = tf.sub(
+      model.net.forward(model.normalizedInputs(tile(s), tile(a))),
+      tile(model.normalizedDeltas(s, next)),
+    );
     const stateErr = tf.mul(err, model.deltaNormalizer.std); // s' error = delta error, in state units
     return tf.stack([tf.mean(tf.square(err)), tf.mean(tf.square(stateErr))]).dataSync();
   });

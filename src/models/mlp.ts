@@ -45,8 +45,14 @@ export class MLP {
   constructor(sizes: readonly number[], rng: Rng, options?: Partial<MLPOptions>) {
     const where = "MLP";
     const o = fillOptions(where, MLP_DEFAULTS, options, { members: positiveInt });
-    check(Array.isArray(sizes) && sizes.length >= 2, where, `sizes must list at least the input and output widths, got [${sizes}]`);
-    sizes.forEach((d, i) => check(Number.isInteger(d) && d > 0, where, `sizes[${i}] must be a positive integer, got ${d}`));
+    check(
+      Array.isArray(sizes) && sizes.length >= 2,
+      where,
+      `sizes must list at least the input and output widths, got [${sizes}]`,
+    );
+    sizes.forEach((d, i) =>
+      check(Number.isInteger(d) && d > 0, where, `sizes[${i}] must be a positive integer, got ${d}`),
+    );
     this.sizes = [...sizes];
     this.members = o.members;
     const memberRngs = rng.splitN(o.members);
@@ -99,7 +105,11 @@ export class MLP {
   forward(x: tf.Tensor2D): tf.Tensor2D {
     const where = "MLP.forward";
     const [rows] = assertShape(where, "x", x, [null, this.inputSize]);
-    check(rows % this.members === 0, where, `x must have a multiple of members = ${this.members} rows (member-major), got ${rows}`);
+    check(
+      rows % this.members === 0,
+      where,
+      `x must have a multiple of members = ${this.members} rows (member-major), got ${rows}`,
+    );
     return this.layers.apply([x], [...this.weights, ...this.biases]);
   }
 
@@ -110,7 +120,9 @@ export class MLP {
    */
   forwardMembers(x: tf.Tensor3D): tf.Tensor3D {
     const [, n] = assertShape("MLP.forwardMembers", "x", x, [this.members, null, this.inputSize]);
-    return tf.tidy(() => this.forward(x.reshape([this.members * n, this.inputSize])).reshape([this.members, n, this.outputSize]));
+    return tf.tidy(() =>
+      this.forward(x.reshape([this.members * n, this.inputSize])).reshape([this.members, n, this.outputSize]),
+    );
   }
 
   /**
@@ -123,7 +135,8 @@ export class MLP {
     const flat = new Float32Array(this.members * P);
     this.forEachBlock((v, blockSize, offset) => {
       const data = v.dataSync();
-      for (let m = 0; m < this.members; m++) flat.set(data.subarray(m * blockSize, (m + 1) * blockSize), m * P + offset);
+      for (let m = 0; m < this.members; m++)
+        flat.set(data.subarray(m * blockSize, (m + 1) * blockSize), m * P + offset);
     });
     return flat;
   }
@@ -131,12 +144,17 @@ export class MLP {
   /** Set all parameters from a flat vector laid out as in `getFlat`. */
   setFlat(flat: ArrayLike<number>): void {
     const P = this.memberParameterCount();
-    check(flat != null && flat.length === this.members * P, "MLP.setFlat", `flat must hold ${this.members * P} numbers, got ${flat?.length}`);
+    check(
+      flat != null && flat.length === this.members * P,
+      "MLP.setFlat",
+      `flat must hold ${this.members * P} numbers, got ${flat?.length}`,
+    );
     assertFinite("MLP.setFlat", "flat", flat);
     const values = Float32Array.from(flat);
     this.forEachBlock((v, blockSize, offset) => {
       const data = new Float32Array(this.members * blockSize);
-      for (let m = 0; m < this.members; m++) data.set(values.subarray(m * P + offset, m * P + offset + blockSize), m * blockSize);
+      for (let m = 0; m < this.members; m++)
+        data.set(values.subarray(m * P + offset, m * P + offset + blockSize), m * blockSize);
       tf.tidy(() => v.assign(tf.tensor(data, v.shape)));
     });
   }

@@ -24,7 +24,11 @@ export class Normalizer {
   constructor(mean: ArrayLike<number>, std: ArrayLike<number>) {
     const where = "Normalizer";
     check(mean != null && mean.length > 0, where, "mean must hold at least one number");
-    check(std != null && std.length === mean.length, where, `std must hold ${mean.length} numbers like mean, got ${std?.length}`);
+    check(
+      std != null && std.length === mean.length,
+      where,
+      `std must hold ${mean.length} numbers like mean, got ${std?.length}`,
+    );
     assertFinite(where, "mean", mean);
     assertFinite(where, "std", std);
     for (let i = 0; i < std.length; i++) check(std[i] > 0, where, `std must be > 0, but entry ${i} is ${std[i]}`);

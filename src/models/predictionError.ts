@@ -31,7 +31,11 @@ export function predictionErrorByHorizon(model: Dynamics, data: Trajectories): n
   const states = dataTensor<tf.Tensor3D>(where, "states", data.states, [null, null, model.stateSize]);
   try {
     const [episodes, steps] = states.shape;
-    check(episodes >= 1 && steps >= 2, where, `data.states must hold at least one episode of at least 2 states (T ≥ 1), got [${states.shape}]`);
+    check(
+      episodes >= 1 && steps >= 2,
+      where,
+      `data.states must hold at least one episode of at least 2 states (T ≥ 1), got [${states.shape}]`,
+    );
     const actions = dataTensor<tf.Tensor3D>(where, "actions", data.actions, [episodes, steps - 1, model.actionSize]);
     try {
       return rolloutErrors(model, states, actions);
@@ -53,8 +57,15 @@ function rolloutErrors(model: Dynamics, states: tf.Tensor3D, actions: tf.Tensor3
   const start = tf.tidy(() => at(states, 0, S));
   const errors: tf.Scalar[] = [];
   try {
-    const last = rollout({ dynamics: model }, (_, t) => at(actions, t, A), start, undefined, { steps: steps - 1, where },
-      ({ t, nextStates }) => errors.push(tf.keep(tf.mean(tf.square(tf.sub(nextStates, at(states, t + 1, S)))) as tf.Scalar)));
+    const last = rollout(
+      { dynamics: model },
+      (_, t) => at(actions, t, A),
+      start,
+      undefined,
+      { steps: steps - 1, where },
+      ({ t, nextStates }) =>
+        errors.push(tf.keep(tf.mean(tf.square(tf.sub(nextStates, at(states, t + 1, S)))) as tf.Scalar)),
+    );
     last.dispose();
     return Array.from(tf.tidy(() => tf.stack(errors).dataSync()));
   } finally {

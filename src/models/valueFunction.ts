@@ -33,13 +33,26 @@ export interface ValueFitOptions {
   onProgress: ((progress: { epoch: number; loss: number }) => void) | undefined;
 }
 
-export const VALUE_FIT_DEFAULTS: Readonly<ValueFitOptions> = { epochs: 20, batchSize: 256, learningRate: 3e-3, onProgress: undefined };
+export const VALUE_FIT_DEFAULTS: Readonly<ValueFitOptions> = {
+  epochs: 20,
+  batchSize: 256,
+  learningRate: 3e-3,
+  onProgress: undefined,
+};
 
-interface Scales { stateMean: number[]; stateStd: number[]; targetMean: number; targetStd: number }
+interface Scales {
+  stateMean: number[];
+  stateStd: number[];
+  targetMean: number;
+  targetStd: number;
+}
 
 const meanStd = (values: ArrayLike<number>, stride: number, offset: number) => {
   let [sum, squares, n] = [0, 0, 0];
-  for (let i = offset; i < values.length; i += stride) { sum += values[i]; n++; }
+  for (let i = offset; i < values.length; i += stride) {
+    sum += values[i];
+    n++;
+  }
   const mean = sum / n;
   for (let i = offset; i < values.length; i += stride) squares += (values[i] - mean) ** 2;
   return { mean, std: Math.max(Math.sqrt(squares / n), 1e-6) };
@@ -55,7 +68,8 @@ export class ValueFunction {
     const where = "ValueFunction";
     check(!positiveInt(stateSize), where, `stateSize ${positiveInt(stateSize)}`);
     const o = fillOptions(where, { ...VALUE_FUNCTION_DEFAULTS }, options, {
-      hiddenSizes: (v) => (Array.isArray(v) && v.every((h) => !positiveInt(h)) ? undefined : `must list positive integers, got [${v}]`),
+      hiddenSizes: (v) =>
+        Array.isArray(v) && v.every((h) => !positiveInt(h)) ? undefined : `must list positive integers, got [${v}]`,
     });
     this.stateSize = stateSize;
     this.net = new MLP([stateSize, ...o.hiddenSizes, 1], rng);
@@ -82,7 +96,12 @@ export class ValueFunction {
     const S = this.stateSize;
     const perState = Array.from({ length: S }, (_, i) => meanStd(states, S, i));
     const t = meanStd(targets, 1, 0);
-    this.scales = { stateMean: perState.map((p) => p.mean), stateStd: perState.map((p) => p.std), targetMean: t.mean, targetStd: t.std };
+    this.scales = {
+      stateMean: perState.map((p) => p.mean),
+      stateStd: perState.map((p) => p.std),
+      targetMean: t.mean,
+      targetStd: t.std,
+    };
   }
 
   /** σ_R, the scale of the returns (set by the first fit). */
@@ -103,10 +122,18 @@ export class ValueFunction {
  * @returns the mean loss of each epoch
  */
 export function fitValueFunction(
-  value: ValueFunction, states: tf.Tensor2D, targets: tf.Tensor1D, rng: Rng, options?: Partial<ValueFitOptions>,
+  value: ValueFunction,
+  states: tf.Tensor2D,
+  targets: tf.Tensor1D,
+  rng: Rng,
+  options?: Partial<ValueFitOptions>,
 ): number[] {
   const where = "fitValueFunction";
-  const o = fillOptions(where, { ...VALUE_FIT_DEFAULTS }, options, { epochs: positiveInt, batchSize: positiveInt, learningRate: positive });
+  const o = fillOptions(where, { ...VALUE_FIT_DEFAULTS }, options, {
+    epochs: positiveInt,
+    batchSize: positiveInt,
+    learningRate: positive,
+  });
   const [N] = assertShape(where, "states", states, [null, value.stateSize]);
   assertShape(where, "targets", targets, [N]);
   value.adoptScales(states.dataSync(), targets.dataSync());
@@ -119,11 +146,16 @@ export function fitValueFunction(
       let total = 0;
       for (let start = 0; start < N; start += o.batchSize) {
         const rows = tf.tensor1d(order.subarray(start, Math.min(N, start + o.batchSize)), "int32");
-        const loss = optimizer.minimize(() => tf.tidy(() => {
-          const x = tf.gather(states, rows);
-          const error = tf.div(tf.sub(value.predict(x), tf.gather(targets, rows)), value.returnScale);
-          return tf.mean(tf.square(error)) as tf.Scalar;
-        }), true, variables);
+        const loss = optimizer.minimize(
+          () =>
+            tf.tidy(() => {
+              const x = tf.gather(states, rows);
+              const error = tf.div(tf.sub(value.predict(x), tf.gather(targets, rows)), value.returnScale);
+              return tf.mean(tf.square(error)) as tf.Scalar;
+            }),
+          true,
+          variables,
+        );
         total += loss!.dataSync()[0] * rows.size;
         tf.dispose([loss!, rows]);
       }

@@ -33,8 +33,12 @@ const save = (t: tf.Tensor): SavedTensor => ({ shape: t.shape.slice(), values: A
 export function saveDynamicsModel(model: DynamicsModel): SavedDynamicsModel {
   const hiddenSizes = model.net.weights.slice(0, -1).map((w) => w.shape[2]);
   return {
-    stateSize: model.stateSize, actionSize: model.actionSize, hiddenSizes, members: model.members,
-    weights: model.net.weights.map(save), biases: model.net.biases.map(save),
+    stateSize: model.stateSize,
+    actionSize: model.actionSize,
+    hiddenSizes,
+    members: model.members,
+    weights: model.net.weights.map(save),
+    biases: model.net.biases.map(save),
     inputNormalizer: { mean: save(model.inputNormalizer.mean).values, std: save(model.inputNormalizer.std).values },
     deltaNormalizer: { mean: save(model.deltaNormalizer.mean).values, std: save(model.deltaNormalizer.std).values },
   };
@@ -46,15 +50,30 @@ export function saveDynamicsModel(model: DynamicsModel): SavedDynamicsModel {
  */
 export function loadDynamicsModel(saved: SavedDynamicsModel): DynamicsModel {
   const where = "loadDynamicsModel";
-  check(saved != null && Array.isArray(saved.weights) && Array.isArray(saved.biases), where, "saved must have weights and biases arrays");
+  check(
+    saved != null && Array.isArray(saved.weights) && Array.isArray(saved.biases),
+    where,
+    "saved must have weights and biases arrays",
+  );
   // The initial weights are overwritten below; any rng would do.
-  const model = new DynamicsModel(saved.stateSize, saved.actionSize, rng(0), { hiddenSizes: saved.hiddenSizes, members: saved.members });
+  const model = new DynamicsModel(saved.stateSize, saved.actionSize, rng(0), {
+    hiddenSizes: saved.hiddenSizes,
+    members: saved.members,
+  });
   try {
     const layers = [...model.net.weights, ...model.net.biases];
     const values = [...saved.weights, ...saved.biases];
-    check(values.length === layers.length, where, `saved must hold ${layers.length} tensors for hiddenSizes [${saved.hiddenSizes}], got ${values.length}`);
+    check(
+      values.length === layers.length,
+      where,
+      `saved must hold ${layers.length} tensors for hiddenSizes [${saved.hiddenSizes}], got ${values.length}`,
+    );
     layers.forEach((v, i) => {
-      check(values[i].shape.join() === v.shape.join(), where, `saved tensor ${i} must have shape [${v.shape}], got [${values[i].shape}]`);
+      check(
+        values[i].shape.join() === v.shape.join(),
+        where,
+        `saved tensor ${i} must have shape [${v.shape}], got [${values[i].shape}]`,
+      );
       tf.tidy(() => v.assign(tf.tensor(values[i].values, v.shape as [number, number, number])));
     });
     model.setNormalization(

@@ -46,26 +46,44 @@ export function disposeBuffer(buffer: RolloutBuffer): void {
  * @returns the buffer (N branches of k transitions)
  */
 export function branchedRollouts(
-  system: System, policy: GaussianPolicy, starts: tf.Tensor2D, rng: Rng, options?: Partial<BranchedRolloutOptions>,
+  system: System,
+  policy: GaussianPolicy,
+  starts: tf.Tensor2D,
+  rng: Rng,
+  options?: Partial<BranchedRolloutOptions>,
 ): RolloutBuffer {
   const where = "branchedRollouts";
   const { dynamics } = system;
   const o = fillOptions(where, { ...BRANCHED_ROLLOUT_DEFAULTS }, options, { horizon: positiveInt });
   const [N, S] = assertShape(where, "starts", starts, [null, dynamics.stateSize]);
-  check(policy.stateSize === S && policy.actionSize === dynamics.actionSize, where,
-    `policy (${policy.stateSize} → ${policy.actionSize}) does not fit the dynamics (${S} → ${dynamics.actionSize})`);
-  check(N % dynamics.members === 0, where, `starts (${N} rows) must be a multiple of dynamics.members = ${dynamics.members}`);
+  check(
+    policy.stateSize === S && policy.actionSize === dynamics.actionSize,
+    where,
+    `policy (${policy.stateSize} → ${policy.actionSize}) does not fit the dynamics (${S} → ${dynamics.actionSize})`,
+  );
+  check(
+    N % dynamics.members === 0,
+    where,
+    `starts (${N} rows) must be a multiple of dynamics.members = ${dynamics.members}`,
+  );
   // Every transition is kept (the buffer holds them all), so the rollout keeps its tape and
   // this tidy frees what the buffer does not return.
   return tf.tidy(() => {
     const states: tf.Tensor2D[] = [];
     const actions: tf.Tensor2D[] = [];
     const rewards: tf.Tensor1D[] = [];
-    const last = rollout(system, (s) => policy.sample(s, rng), starts, rng, { steps: o.horizon, tape: true, where }, (step) => {
-      states.push(step.states);
-      actions.push(step.actions);
-      rewards.push(step.rewards!);
-    });
+    const last = rollout(
+      system,
+      (s) => policy.sample(s, rng),
+      starts,
+      rng,
+      { steps: o.horizon, tape: true, where },
+      (step) => {
+        states.push(step.states);
+        actions.push(step.actions);
+        rewards.push(step.rewards!);
+      },
+    );
     return {
       states: tf.stack(states, 1) as tf.Tensor3D,
       actions: tf.stack(actions, 1) as tf.Tensor3D,

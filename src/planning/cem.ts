@@ -14,8 +14,18 @@ import * as tf from "@tensorflow/tfjs";
 import { assertFinite, check, fillOptions, positive, positiveInt, type Rule } from "../checks";
 import type { Rng } from "../random";
 import {
-  asBatchObjective, checkBox, checkProblems, gatherCandidates, rows, sampleNormal, sampleUniform, scoreCandidates,
-  type BatchBox, type BatchSearchObjective, type Box, type SearchObjective,
+  asBatchObjective,
+  checkBox,
+  checkProblems,
+  gatherCandidates,
+  rows,
+  sampleNormal,
+  sampleUniform,
+  scoreCandidates,
+  type BatchBox,
+  type BatchSearchObjective,
+  type Box,
+  type SearchObjective,
 } from "./search";
 
 /** Plain numbers reported after each CEM iteration. */
@@ -45,13 +55,23 @@ export interface CemOptions {
 }
 
 export const CEM_DEFAULTS: CemOptions = {
-  samples: 1000, elites: 5, iterations: 4, alpha: 1, initialStd: 0.5, onProgress: undefined,
+  samples: 1000,
+  elites: 5,
+  iterations: 4,
+  alpha: 1,
+  initialStd: 0.5,
+  onProgress: undefined,
 };
 
-const unitInterval: Rule<number> = (v) => (Number.isFinite(v) && v > 0 && v <= 1 ? undefined : `must be in (0, 1], got ${v}`);
+const unitInterval: Rule<number> = (v) =>
+  Number.isFinite(v) && v > 0 && v <= 1 ? undefined : `must be in (0, 1], got ${v}`;
 
 export const CEM_RULES = {
-  samples: positiveInt, elites: positiveInt, iterations: positiveInt, alpha: unitInterval, initialStd: positive,
+  samples: positiveInt,
+  elites: positiveInt,
+  iterations: positiveInt,
+  alpha: unitInterval,
+  initialStd: positive,
 };
 
 /** The cross-option check that `fillOptions` cannot express. */
@@ -94,7 +114,11 @@ type Gaussian = { mean: tf.Tensor2D; std: tf.Tensor2D };
 
 function warmStart(where: string, space: BatchSearchSpace, P: number, D: number, std: number): Gaussian | undefined {
   if (space.initialMean === undefined) return undefined;
-  check(space.initialMean.length === P, where, `initialMean must have ${P} rows (one per problem), got ${space.initialMean.length}`);
+  check(
+    space.initialMean.length === P,
+    where,
+    `initialMean must have ${P} rows (one per problem), got ${space.initialMean.length}`,
+  );
   const flat = new Float32Array(P * D);
   space.initialMean.forEach((row, p) => {
     check(row.length === D, where, `initialMean[${p}] must have ${D} entries, got ${row.length}`);
@@ -104,8 +128,13 @@ function warmStart(where: string, space: BatchSearchSpace, P: number, D: number,
   return { mean: tf.tensor2d(flat, [P, D]), std: tf.fill([P, D], std) as tf.Tensor2D };
 }
 
-function optimise(where: string, objective: BatchSearchObjective, space: BatchSearchSpace, rng: Rng,
-  options?: Partial<CemOptions>): CemBatchResult {
+function optimise(
+  where: string,
+  objective: BatchSearchObjective,
+  space: BatchSearchSpace,
+  rng: Rng,
+  options?: Partial<CemOptions>,
+): CemBatchResult {
   const o = fillOptions(where, CEM_DEFAULTS, options, CEM_RULES);
   checkElites(where, o);
   const D = checkBox(where, space);
@@ -117,7 +146,9 @@ function optimise(where: string, objective: BatchSearchObjective, space: BatchSe
     for (let iteration = 1; iteration <= o.iterations; iteration++) {
       const prior = g;
       const step = tf.tidy(() => {
-        const candidates = prior ? sampleNormal(rng, prior.mean, prior.std, o.samples, space) : sampleUniform(rng, P, o.samples, space);
+        const candidates = prior
+          ? sampleNormal(rng, prior.mean, prior.std, o.samples, space)
+          : sampleUniform(rng, P, o.samples, space);
         const scores = scoreCandidates(where, objective, candidates); // (P, N)
         const { values, indices } = tf.topk(scores, o.elites); // (P, E), best first
         const elites = gatherCandidates(candidates, indices); // (P, E, D)
@@ -127,7 +158,8 @@ function optimise(where: string, objective: BatchSearchObjective, space: BatchSe
         return {
           mean: smooth(mean, prior?.mean) as tf.Tensor2D,
           std: smooth(tf.sqrt(variance), prior?.std) as tf.Tensor2D,
-          values, top,
+          values,
+          top,
         };
       });
       const values = step.values.dataSync();
@@ -145,7 +177,8 @@ function optimise(where: string, objective: BatchSearchObjective, space: BatchSe
         }
       }
       o.onProgress?.({
-        iteration, iterations: o.iterations,
+        iteration,
+        iterations: o.iterations,
         bestScore: bestScore.reduce((a, b) => a + b, 0) / P,
         eliteScore: eliteSum / (P * o.elites),
       });
@@ -154,7 +187,8 @@ function optimise(where: string, objective: BatchSearchObjective, space: BatchSe
     return {
       mean: rows(final.mean.dataSync() as Float32Array, D),
       std: rows(final.std.dataSync() as Float32Array, D),
-      best, bestScore,
+      best,
+      bestScore,
     };
   } finally {
     if (g) tf.dispose([g.mean, g.std]);
@@ -166,8 +200,12 @@ function optimise(where: string, objective: BatchSearchObjective, space: BatchSe
  * @param objective scores candidates (P, N, D) → (P, N), higher is better
  * @param space the box (D entries), the number of problems P, optional warm starts (P, D)
  */
-export function cemBatch(objective: BatchSearchObjective, space: BatchSearchSpace, rng: Rng,
-  options?: Partial<CemOptions>): CemBatchResult {
+export function cemBatch(
+  objective: BatchSearchObjective,
+  space: BatchSearchSpace,
+  rng: Rng,
+  options?: Partial<CemOptions>,
+): CemBatchResult {
   return optimise("cemBatch", objective, space, rng, options);
 }
 
@@ -176,7 +214,12 @@ export function cemBatch(objective: BatchSearchObjective, space: BatchSearchSpac
  * @param objective scores candidates (N, D) → (N), higher is better
  * @param space the box (D entries) and an optional warm-start mean (D)
  */
-export function cem(objective: SearchObjective, space: SearchSpace, rng: Rng, options?: Partial<CemOptions>): CemResult {
+export function cem(
+  objective: SearchObjective,
+  space: SearchSpace,
+  rng: Rng,
+  options?: Partial<CemOptions>,
+): CemResult {
   const where = "cem";
   const batchSpace: BatchSearchSpace = { low: space.low, high: space.high, problems: 1 };
   if (space.initialMean !== undefined) batchSpace.initialMean = [space.initialMean];

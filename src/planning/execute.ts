@@ -59,15 +59,31 @@ function toRows(flat: ArrayLike<number>, D: number): number[][] {
  * @param act chooses a_t (E, A) from s_t; runs inside a tidy
  * @param noise the environment's noise stream
  */
-export function recordEpisodes(where: string, environment: System, starts: tf.Tensor2D, steps: number,
-  act: (states: tf.Tensor2D, t: number) => tf.Tensor2D, noise: Rng, onProgress?: (p: RunProgress) => void): Episodes {
+export function recordEpisodes(
+  where: string,
+  environment: System,
+  starts: tf.Tensor2D,
+  steps: number,
+  act: (states: tf.Tensor2D, t: number) => tf.Tensor2D,
+  noise: Rng,
+  onProgress?: (p: RunProgress) => void,
+): Episodes {
   const { dynamics } = environment;
-  check(dynamics.members === 1, where, `the environment must be a single model (dynamics.members = 1), got ${dynamics.members}`);
+  check(
+    dynamics.members === 1,
+    where,
+    `the environment must be a single model (dynamics.members = 1), got ${dynamics.members}`,
+  );
   const [E, S] = assertShape(where, "starts", starts, [null, dynamics.stateSize]);
   check(E > 0, where, "starts must hold at least one row");
   const A = dynamics.actionSize;
   const first = toRows(starts.dataSync(), S);
-  const out: Episodes = { states: first.map((s) => [s]), actions: first.map(() => []), rewards: first.map(() => []), returns: new Array<number>(E).fill(0) };
+  const out: Episodes = {
+    states: first.map((s) => [s]),
+    actions: first.map(() => []),
+    rewards: first.map(() => []),
+    returns: new Array<number>(E).fill(0),
+  };
   // Each step is read back into plain numbers as it happens (for plots, statistics and progress).
   const record = ({ t, actions, nextStates, rewards }: Transition): void => {
     const [aRows, nRows, rs] = [toRows(actions.dataSync(), A), toRows(nextStates.dataSync(), S), rewards!.dataSync()];
@@ -79,7 +95,12 @@ export function recordEpisodes(where: string, environment: System, starts: tf.Te
       out.returns[e] += rs[e];
       rewardSum += rs[e];
     }
-    onProgress?.({ step: t + 1, steps, meanReward: rewardSum / E, meanReturn: out.returns.reduce((x, y) => x + y, 0) / E });
+    onProgress?.({
+      step: t + 1,
+      steps,
+      meanReward: rewardSum / E,
+      meanReturn: out.returns.reduce((x, y) => x + y, 0) / E,
+    });
   };
   const last = rollout(environment, act, starts, noise, { steps, where }, record);
   if (last !== starts) last.dispose();
@@ -93,7 +114,13 @@ export function recordEpisodes(where: string, environment: System, starts: tf.Te
  * @param starts (E, S)
  * @param rng its first split is the environment's noise
  */
-export function runPolicy(environment: System, policy: Policy, starts: tf.Tensor2D, rng: Rng, options?: Partial<RunOptions>): Episodes {
+export function runPolicy(
+  environment: System,
+  policy: Policy,
+  starts: tf.Tensor2D,
+  rng: Rng,
+  options?: Partial<RunOptions>,
+): Episodes {
   const where = "runPolicy";
   const o = fillOptions(where, RUN_DEFAULTS, options, { steps: positiveInt });
   const noise = rng.split();
@@ -107,14 +134,24 @@ export function runPolicy(environment: System, policy: Policy, starts: tf.Tensor
  * @param starts (E, S)
  * @param rng its first split is the environment's noise
  */
-export function executePlan(environment: System, plan: tf.Tensor2D | tf.Tensor3D, starts: tf.Tensor2D, rng: Rng): Episodes {
+export function executePlan(
+  environment: System,
+  plan: tf.Tensor2D | tf.Tensor3D,
+  starts: tf.Tensor2D,
+  rng: Rng,
+): Episodes {
   const where = "executePlan";
   const A = environment.dynamics.actionSize;
   const [E] = assertShape(where, "starts", starts, [null, environment.dynamics.stateSize]);
-  const [T] = plan.rank === 2 ? assertShape(where, "plan", plan, [null, A]) : assertShape(where, "plan", plan, [E, null, A]).slice(1);
+  const [T] =
+    plan.rank === 2
+      ? assertShape(where, "plan", plan, [null, A])
+      : assertShape(where, "plan", plan, [E, null, A]).slice(1);
   check(T > 0, where, "plan must hold at least one step");
   const noise = rng.split();
-  const byStep = tf.tidy(() => tf.unstack(plan.rank === 2 ? plan.expandDims(0).tile([E, 1, 1]) : plan, 1) as tf.Tensor2D[]);
+  const byStep = tf.tidy(
+    () => tf.unstack(plan.rank === 2 ? plan.expandDims(0).tile([E, 1, 1]) : plan, 1) as tf.Tensor2D[],
+  );
   try {
     return recordEpisodes(where, environment, starts, T, (_, t) => byStep[t], noise);
   } finally {

@@ -37,7 +37,6 @@ export interface MpcOptions extends PlanOptions {
 
 export const MPC_DEFAULTS: MpcOptions = { ...PLAN_DEFAULTS, steps: 10, warmStart: false, onProgress: undefined };
 
-
 /** The recorded episodes plus what the planner expected at each step. */
 export interface MpcEpisodes extends Episodes {
   /** (E, T): the model's predicted return of the plan made at each step. */
@@ -60,14 +59,23 @@ function shiftPlan(plan: Float32Array, middle: number[]): Float32Array {
  * @param rng its first split is the environment's noise (as in `runPolicy` and `executePlan`),
  *   its second the planner's
  */
-export function mpc(model: Task, environment: System, starts: tf.Tensor2D, rng: Rng, options?: Partial<MpcOptions>): MpcEpisodes {
+export function mpc(
+  model: Task,
+  environment: System,
+  starts: tf.Tensor2D,
+  rng: Rng,
+  options?: Partial<MpcOptions>,
+): MpcEpisodes {
   const where = "mpc";
   const o = fillOptions(where, MPC_DEFAULTS, options, { ...PLAN_RULES, steps: positiveInt, warmStart: isBoolean });
   checkElites(where, o);
   const A = model.dynamics.actionSize;
-  check(environment.dynamics.stateSize === model.dynamics.stateSize && environment.dynamics.actionSize === A, where,
+  check(
+    environment.dynamics.stateSize === model.dynamics.stateSize && environment.dynamics.actionSize === A,
+    where,
     `model and environment must have the same state and action sizes, got (${model.dynamics.stateSize}, ${A}) and ` +
-    `(${environment.dynamics.stateSize}, ${environment.dynamics.actionSize})`);
+      `(${environment.dynamics.stateSize}, ${environment.dynamics.actionSize})`,
+  );
   const noise = rng.split();
   const planRng = rng.split();
   const planOptions = pickOptions(PLAN_DEFAULTS, o);
@@ -86,7 +94,8 @@ export function mpc(model: Task, environment: System, starts: tf.Tensor2D, rng: 
     plans.forEach((p, e) => first.set(p.subarray(0, A), e * A));
     return tf.tensor2d(first, [plans.length, A]);
   };
-  const episodes = recordEpisodes(where, environment, starts, o.steps, act, noise,
-    (p) => o.onProgress?.({ ...p, predictedReturn: lastPredicted }));
+  const episodes = recordEpisodes(where, environment, starts, o.steps, act, noise, (p) =>
+    o.onProgress?.({ ...p, predictedReturn: lastPredicted }),
+  );
   return { ...episodes, predictedReturns };
 }

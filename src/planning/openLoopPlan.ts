@@ -37,12 +37,26 @@ export interface PlanOptions extends Omit<CemOptions, "onProgress"> {
 // The CEM options a plan passes on (all but onProgress, which belongs to the caller's loop).
 const { onProgress: _onProgress, ...cemPlanDefaults } = CEM_DEFAULTS;
 
-export const PLAN_DEFAULTS: PlanOptions = { ...cemPlanDefaults, method: "cem", horizon: 10, particles: 0, commonFutures: false };
+export const PLAN_DEFAULTS: PlanOptions = {
+  ...cemPlanDefaults,
+  method: "cem",
+  horizon: 10,
+  particles: 0,
+  commonFutures: false,
+};
 
-const method: Rule<PlanMethod> = (v) => (v === "cem" || v === "randomShooting" ? undefined : `must be "cem" or "randomShooting", got ${String(v)}`);
-const nonNegativeInteger: Rule<number> = (v) => (Number.isInteger(v) && v >= 0 ? undefined : `must be a non-negative integer, got ${v}`);
+const method: Rule<PlanMethod> = (v) =>
+  v === "cem" || v === "randomShooting" ? undefined : `must be "cem" or "randomShooting", got ${String(v)}`;
+const nonNegativeInteger: Rule<number> = (v) =>
+  Number.isInteger(v) && v >= 0 ? undefined : `must be a non-negative integer, got ${v}`;
 
-export const PLAN_RULES = { ...CEM_RULES, method, horizon: positiveInt, particles: nonNegativeInteger, commonFutures: isBoolean };
+export const PLAN_RULES = {
+  ...CEM_RULES,
+  method,
+  horizon: positiveInt,
+  particles: nonNegativeInteger,
+  commonFutures: isBoolean,
+};
 
 /** The plans for P start states. */
 export interface OpenLoopPlans {
@@ -80,7 +94,14 @@ function sequenceBox(where: string, model: Task, horizon: number): Box {
  * @param starts (P, S)
  * @param warm optional warm-start plans, P rows of H·A (CEM only)
  */
-export function planFlat(where: string, model: Task, starts: tf.Tensor2D, rng: Rng, o: PlanOptions, warm?: Float32Array[]): FlatPlans {
+export function planFlat(
+  where: string,
+  model: Task,
+  starts: tf.Tensor2D,
+  rng: Rng,
+  o: PlanOptions,
+  warm?: Float32Array[],
+): FlatPlans {
   const [P] = assertShape(where, "starts", starts, [null, model.dynamics.stateSize]);
   check(P > 0, where, "starts must hold at least one row");
   const H = o.horizon;
@@ -93,8 +114,10 @@ export function planFlat(where: string, model: Task, starts: tf.Tensor2D, rng: R
   // Candidates (P, N, H·A) are action sequences: score them as such.
   const objective: BatchSearchObjective = (flat) => {
     const [, N] = flat.shape;
-    return sequenceReturnsBatch(model, flat.reshape([P, N, H, A]) as tf.Tensor4D, starts, noise(),
-      { particles: o.particles, commonFutures: common });
+    return sequenceReturnsBatch(model, flat.reshape([P, N, H, A]) as tf.Tensor4D, starts, noise(), {
+      particles: o.particles,
+      commonFutures: common,
+    });
   };
   if (o.method === "randomShooting") {
     const r = randomShootingBatch(objective, { ...box, problems: P }, rng, { samples: o.samples });
@@ -103,7 +126,9 @@ export function planFlat(where: string, model: Task, starts: tf.Tensor2D, rng: R
   const space = { ...box, problems: P, ...(warm ? { initialMean: warm } : {}) };
   const { mean } = cemBatch(objective, space, rng, pickOptions(cemPlanDefaults, o));
   // CEM's answer is the final mean, which was never scored itself: score it once.
-  const predicted = tf.tidy(() => objective(tf.tensor3d(Float32Array.from(mean.flatMap((m) => Array.from(m))), [P, 1, H * A])));
+  const predicted = tf.tidy(() =>
+    objective(tf.tensor3d(Float32Array.from(mean.flatMap((m) => Array.from(m))), [P, 1, H * A])),
+  );
   const predictedReturns = Array.from(predicted.dataSync());
   predicted.dispose();
   return { plans: mean, predictedReturns };
@@ -122,11 +147,18 @@ export function fillPlanOptions(where: string, given?: Partial<PlanOptions>): Pl
  * @param starts (P, S)
  * @param rng draws the candidates (and the model's noise when particles ≥ 1)
  */
-export function openLoopPlan(model: Task, starts: tf.Tensor2D, rng: Rng, options?: Partial<PlanOptions>): OpenLoopPlans {
+export function openLoopPlan(
+  model: Task,
+  starts: tf.Tensor2D,
+  rng: Rng,
+  options?: Partial<PlanOptions>,
+): OpenLoopPlans {
   const where = "openLoopPlan";
   const o = fillPlanOptions(where, options);
   const { plans, predictedReturns } = planFlat(where, model, starts, rng, o);
   const A = model.dynamics.actionSize;
-  const actions = plans.map((flat) => Array.from({ length: o.horizon }, (_, t) => Array.from(flat.subarray(t * A, (t + 1) * A))));
+  const actions = plans.map((flat) =>
+    Array.from({ length: o.horizon }, (_, t) => Array.from(flat.subarray(t * A, (t + 1) * A))),
+  );
   return { actions, predictedReturns };
 }

@@ -28,7 +28,11 @@ export interface PolicySearchOptions extends CemOptions {
 }
 
 export const POLICY_SEARCH_DEFAULTS: PolicySearchOptions = {
-  ...CEM_DEFAULTS, samples: 64, elites: 8, iterations: 10, horizon: 10,
+  ...CEM_DEFAULTS,
+  samples: 64,
+  elites: 8,
+  iterations: 10,
+  horizon: 10,
 };
 
 /** The family of policies searched: π_θ for θ in a box. */
@@ -48,8 +52,13 @@ export interface PolicyFamily {
  * @param starts (E, S): the start state of each scoring episode
  * @returns CEM's result: `mean` is the parameter vector found (D)
  */
-export function policySearch(system: System, family: PolicyFamily, starts: tf.Tensor2D, rng: Rng,
-  options?: Partial<PolicySearchOptions>): CemResult {
+export function policySearch(
+  system: System,
+  family: PolicyFamily,
+  starts: tf.Tensor2D,
+  rng: Rng,
+  options?: Partial<PolicySearchOptions>,
+): CemResult {
   const where = "policySearch";
   const o = fillOptions(where, POLICY_SEARCH_DEFAULTS, options, { ...CEM_RULES, horizon: positiveInt });
   checkElites(where, o);

@@ -7,8 +7,17 @@ import * as tf from "@tensorflow/tfjs";
 import { assertFinite, fillOptions, positiveInt } from "../checks";
 import type { Rng } from "../random";
 import {
-  asBatchObjective, checkBox, checkProblems, gatherCandidates, rows, sampleUniform, scoreCandidates,
-  type BatchBox, type BatchSearchObjective, type Box, type SearchObjective,
+  asBatchObjective,
+  checkBox,
+  checkProblems,
+  gatherCandidates,
+  rows,
+  sampleUniform,
+  scoreCandidates,
+  type BatchBox,
+  type BatchSearchObjective,
+  type Box,
+  type SearchObjective,
 } from "./search";
 
 export interface RandomShootingOptions {
@@ -34,8 +43,13 @@ export interface RandomShootingBatchResult {
   bestScore: number[];
 }
 
-function shoot(where: string, objective: BatchSearchObjective, space: BatchBox, rng: Rng,
-  options?: Partial<RandomShootingOptions>): RandomShootingBatchResult {
+function shoot(
+  where: string,
+  objective: BatchSearchObjective,
+  space: BatchBox,
+  rng: Rng,
+  options?: Partial<RandomShootingOptions>,
+): RandomShootingBatchResult {
   const o = fillOptions(where, RANDOM_SHOOTING_DEFAULTS, options, { samples: positiveInt });
   const D = checkBox(where, space);
   const P = checkProblems(where, space.problems);
@@ -45,7 +59,10 @@ function shoot(where: string, objective: BatchSearchObjective, space: BatchBox, 
     const top = tf.argMax(scores, 1).expandDims(1) as tf.Tensor2D; // (P, 1)
     return [gatherCandidates(candidates, top).reshape([P, D]), tf.max(scores, 1)] as [tf.Tensor2D, tf.Tensor1D];
   });
-  const result = { best: rows(best.dataSync() as Float32Array, D), bestScore: Array.from(bestScore.dataSync() as Float32Array) };
+  const result = {
+    best: rows(best.dataSync() as Float32Array, D),
+    bestScore: Array.from(bestScore.dataSync() as Float32Array),
+  };
   tf.dispose([best, bestScore]);
   assertFinite(where, "best score (objective output)", result.bestScore);
   return result;
@@ -56,8 +73,12 @@ function shoot(where: string, objective: BatchSearchObjective, space: BatchBox, 
  * @param objective scores candidates (P, N, D) → (P, N), higher is better
  * @param space the box (D entries) and the number of problems P
  */
-export function randomShootingBatch(objective: BatchSearchObjective, space: BatchBox, rng: Rng,
-  options?: Partial<RandomShootingOptions>): RandomShootingBatchResult {
+export function randomShootingBatch(
+  objective: BatchSearchObjective,
+  space: BatchBox,
+  rng: Rng,
+  options?: Partial<RandomShootingOptions>,
+): RandomShootingBatchResult {
   return shoot("randomShootingBatch", objective, space, rng, options);
 }
 
@@ -66,8 +87,12 @@ export function randomShootingBatch(objective: BatchSearchObjective, space: Batc
  * @param objective scores candidates (N, D) → (N), higher is better
  * @param space the box, D entries
  */
-export function randomShooting(objective: SearchObjective, space: Box, rng: Rng,
-  options?: Partial<RandomShootingOptions>): RandomShootingResult {
+export function randomShooting(
+  objective: SearchObjective,
+  space: Box,
+  rng: Rng,
+  options?: Partial<RandomShootingOptions>,
+): RandomShootingResult {
   const where = "randomShooting";
   const r = shoot(where, asBatchObjective(where, objective), { ...space, problems: 1 }, rng, options);
   return { best: r.best[0], bestScore: r.bestScore[0] };

@@ -44,11 +44,18 @@ export const RETURN_DEFAULTS: ReturnOptions = { particles: 0, commonFutures: fal
  * supported; a scalar draw would not be shared, so it throws.
  */
 class SharedAcrossBlocks extends Rng {
-  constructor(private readonly base: Rng, private readonly block: number) {
+  constructor(
+    private readonly base: Rng,
+    private readonly block: number,
+  ) {
     super(0);
   }
   private shared(shape: number[], draw: (shape: number[]) => tf.Tensor): tf.Tensor {
-    check(shape.length >= 1 && shape[0] % this.block === 0, "commonFutures", `a draw of shape [${shape}] does not split into blocks of ${this.block} rows`);
+    check(
+      shape.length >= 1 && shape[0] % this.block === 0,
+      "commonFutures",
+      `a draw of shape [${shape}] does not split into blocks of ${this.block} rows`,
+    );
     return tf.tidy(() => {
       const rows = draw([shape[0] / this.block, ...shape.slice(1)]);
       return tf.add(tf.zeros([rows.shape[0], this.block, ...shape.slice(1)]), rows.expandDims(1)).reshape(shape);
@@ -95,8 +102,16 @@ function repeatRows(x: tf.Tensor2D, n: number): tf.Tensor2D {
 
 /** The copies (members × particles) each row is evaluated under. */
 function copiesOf(where: string, dynamics: Dynamics, particles: number, rng: Rng | undefined): number {
-  check(Number.isInteger(dynamics.members) && dynamics.members > 0, where, `dynamics.members must be a positive integer, got ${dynamics.members}`);
-  check(particles === 0 || rng !== undefined, where, `option particles = ${particles} draws sampled futures and needs an rng`);
+  check(
+    Number.isInteger(dynamics.members) && dynamics.members > 0,
+    where,
+    `dynamics.members must be a positive integer, got ${dynamics.members}`,
+  );
+  check(
+    particles === 0 || rng !== undefined,
+    where,
+    `option particles = ${particles} draws sampled futures and needs an rng`,
+  );
   return dynamics.members * Math.max(particles, 1);
 }
 
@@ -106,8 +121,14 @@ function copiesOf(where: string, dynamics: Dynamics, particles: number, rng: Rng
  * @param states (B, S)
  * @returns (B), kept out of every tidy: the caller disposes it
  */
-function accumulate(where: string, system: System, states: tf.Tensor2D, horizon: number, act: Actor,
-  rng: Rng | undefined): tf.Tensor1D {
+function accumulate(
+  where: string,
+  system: System,
+  states: tf.Tensor2D,
+  horizon: number,
+  act: Actor,
+  rng: Rng | undefined,
+): tf.Tensor1D {
   let total = tf.zeros([states.shape[0]]) as tf.Tensor1D;
   try {
     const last = rollout(system, act, states, rng, { steps: horizon, where }, ({ rewards }) => {
@@ -131,8 +152,13 @@ function accumulate(where: string, system: System, states: tf.Tensor2D, horizon:
  * @param rng noise for the sampled futures; required iff particles ≥ 1
  * @returns (P, N)
  */
-export function sequenceReturnsBatch(system: System, sequences: tf.Tensor4D, starts: tf.Tensor2D, rng?: Rng,
-  options?: Partial<ReturnOptions>): tf.Tensor2D {
+export function sequenceReturnsBatch(
+  system: System,
+  sequences: tf.Tensor4D,
+  starts: tf.Tensor2D,
+  rng?: Rng,
+  options?: Partial<ReturnOptions>,
+): tf.Tensor2D {
   const where = "sequenceReturnsBatch";
   const o = fillOptions(where, RETURN_DEFAULTS, options, { particles: nonNegativeInt, commonFutures: isBoolean });
   const [P] = assertShape(where, "starts", starts, [null, system.dynamics.stateSize]);
@@ -148,7 +174,10 @@ export function sequenceReturnsBatch(system: System, sequences: tf.Tensor4D, sta
     const byTime = tf.unstack(tf.transpose(sequences.reshape([P * N, H, A]), [1, 0, 2])) as tf.Tensor2D[];
     const byStep = byTime.map((a) => tileForMembers(a, copies)); // H tensors (copies·P·N, A)
     const total = accumulate(where, system, s0, H, (_, t) => byStep[t], noise);
-    const mean = total.reshape([copies, P * N]).mean(0).reshape([P, N]) as tf.Tensor2D;
+    const mean = total
+      .reshape([copies, P * N])
+      .mean(0)
+      .reshape([P, N]) as tf.Tensor2D;
     total.dispose();
     return mean;
   });
@@ -162,8 +191,13 @@ export function sequenceReturnsBatch(system: System, sequences: tf.Tensor4D, sta
  * @param rng noise for the sampled futures; required iff particles ≥ 1
  * @returns (N)
  */
-export function sequenceReturns(system: System, sequences: tf.Tensor3D, start: tf.Tensor1D, rng?: Rng,
-  options?: Partial<ReturnOptions>): tf.Tensor1D {
+export function sequenceReturns(
+  system: System,
+  sequences: tf.Tensor3D,
+  start: tf.Tensor1D,
+  rng?: Rng,
+  options?: Partial<ReturnOptions>,
+): tf.Tensor1D {
   const where = "sequenceReturns";
   const [S] = assertShape(where, "start", start, [system.dynamics.stateSize]);
   const [N, H, A] = assertShape(where, "sequences", sequences, [null, null, system.dynamics.actionSize]);
@@ -182,8 +216,13 @@ export function sequenceReturns(system: System, sequences: tf.Tensor3D, start: t
  * @param options.horizon H ≥ 1, the steps of each rollout
  * @returns (E)
  */
-export function closedLoopReturns(system: System, policy: Policy, starts: tf.Tensor2D, rng: Rng | undefined,
-  options: { horizon: number }): tf.Tensor1D {
+export function closedLoopReturns(
+  system: System,
+  policy: Policy,
+  starts: tf.Tensor2D,
+  rng: Rng | undefined,
+  options: { horizon: number },
+): tf.Tensor1D {
   const where = "closedLoopReturns";
   const [E] = assertShape(where, "starts", starts, [null, system.dynamics.stateSize]);
   check(E > 0, where, "starts must hold at least one row");

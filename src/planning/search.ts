@@ -47,7 +47,9 @@ export function checkBox(where: string, box: Box): number {
   check(box.high.length === D, where, `high must have the same length as low (${D}), got ${box.high.length}`);
   assertFinite(where, "low", box.low);
   assertFinite(where, "high", box.high);
-  box.low.forEach((lo, i) => check(lo <= box.high[i], where, `low[${i}] = ${lo} must be <= high[${i}] = ${box.high[i]}`));
+  box.low.forEach((lo, i) =>
+    check(lo <= box.high[i], where, `low[${i}] = ${lo} must be <= high[${i}] = ${box.high[i]}`),
+  );
   return D;
 }
 

@@ -6,7 +6,15 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export function launch(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--disable-quic",
+    ],
   });
 }
 
@@ -22,18 +30,33 @@ export interface PageReport {
 
 /** Wait until MathJax 2 (if the page loads it) has typeset everything it queued. */
 async function mathJaxDone(page: Page): Promise<void> {
-  await page.waitForFunction(() => !document.querySelector('script[src*="MathJax.js"]') || (window as unknown as { MathJax?: { Hub?: unknown } }).MathJax?.Hub !== undefined, undefined, { timeout: 60_000 });
-  await page.evaluate(() => new Promise<void>((done) => {
-    const hub = (window as unknown as { MathJax?: { Hub?: { Queue: (f: () => void) => void } } }).MathJax?.Hub;
-    if (hub) hub.Queue(() => done()); else done();
-  }));
+  await page.waitForFunction(
+    () =>
+      !document.querySelector('script[src*="MathJax.js"]') ||
+      (window as unknown as { MathJax?: { Hub?: unknown } }).MathJax?.Hub !== undefined,
+    undefined,
+    { timeout: 60_000 },
+  );
+  await page.evaluate(
+    () =>
+      new Promise<void>((done) => {
+        const hub = (window as unknown as { MathJax?: { Hub?: { Queue: (f: () => void) => void } } }).MathJax?.Hub;
+        if (hub) hub.Queue(() => done());
+        else done();
+      }),
+  );
 }
 
 /**
  * Open a local page, blocking every request outside `root` (a file:// URL prefix), and wait
  * for it to settle.
  */
-export async function openPage(browser: Browser, url: string, root: string, { javaScript = true } = {}): Promise<PageReport> {
+export async function openPage(
+  browser: Browser,
+  url: string,
+  root: string,
+  { javaScript = true } = {},
+): Promise<PageReport> {
   const context = await browser.newContext({ javaScriptEnabled: javaScript, viewport: { width: 1200, height: 900 } });
   const page = await context.newPage();
   const report: PageReport = { page, errors: [], outside: [], missing: [] };

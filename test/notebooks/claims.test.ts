@@ -32,23 +32,29 @@ beforeAll(() => {
   for (const name of names) executed.set(name, readNotebook(join(BUILD, `${name}.ipynb`)));
 }, 30 * 60_000);
 
-
 describe.each(names)("claims of %s", (name) => {
   const nb = () => executed.get(name)!;
 
   it("shows its claims once, if its prose must be tied to them", () => {
-    const shown = nb().cells.flatMap((c) => c.outputs ?? []).filter((o) => kindOf(o) === "claims");
+    const shown = nb()
+      .cells.flatMap((c) => c.outputs ?? [])
+      .filter((o) => kindOf(o) === "claims");
     expect(shown.length).toBeLessThanOrEqual(1);
     if (REQUIRED.includes(name)) expect(shown.length, `${name} has no showClaims output`).toBe(1);
   });
 
   it("states theory values that equal their formulas", () => {
     const claims = claimsOf(nb());
-    const prose = nb().cells.filter((c) => c.cell_type === "markdown").flatMap((c) => proseNumbers(text(c.source), true));
+    const prose = nb()
+      .cells.filter((c) => c.cell_type === "markdown")
+      .flatMap((c) => proseNumbers(text(c.source), true));
     for (const t of THEORY[name] ?? []) {
       expect(claims.has(t.claim), `${name}: no claim "${t.claim}"`).toBe(true);
       const v = claims.get(t.claim)!;
-      expect(Math.abs(v - t.value) / Math.abs(t.value), `${name}: "${t.claim}" = ${v}, but ${t.formula} = ${t.value}`).toBeLessThanOrEqual(t.relTol);
+      expect(
+        Math.abs(v - t.value) / Math.abs(t.value),
+        `${name}: "${t.claim}" = ${v}, but ${t.formula} = ${t.value}`,
+      ).toBeLessThanOrEqual(t.relTol);
     }
     expect(prose.length).toBeGreaterThanOrEqual(0);
   });

@@ -32,16 +32,24 @@ export interface Notebook {
   nbformat_minor: number;
 }
 
-export const text = (s: string | string[] | undefined) => (Array.isArray(s) ? s.join("") : s ?? "");
+export const text = (s: string | string[] | undefined) => (Array.isArray(s) ? s.join("") : (s ?? ""));
 export const readNotebook = (path: string): Notebook => JSON.parse(readFileSync(path, "utf8"));
-export const notebookNames = () => readdirSync(NOTEBOOKS).filter((f) => f.endsWith(".ipynb")).map((f) => f.slice(0, -6)).sort();
+export const notebookNames = () =>
+  readdirSync(NOTEBOOKS)
+    .filter((f) => f.endsWith(".ipynb"))
+    .map((f) => f.slice(0, -6))
+    .sort();
 export const outputs = (nb: Notebook) => nb.cells.flatMap((c) => c.outputs ?? []);
 export const kindOf = (o: NbOutput) => o.metadata?.mbrl?.kind;
 
 /** Run one of the project's scripts with node; returns status and output. */
 export function runScript(script: string, args: string[] = [], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [join(ROOT, "scripts", script), ...args], {
-    cwd: ROOT, env: { ...process.env, MBRL_QUIET: "1", ...env }, encoding: "utf8", maxBuffer: 1 << 28, timeout: 30 * 60_000,
+    cwd: ROOT,
+    env: { ...process.env, MBRL_QUIET: "1", ...env },
+    encoding: "utf8",
+    maxBuffer: 1 << 28,
+    timeout: 30 * 60_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, output: r.stdout + r.stderr };
 }

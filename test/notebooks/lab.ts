@@ -16,10 +16,12 @@ export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 /** A TCP port on the loopback interface that nothing is listening on. */
 export function freePort(): Promise<number> {
   return new Promise((done, fail) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => done(port));
-    }).on("error", fail);
+    const probe = createServer()
+      .listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as { port: number };
+        probe.close(() => done(port));
+      })
+      .on("error", fail);
   });
 }
 
@@ -65,11 +67,22 @@ export async function startLab(rootDir: string): Promise<LabServer> {
     JUPYTERLAB_WORKSPACES_DIR: join(home, "workspaces"),
     PYDEVD_DISABLE_FILE_VALIDATION: "1",
   };
-  const server: ChildProcess = spawn(join(ROOT, ".venv", "bin", "jupyter"), [
-    "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1", `--port=${port}`, "--port-retries=0",
-    `--IdentityProvider.token=${token}`, `--ServerApp.root_dir=${rootDir}`, "--LabApp.expose_app_in_browser=True",
-    "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
-  ], { env, stdio: ["ignore", "ignore", "pipe"] });
+  const server: ChildProcess = spawn(
+    join(ROOT, ".venv", "bin", "jupyter"),
+    [
+      "lab",
+      "--no-browser",
+      "--allow-root",
+      "--ip=127.0.0.1",
+      `--port=${port}`,
+      "--port-retries=0",
+      `--IdentityProvider.token=${token}`,
+      `--ServerApp.root_dir=${rootDir}`,
+      "--LabApp.expose_app_in_browser=True",
+      "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
+    ],
+    { env, stdio: ["ignore", "ignore", "pipe"] },
+  );
   let log = "";
   server.stderr!.on("data", (d) => (log = (log + d).slice(-20_000)));
   const killNow = () => server.kill("SIGKILL");
@@ -79,7 +92,9 @@ export async function startLab(rootDir: string): Promise<LabServer> {
     if (server.exitCode === null) {
       try {
         const kernels = (await (await fetch(`${base}/api/kernels?token=${token}`)).json()) as { id: string }[];
-        await Promise.all(kernels.map((k) => fetch(`${base}/api/kernels/${k.id}?token=${token}`, { method: "DELETE" })));
+        await Promise.all(
+          kernels.map((k) => fetch(`${base}/api/kernels/${k.id}?token=${token}`, { method: "DELETE" })),
+        );
       } catch {
         // the server is already gone
       }
@@ -117,7 +132,7 @@ export interface CellSummary {
   outputs: OutputSummary[];
 }
 
-type LabWindow = Window & { jupyterapp: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+type LabWindow = Window & { jupyterapp: any };
 
 /**
  * Open a notebook in the page (JupyterLab's tree URL) and wait until its kernel is idle. `reset`
@@ -126,24 +141,40 @@ type LabWindow = Window & { jupyterapp: any }; // eslint-disable-line @typescrip
  */
 export async function openNotebook(page: Page, lab: LabServer, path: string): Promise<void> {
   await page.goto(`${lab.base}/lab/tree/${path.split("/").map(encodeURIComponent).join("/")}?reset&token=${lab.token}`);
-  await page.waitForFunction((p) => {
-    const w = (window as unknown as LabWindow).jupyterapp?.shell?.currentWidget;
-    return w?.context?.path === p && w.sessionContext?.session?.kernel?.status === "idle" && w.content.widgets.length > 0;
-  }, path, { timeout: 120_000, polling: 250 });
+  await page.waitForFunction(
+    (p) => {
+      const w = (window as unknown as LabWindow).jupyterapp?.shell?.currentWidget;
+      return (
+        w?.context?.path === p && w.sessionContext?.session?.kernel?.status === "idle" && w.content.widgets.length > 0
+      );
+    },
+    path,
+    { timeout: 120_000, polling: 250 },
+  );
 }
 
-/** Run a notebook command on the open notebook (its promise settles when the cells ran) and wait for the kernel to be idle. */
+/**
+ * Run a notebook command on the open notebook (its promise settles when the cells ran) and wait for
+ * the kernel to be idle.
+ */
 export async function runCommand(page: Page, command: string, cellIndex?: number): Promise<void> {
-  await page.evaluate(async ({ command, cellIndex }) => {
-    const app = (window as unknown as LabWindow).jupyterapp;
-    const panel = app.shell.currentWidget;
-    if (cellIndex !== undefined) panel.content.activeCellIndex = cellIndex;
-    await app.commands.execute(command);
-  }, { command, cellIndex });
-  await page.waitForFunction(() => {
-    const panel = (window as unknown as LabWindow).jupyterapp.shell.currentWidget;
-    return panel.sessionContext.session?.kernel?.status === "idle";
-  }, undefined, { timeout: 600_000, polling: 250 });
+  await page.evaluate(
+    async ({ command, cellIndex }) => {
+      const app = (window as unknown as LabWindow).jupyterapp;
+      const panel = app.shell.currentWidget;
+      if (cellIndex !== undefined) panel.content.activeCellIndex = cellIndex;
+      await app.commands.execute(command);
+    },
+    { command, cellIndex },
+  );
+  await page.waitForFunction(
+    () => {
+      const panel = (window as unknown as LabWindow).jupyterapp.shell.currentWidget;
+      return panel.sessionContext.session?.kernel?.status === "idle";
+    },
+    undefined,
+    { timeout: 600_000, polling: 250 },
+  );
 }
 
 /**
@@ -151,7 +182,9 @@ export async function runCommand(page: Page, command: string, cellIndex?: number
  * The next notebook command waits for the new kernel itself.
  */
 export async function restartKernel(page: Page): Promise<void> {
-  await page.evaluate(() => (window as unknown as LabWindow).jupyterapp.shell.currentWidget.sessionContext.restartKernel());
+  await page.evaluate(() =>
+    (window as unknown as LabWindow).jupyterapp.shell.currentWidget.sessionContext.restartKernel(),
+  );
 }
 
 /** Shut the open notebook's kernel down (the server would keep it running). */
@@ -165,7 +198,7 @@ export function codeCells(page: Page): Promise<CellSummary[]> {
     const panel = (window as unknown as LabWindow).jupyterapp.shell.currentWidget;
     const join = (s: unknown) => (Array.isArray(s) ? s.join("") : typeof s === "string" ? s : "");
     const cells: CellSummary[] = [];
-    panel.content.widgets.forEach((cell: any, index: number) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+    panel.content.widgets.forEach((cell: any, index: number) => {
       if (cell.model.type !== "code") return;
       const outputs: OutputSummary[] = [];
       for (let i = 0; i < cell.model.outputs.length; i++) {
@@ -174,7 +207,12 @@ export function codeCells(page: Page): Promise<CellSummary[]> {
         outputs.push({
           type: o.output_type,
           kind: o.metadata?.mbrl?.kind,
-          text: o.output_type === "stream" ? `${o.name}: ${join(o.text)}` : o.output_type === "error" ? `${o.ename}: ${o.evalue}` : join(o.data?.["text/plain"]),
+          text:
+            o.output_type === "stream"
+              ? `${o.name}: ${join(o.text)}`
+              : o.output_type === "error"
+                ? `${o.ename}: ${o.evalue}`
+                : join(o.data?.["text/plain"]),
           plotly: plotly ? JSON.stringify(plotly) : undefined,
         });
       }
@@ -184,15 +222,22 @@ export function codeCells(page: Page): Promise<CellSummary[]> {
   }, PLOTLY_MIME);
 }
 
-/** Per code cell, how many Plotly plots are drawn (an SVG inside `.js-plotly-plot`), and how many show a static image instead. */
+/**
+ * Per code cell, how many Plotly plots are drawn (an SVG inside `.js-plotly-plot`), and how many
+ * show a static image instead.
+ */
 export function drawnPlots(page: Page): Promise<{ index: number; drawn: number; images: number }[]> {
   return page.evaluate(() => {
     const panel = (window as unknown as LabWindow).jupyterapp.shell.currentWidget;
     const result: { index: number; drawn: number; images: number }[] = [];
-    panel.content.widgets.forEach((cell: any, index: number) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+    panel.content.widgets.forEach((cell: any, index: number) => {
       if (cell.model.type !== "code") return;
-      const plots = [...cell.node.querySelectorAll(".js-plotly-plot")].filter((p: Element) => p.querySelector(".main-svg"));
-      const images = [...cell.node.querySelectorAll("img.plot-img")].filter((img: Element) => (img as HTMLElement).style.display !== "none");
+      const plots = [...cell.node.querySelectorAll(".js-plotly-plot")].filter((p: Element) =>
+        p.querySelector(".main-svg"),
+      );
+      const images = [...cell.node.querySelectorAll("img.plot-img")].filter(
+        (img: Element) => (img as HTMLElement).style.display !== "none",
+      );
       result.push({ index, drawn: plots.length, images: images.length });
     });
     return result;
@@ -205,7 +250,8 @@ export async function waitForPlots(page: Page, cells: CellSummary[], timeout = 6
   const deadline = Date.now() + timeout;
   for (;;) {
     const drawn = await drawnPlots(page);
-    if (drawn.every((d) => d.drawn >= (expected.get(d.index) ?? 0)) || Date.now() > deadline) return { drawn, expected };
+    if (drawn.every((d) => d.drawn >= (expected.get(d.index) ?? 0)) || Date.now() > deadline)
+      return { drawn, expected };
     await new Promise((r) => setTimeout(r, 500));
   }
 }

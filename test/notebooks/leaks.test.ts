@@ -10,15 +10,25 @@ const RERUNNABLE = ["00_getting_started", "02_recursive_objective"];
 
 describe("re-executing a notebook's cells in the same kernel", () => {
   for (const name of RERUNNABLE) {
-    it(`${name}: leaves the tensor count where the first pass left it`, () => {
-      const r = spawnSync("/usr/bin/python3", [join(__dirname, "rerun_cells.py"), join(NOTEBOOKS, `${name}.ipynb`)], {
-        cwd: ROOT, encoding: "utf8", timeout: 20 * 60_000,
-        env: { ...process.env, JUPYTER_PATH: join(ROOT, ".jupyter"), PATH: `${join(ROOT, "node_modules", ".bin")}:${process.env.PATH}` },
-      });
-      const m = r.stdout.match(/^TENSORS (\d+) (\d+)$/m);
-      expect(m, r.stdout + r.stderr).not.toBeNull();
-      const [first, second] = [Number(m![1]), Number(m![2])];
-      expect(second, `${name}: ${first} tensors after one pass, ${second} after two`).toBe(first);
-    }, 20 * 60_000);
+    it(
+      `${name}: leaves the tensor count where the first pass left it`,
+      () => {
+        const r = spawnSync("/usr/bin/python3", [join(__dirname, "rerun_cells.py"), join(NOTEBOOKS, `${name}.ipynb`)], {
+          cwd: ROOT,
+          encoding: "utf8",
+          timeout: 20 * 60_000,
+          env: {
+            ...process.env,
+            JUPYTER_PATH: join(ROOT, ".jupyter"),
+            PATH: `${join(ROOT, "node_modules", ".bin")}:${process.env.PATH}`,
+          },
+        });
+        const m = r.stdout.match(/^TENSORS (\d+) (\d+)$/m);
+        expect(m, r.stdout + r.stderr).not.toBeNull();
+        const [first, second] = [Number(m![1]), Number(m![2])];
+        expect(second, `${name}: ${first} tensors after one pass, ${second} after two`).toBe(first);
+      },
+      20 * 60_000,
+    );
   }
 });

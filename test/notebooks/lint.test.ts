@@ -15,7 +15,11 @@ describe.each(names)("notebooks/%s.ipynb", (name) => {
   const nb = readNotebook(path);
 
   it("validates against the nbformat schema (Jupyter's own validator)", () => {
-    const r = spawnSync(join(ROOT, ".venv", "bin", "python"), ["-c", "import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4))", path], { encoding: "utf8" });
+    const r = spawnSync(
+      join(ROOT, ".venv", "bin", "python"),
+      ["-c", "import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4))", path],
+      { encoding: "utf8" },
+    );
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
   });
@@ -45,7 +49,10 @@ describe.each(names)("notebooks/%s.ipynb", (name) => {
   it("opens with a title, imports the built library, and closes with What we saw / Try this", () => {
     expect(text(nb.cells[0].source)).toMatch(/^# \S/);
     expect(nb.cells.some((c) => c.cell_type === "code" && /from "\.\.\/dist"/.test(text(c.source)))).toBe(true);
-    const markdown = nb.cells.filter((c) => c.cell_type === "markdown").map((c) => text(c.source)).join("\n");
+    const markdown = nb.cells
+      .filter((c) => c.cell_type === "markdown")
+      .map((c) => text(c.source))
+      .join("\n");
     expect(markdown).toMatch(/^## What we saw/m);
     expect(markdown).toMatch(/^## Try this/m);
   });
@@ -60,12 +67,22 @@ describe("npm run clean and the git clean filter", () => {
   /** The source as JupyterLab saves it after a run: keys sorted, outputs and counts filled in. */
   function asSavedByJupyterLab(): string {
     const nb = JSON.parse(source) as Notebook;
-    const sortKeys = (v: unknown): unknown => Array.isArray(v) ? v.map(sortKeys)
-      : v && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])])) : v;
-    nb.cells.filter((c) => c.cell_type === "code").forEach((c, i) => {
-      c.execution_count = i + 1;
-      c.outputs = [{ output_type: "stream", name: "stdout", text: [`run ${i}\n`] }];
-    });
+    const sortKeys = (v: unknown): unknown =>
+      Array.isArray(v)
+        ? v.map(sortKeys)
+        : v && typeof v === "object"
+          ? Object.fromEntries(
+              Object.keys(v)
+                .sort()
+                .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+            )
+          : v;
+    nb.cells
+      .filter((c) => c.cell_type === "code")
+      .forEach((c, i) => {
+        c.execution_count = i + 1;
+        c.outputs = [{ output_type: "stream", name: "stdout", text: [`run ${i}\n`] }];
+      });
     return JSON.stringify(sortKeys(nb), null, 1) + "\n";
   }
 
@@ -89,7 +106,11 @@ describe("npm run clean and the git clean filter", () => {
       expect(r.status, r.output).toBe(0);
       expect(r.stdout).toContain("1 of 1 notebooks had outputs");
       expect(readFileSync(file, "utf8")).toBe(source);
-      const v = spawnSync(join(ROOT, ".venv", "bin", "python"), ["-c", "import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4))", file], { encoding: "utf8" });
+      const v = spawnSync(
+        join(ROOT, ".venv", "bin", "python"),
+        ["-c", "import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4))", file],
+        { encoding: "utf8" },
+      );
       expect(v.stderr).toBe("");
       expect(runScript("clean.mjs", [file]).stdout).toContain("0 of 1 notebooks had outputs");
     } finally {
@@ -99,7 +120,8 @@ describe("npm run clean and the git clean filter", () => {
 
   it("is what git runs on notebooks/*.ipynb when they are committed", () => {
     const dir = mkdtempSync(join(tmpdir(), "mbrl-filter-"));
-    const git = (...args: string[]) => spawnSync("git", args, { cwd: dir, encoding: "utf8", env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null" } });
+    const git = (...args: string[]) =>
+      spawnSync("git", args, { cwd: dir, encoding: "utf8", env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null" } });
     try {
       expect(git("init", "-q").status).toBe(0);
       git("config", "filter.mbrl-notebook.clean", `node ${join(ROOT, "scripts", "clean.mjs")} --filter`);

@@ -32,18 +32,34 @@ function notebookTable(name: string, marker: string): Record<string, string>[] {
   const nb = readNotebook(join(BUILD, `${name}.ipynb`));
   const cell = nb.cells.find((c) => c.cell_type === "code" && text(c.source).includes(marker));
   if (!cell) throw new Error(`${name}: no code cell contains ${marker}`);
-  const html = (cell.outputs ?? []).map((o) => text(o.data?.["text/html"] as string | string[] | undefined)).find((h) => h.includes("<table"));
+  const html = (cell.outputs ?? [])
+    .map((o) => text(o.data?.["text/html"] as string | string[] | undefined))
+    .find((h) => h.includes("<table"));
   if (!html) throw new Error(`${name}: the cell with ${marker} printed no table`);
-  const unescape = (s: string) => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, "&");
-  const cellsOf = (row: string, tag: string) => [...row.matchAll(new RegExp(`<${tag}>(.*?)</${tag}>`, "g"))].map((m) => unescape(m[1]));
+  const unescape = (s: string) =>
+    s
+      .replace(/&lt;/g, "<")
+      .replace(/&gt;/g, ">")
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&amp;/g, "&");
+  const cellsOf = (row: string, tag: string) =>
+    [...row.matchAll(new RegExp(`<${tag}>(.*?)</${tag}>`, "g"))].map((m) => unescape(m[1]));
   const columns = cellsOf(html.match(/<thead>(.*?)<\/thead>/s)![1], "th");
-  return [...html.matchAll(/<tr>(.*?)<\/tr>/gs)].slice(1).map((m) => Object.fromEntries(cellsOf(m[1], "td").map((v, j) => [columns[j], v])));
+  return [...html.matchAll(/<tr>(.*?)<\/tr>/gs)]
+    .slice(1)
+    .map((m) => Object.fromEntries(cellsOf(m[1], "td").map((v, j) => [columns[j], v])));
 }
 
 /** The panel's table as rows keyed by column, its cells' text as displayed. */
 async function panelTable(page: Page, panel: string): Promise<Record<string, string>[]> {
-  return page.$$eval(`${panel} .mbrl-panel-table tbody tr`, (trs) => trs.map((tr) =>
-    Object.fromEntries(Array.from(tr.querySelectorAll("td")).map((td) => [(td as HTMLElement).dataset.column!, td.textContent!]))));
+  return page.$$eval(`${panel} .mbrl-panel-table tbody tr`, (trs) =>
+    trs.map((tr) =>
+      Object.fromEntries(
+        Array.from(tr.querySelectorAll("td")).map((td) => [(td as HTMLElement).dataset.column!, td.textContent!]),
+      ),
+    ),
+  );
 }
 
 async function open(name: string, block?: RegExp): Promise<PageReport> {
@@ -64,26 +80,36 @@ async function open(name: string, block?: RegExp): Promise<PageReport> {
 
 /** Wait until the panel has finished updating for the values given (all of its work, `later` included). */
 async function ready(page: Page, panel: string, minUpdates = 1) {
-  await page.waitForFunction(([sel, n]) => {
-    const s = document.querySelector(sel as string) as HTMLElement | null;
-    return !!s && s.dataset.state === "ready" && Number(s.dataset.updates) >= (n as number);
-  }, [panel, minUpdates], { timeout: 120_000 });
+  await page.waitForFunction(
+    ([sel, n]) => {
+      const s = document.querySelector(sel as string) as HTMLElement | null;
+      return !!s && s.dataset.state === "ready" && Number(s.dataset.updates) >= (n as number);
+    },
+    [panel, minUpdates],
+    { timeout: 120_000 },
+  );
   return Number(await page.$eval(panel, (s) => (s as HTMLElement).dataset.updates));
 }
 
 /** Set sliders as a reader would (value, then an input event each); returns when all are set. */
 async function setSliders(page: Page, panel: string, values: Record<string, number>) {
-  await page.$eval(panel, (s, v) => {
-    for (const [name, value] of Object.entries(v)) {
-      const input = s.querySelector(`input[name="${name}"]`) as HTMLInputElement;
-      input.value = String(value);
-      input.dispatchEvent(new Event("input", { bubbles: true }));
-    }
-  }, values);
+  await page.$eval(
+    panel,
+    (s, v) => {
+      for (const [name, value] of Object.entries(v)) {
+        const input = s.querySelector(`input[name="${name}"]`) as HTMLInputElement;
+        input.value = String(value);
+        input.dispatchEvent(new Event("input", { bubbles: true }));
+      }
+    },
+    values,
+  );
 }
 
 const figureData = (page: Page, panel: string) =>
-  page.$eval(`${panel} .mbrl-panel-figure`, (gd) => JSON.stringify(((gd as unknown as { data: { x: number[]; y: number[] }[] }).data ?? []).map((t) => [t.x, t.y])));
+  page.$eval(`${panel} .mbrl-panel-figure`, (gd) =>
+    JSON.stringify(((gd as unknown as { data: { x: number[]; y: number[] }[] }).data ?? []).map((t) => [t.x, t.y])),
+  );
 
 async function measureMove(page: Page, panel: string, key: string, values: Record<string, number>) {
   const before = await figureData(page, panel);
@@ -91,12 +117,19 @@ async function measureMove(page: Page, panel: string, key: string, values: Recor
   const t = Date.now();
   await setSliders(page, panel, values);
   await ready(page, panel, updates + 1);
-  (timings[`${key}: first draw (ms)`] ??= []).push(Number(await page.$eval(panel, (s) => (s as HTMLElement).dataset.updateMs)));
+  (timings[`${key}: first draw (ms)`] ??= []).push(
+    Number(await page.$eval(panel, (s) => (s as HTMLElement).dataset.updateMs)),
+  );
   (timings[`${key}: complete, as the test saw it (ms)`] ??= []).push(Date.now() - t);
   expect(await figureData(page, panel)).not.toEqual(before);
 }
 
-function expectRowsMatch(panel: Record<string, string>[], notebook: Record<string, string>[], key: string, columns: string[]) {
+function expectRowsMatch(
+  panel: Record<string, string>[],
+  notebook: Record<string, string>[],
+  key: string,
+  columns: string[],
+) {
   for (const row of panel) {
     const theirs = notebook.find((r) => r[key] === row[key]);
     expect(theirs, `notebook row ${row[key]}`).toBeDefined();
@@ -115,11 +148,22 @@ describe("01: exam MDP and linear-Gaussian panels", () => {
 
     const exam = await panelTable(page, "#try-it-1");
     expect(exam.map((r) => r.strategy)).toEqual(notebookTable(name, "mbrl.simulateExam(").map((r) => r.strategy));
-    expectRowsMatch(exam, notebookTable(name, "mbrl.simulateExam("), "strategy", ["exact value", "Monte Carlo mean", "95% CI low", "95% CI high"]);
+    expectRowsMatch(exam, notebookTable(name, "mbrl.simulateExam("), "strategy", [
+      "exact value",
+      "Monte Carlo mean",
+      "95% CI low",
+      "95% CI high",
+    ]);
 
     const lg = await panelTable(page, "#try-it-2");
     expect(lg).toHaveLength(2);
-    expectRowsMatch(lg, notebookTable(name, "costRow("), "strategy", ["exact expected cost", "Monte Carlo mean", "95% CI low", "95% CI high", "episodes"]);
+    expectRowsMatch(lg, notebookTable(name, "costRow("), "strategy", [
+      "exact expected cost",
+      "Monte Carlo mean",
+      "95% CI low",
+      "95% CI high",
+      "episodes",
+    ]);
 
     for (const p of [0.7, 0.9, 0.3]) await measureMove(page, "#try-it-1", "01 exam (p)", { p });
     for (const sigma of [2, 0.5, 1.5]) await measureMove(page, "#try-it-2", "01 linear-Gaussian (σ)", { sigma });
@@ -139,7 +183,10 @@ describe("02: shooting panel", () => {
     await ready(page, panel);
     const gradients = notebookTable(name, "tf.grad(shootingReturn");
     const kappas = notebookTable(name, "mbrl.shootingConditionNumber(");
-    for (const [lambda, system] of [[1.2, "unstable, λ = 1.2"], [0.8, "stable, λ = 0.8"]] as const) {
+    for (const [lambda, system] of [
+      [1.2, "unstable, λ = 1.2"],
+      [0.8, "stable, λ = 0.8"],
+    ] as const) {
       if (lambda !== 1.2) {
         const updates = Number(await page.$eval(panel, (s) => (s as HTMLElement).dataset.updates));
         await setSliders(page, panel, { lambda });
@@ -147,11 +194,19 @@ describe("02: shooting panel", () => {
       }
       const shown = Object.fromEntries((await panelTable(page, panel)).map((r) => [r.quantity, r.value]));
       const theirs = gradients.find((r) => r.system === system)!;
-      for (const c of ["|∂J/∂a_0|", "|∂J/∂a_29|", "first / last", "λ^(T−1)"]) expect(`${system} ${c} = ${shown[c]}`).toBe(`${system} ${c} = ${theirs[c]}`);
+      for (const c of ["|∂J/∂a_0|", "|∂J/∂a_29|", "first / last", "λ^(T−1)"])
+        expect(`${system} ${c} = ${shown[c]}`).toBe(`${system} ${c} = ${theirs[c]}`);
       const kappa = kappas.find((r) => r.system === system)!;
-      expect(`${system} κ = ${shown["κ of the shooting Hessian at T = 30"]}`).toBe(`${system} κ = ${kappa["κ at T = 30"]}`);
+      expect(`${system} κ = ${shown["κ of the shooting Hessian at T = 30"]}`).toBe(
+        `${system} κ = ${kappa["κ at T = 30"]}`,
+      );
       // The κ curve drawn progressively reaches all 60 horizons.
-      expect(await page.$eval(`${panel} .mbrl-panel-figure`, (gd) => (gd as unknown as { data: { x: number[] }[] }).data[1].x.length)).toBe(60);
+      expect(
+        await page.$eval(
+          `${panel} .mbrl-panel-figure`,
+          (gd) => (gd as unknown as { data: { x: number[] }[] }).data[1].x.length,
+        ),
+      ).toBe(60);
     }
     for (const lambda of [1, 1.1, 0.9]) await measureMove(page, panel, "02 shooting (λ)", { lambda });
     for (const T of [10, 45, 60]) await measureMove(page, panel, "02 shooting (T)", { T });
@@ -190,24 +245,40 @@ describe("03: gradient norm panel", () => {
         await setSliders(page, panel, { seed });
         await ready(page, panel, updates + 1);
         (timings["03 seed move: whole sweep of 14 gradient norms (ms)"] ??= []).push(Date.now() - t);
-        (timings["03 seed move: first draw (ms)"] ??= []).push(Number(await page.$eval(panel, (s) => (s as HTMLElement).dataset.updateMs)));
+        (timings["03 seed move: first draw (ms)"] ??= []).push(
+          Number(await page.$eval(panel, (s) => (s as HTMLElement).dataset.updateMs)),
+        );
       }
       const shown = await panelTable(page, panel);
       expect(shown.map((r) => r.regime)).toEqual(["near upright, learned model", "hanging, damped true pendulum"]);
       for (const row of shown) {
         const theirs = notebook.find((r) => r.regime === row.regime && r.seed === String(seed))!;
-        for (const c of columns) expect(`${row.regime}, seed ${seed}: ${c} = ${row[c]}`).toBe(`${row.regime}, seed ${seed}: ${c} = ${theirs[c]}`);
+        for (const c of columns)
+          expect(`${row.regime}, seed ${seed}: ${c} = ${row[c]}`).toBe(
+            `${row.regime}, seed ${seed}: ${c} = ${theirs[c]}`,
+          );
       }
     }
     // Move while the sweep runs: the old sweep stops, the panel ends on the latest values.
     const updates = Number(await page.$eval(panel, (s) => (s as HTMLElement).dataset.updates));
     await setSliders(page, panel, { damping: 3 });
-    await page.waitForFunction((sel) => /gradients: [1-9]/.test(document.querySelector(`${sel} .mbrl-panel-status`)!.textContent!), panel, { timeout: 60_000 });
+    await page.waitForFunction(
+      (sel) => /gradients: [1-9]/.test(document.querySelector(`${sel} .mbrl-panel-status`)!.textContent!),
+      panel,
+      { timeout: 60_000 },
+    );
     await setSliders(page, panel, { seed: 2 });
     await ready(page, panel, updates + 2);
     expect(Number(await page.$eval(panel, (s) => (s as HTMLElement).dataset.updates))).toBe(updates + 2);
-    expect(JSON.parse(await page.$eval(panel, (s) => (s as HTMLElement).dataset.values!))).toEqual({ seed: 2, damping: 3 });
-    expect(await page.$eval(`${panel} .mbrl-panel-figure`, (gd) => (gd as unknown as { data: { x: number[] }[] }).data.map((t) => t.x.length))).toEqual([7, 7]);
+    expect(JSON.parse(await page.$eval(panel, (s) => (s as HTMLElement).dataset.values!))).toEqual({
+      seed: 2,
+      damping: 3,
+    });
+    expect(
+      await page.$eval(`${panel} .mbrl-panel-figure`, (gd) =>
+        (gd as unknown as { data: { x: number[] }[] }).data.map((t) => t.x.length),
+      ),
+    ).toEqual([7, 7]);
     expect(report.errors).toEqual([]);
     expect(report.outside).toEqual([]);
     await page.context().close();
@@ -215,12 +286,22 @@ describe("03: gradient norm panel", () => {
 });
 
 describe("failure-safe", () => {
-  it.each([["the library bundle", /assets\/mbrl\.js$/], ["the wasm binary", /assets\/tfjs-wasm-simd\.js$/]])(
-    "with %s blocked the static figures stay and the page throws nothing", async (what, block) => {
+  it.each([
+    ["the library bundle", /assets\/mbrl\.js$/],
+    ["the wasm binary", /assets\/tfjs-wasm-simd\.js$/],
+  ])(
+    "with %s blocked the static figures stay and the page throws nothing",
+    async (what, block) => {
       const report = await open("01_open_loop_vs_closed_loop", block);
       const { page } = report;
-      await page.waitForFunction(() => document.querySelectorAll(".mbrl-panel").length === 2, undefined, { timeout: 60_000 });
-      await page.waitForFunction(() => document.querySelectorAll(".js-plotly-plot svg.main-svg").length > 0, undefined, { timeout: 60_000 });
+      await page.waitForFunction(() => document.querySelectorAll(".mbrl-panel").length === 2, undefined, {
+        timeout: 60_000,
+      });
+      await page.waitForFunction(
+        () => document.querySelectorAll(".js-plotly-plot svg.main-svg").length > 0,
+        undefined,
+        { timeout: 60_000 },
+      );
       if (what === "the library bundle") {
         expect(await page.$$eval(".mbrl-panel-notice", (ps) => ps.length)).toBe(2);
         expect(await page.$$eval(".mbrl-panel input", (is) => is.length)).toBe(0);
@@ -232,7 +313,9 @@ describe("failure-safe", () => {
       // Only the browser's own note about the blocked file; nothing thrown by the page's code.
       expect(report.errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
       await page.context().close();
-    }, 120_000);
+    },
+    120_000,
+  );
 });
 
 describe("bundle", () => {
@@ -242,7 +325,13 @@ describe("bundle", () => {
       return { bytes: bytes.length, gzipped: gzipSync(bytes, { level: 9 }).length };
     };
     const sizes = { library: size("mbrl.js"), panels: size("panels.js"), wasm: size("tfjs-wasm-simd.js") };
-    timings["bundle sizes (bytes)"] = [sizes.library.bytes, sizes.library.gzipped, sizes.panels.gzipped, sizes.wasm.bytes, sizes.wasm.gzipped];
+    timings["bundle sizes (bytes)"] = [
+      sizes.library.bytes,
+      sizes.library.gzipped,
+      sizes.panels.gzipped,
+      sizes.wasm.bytes,
+      sizes.wasm.gzipped,
+    ];
     expect(sizes.library.gzipped + sizes.panels.gzipped).toBeLessThan(1.5e6);
     const library = readFileSync(join(SITE, "assets", "mbrl.js"), "utf8");
     expect(library).not.toMatch(/mbrl-table|plotly-init/); // strings only display/ has

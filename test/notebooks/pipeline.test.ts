@@ -11,7 +11,19 @@ import { dirname, join, resolve } from "path";
 import { pathToFileURL } from "url";
 import type { Browser } from "playwright-core";
 import { launch, openPage } from "./browser";
-import { BUILD, ROOT, SITE, buildSiteOnce, kindOf, notebookNames, outputs, readNotebook, runScript, text, type Notebook } from "./helpers";
+import {
+  BUILD,
+  ROOT,
+  SITE,
+  buildSiteOnce,
+  kindOf,
+  notebookNames,
+  outputs,
+  readNotebook,
+  runScript,
+  text,
+  type Notebook,
+} from "./helpers";
 import { PLOTLY_MIME } from "./lab";
 
 const names = notebookNames();
@@ -28,8 +40,11 @@ describe.each(names)("executed %s", (name) => {
   const nb = () => executed.get(name)!;
 
   it("ran every code cell without errors or output on stderr", () => {
-    for (const cell of nb().cells.filter((c) => c.cell_type === "code")) expect(cell.execution_count).toBeGreaterThan(0);
-    const bad = outputs(nb()).filter((o) => o.output_type === "error" || (o.output_type === "stream" && o.name === "stderr"));
+    for (const cell of nb().cells.filter((c) => c.cell_type === "code"))
+      expect(cell.execution_count).toBeGreaterThan(0);
+    const bad = outputs(nb()).filter(
+      (o) => o.output_type === "error" || (o.output_type === "stream" && o.name === "stderr"),
+    );
     expect(bad.map((o) => `${o.ename ?? ""} ${o.evalue ?? ""} ${text(o.text)}`)).toEqual([]);
   });
 
@@ -59,7 +74,10 @@ describe.each(names)("executed %s", (name) => {
   });
 
   it("is signed for this user, so JupyterLab shows its other HTML outputs unsanitised", () => {
-    const r = runPython("import sys, nbformat; from nbformat.sign import NotebookNotary; sys.exit(0 if NotebookNotary().check_signature(nbformat.read(sys.argv[1], as_version=4)) else 1)", join(BUILD, `${name}.ipynb`));
+    const r = runPython(
+      "import sys, nbformat; from nbformat.sign import NotebookNotary; sys.exit(0 if NotebookNotary().check_signature(nbformat.read(sys.argv[1], as_version=4)) else 1)",
+      join(BUILD, `${name}.ipynb`),
+    );
     expect(r.status).toBe(0);
   });
 });
@@ -71,8 +89,12 @@ it("getting started shows every kind of output", () => {
 
 describe("the site in headless Chromium, offline", () => {
   let browser: Browser;
-  beforeAll(async () => { browser = await launch(); });
-  afterAll(async () => { await browser?.close(); });
+  beforeAll(async () => {
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
 
   it("has an index with a card for every notebook, its title and summary taken from the notebook", async () => {
     const { page, errors, outside } = await openPage(browser, siteUrl + "index.html", siteUrl);
@@ -80,7 +102,10 @@ describe("the site in headless Chromium, offline", () => {
     expect(hrefs).toEqual(names.map((n) => `${n}.html`));
     // Titles and summaries come from the notebooks' first cells (summaries may hold math, so compare the HTML source).
     const index = readFileSync(join(SITE, "index.html"), "utf8");
-    const cards = [...index.matchAll(/<h2><a href="[^"]+">([^<]+)<\/a><\/h2>\s*<p>([^<]+)<\/p>/g)].map((m) => ({ title: unescape(m[1]), summary: unescape(m[2]) }));
+    const cards = [...index.matchAll(/<h2><a href="[^"]+">([^<]+)<\/a><\/h2>\s*<p>([^<]+)<\/p>/g)].map((m) => ({
+      title: unescape(m[1]),
+      summary: unescape(m[2]),
+    }));
     expect(cards).toHaveLength(names.length);
     cards.forEach((c, i) => {
       const first = text(executed.get(names[i])!.cells[0].source);
@@ -95,7 +120,9 @@ describe("the site in headless Chromium, offline", () => {
   it("resolves every link of every page to a file inside the site, with relative URLs only", () => {
     for (const page of ["index.html", ...names.map((n) => `${n}.html`)]) {
       const html = readFileSync(join(SITE, page), "utf8");
-      const urls = [...html.matchAll(/\s(?:href|src)="([^"#]+)(?:#[^"]*)?"/g)].map((m) => m[1]).filter((u) => !u.startsWith("data:"));
+      const urls = [...html.matchAll(/\s(?:href|src)="([^"#]+)(?:#[^"]*)?"/g)]
+        .map((m) => m[1])
+        .filter((u) => !u.startsWith("data:"));
       for (const u of urls) {
         expect(u, `${page} links ${u}`).not.toMatch(/^(\/|[a-z]+:)/i);
         const target = resolve(SITE, u.split("?")[0]);
@@ -110,45 +137,65 @@ describe("the site in headless Chromium, offline", () => {
     for (const n of names) expect(readFileSync(join(SITE, `${n}.html`), "utf8")).not.toMatch(/plotly\.js v\d/);
   });
 
-  it.each(names)("%s: navigation, downloads, every figure drawn, math rendered, no errors, nothing fetched outside", async (name) => {
-    const report = await openPage(browser, `${siteUrl}${name}.html`, siteUrl);
-    const { page } = report;
-    const expected = figuresIn(name).length;
-    await page.waitForFunction((n) => document.querySelectorAll(".mbrl-figure svg.main-svg").length >= n, expected, { timeout: 30_000 });
-    const figures = await page.$$eval(".mbrl-figure", (divs) =>
-      divs.map((d) => ({
-        drew: d.classList.contains("js-plotly-plot") && d.querySelector("svg.main-svg") !== null,
-        scatterTraces: ((d as unknown as { data?: { type?: string }[] }).data ?? []).filter((t) => (t.type ?? "scatter") === "scatter").length,
-        drawnTraces: d.querySelectorAll(".scatterlayer .trace").length,
-        fallbacks: d.querySelectorAll("img.mbrl-fallback").length,
-      })),
-    );
-    expect(figures).toHaveLength(expected);
-    for (const f of figures) {
-      expect(f.drew).toBe(true);
-      expect(f.drawnTraces).toBe(f.scatterTraces);
-      expect(f.fallbacks).toBe(0);
-    }
-    const i = names.indexOf(name);
-    const nav = await page.$$eval(".mbrl-nav-top a", (as) => as.map((a) => a.getAttribute("href")));
-    expect(nav).toEqual(["index.html", ...(i > 0 ? [`${names[i - 1]}.html`] : []), ...(i + 1 < names.length ? [`${names[i + 1]}.html`] : [])]);
-    const downloads = await page.$$eval(".mbrl-downloads a", (as) => as.map((a) => a.getAttribute("href")));
-    expect(downloads).toEqual([`notebooks/${name}.ipynb`, `executed/${name}.ipynb`]);
-    expect(readFileSync(join(SITE, "notebooks", `${name}.ipynb`))).toEqual(readFileSync(join("notebooks", `${name}.ipynb`)));
-    const hasMath = executed.get(name)!.cells.some((c) => c.cell_type === "markdown" && /\$[^$]+\$/.test(text(c.source)));
-    if (hasMath) {
-      await page.waitForFunction(() => document.querySelectorAll(".MathJax_CHTML").length > 0, undefined, { timeout: 30_000 });
-      expect(await page.locator(".MathJax_Error, merror").count()).toBe(0);
-    }
-    expect(report.errors).toEqual([]);
-    expect(report.outside).toEqual([]);
-    expect(report.missing).toEqual([]);
-    await page.context().close();
-  }, 90_000);
+  it.each(names)(
+    "%s: navigation, downloads, every figure drawn, math rendered, no errors, nothing fetched outside",
+    async (name) => {
+      const report = await openPage(browser, `${siteUrl}${name}.html`, siteUrl);
+      const { page } = report;
+      const expected = figuresIn(name).length;
+      await page.waitForFunction((n) => document.querySelectorAll(".mbrl-figure svg.main-svg").length >= n, expected, {
+        timeout: 30_000,
+      });
+      const figures = await page.$$eval(".mbrl-figure", (divs) =>
+        divs.map((d) => ({
+          drew: d.classList.contains("js-plotly-plot") && d.querySelector("svg.main-svg") !== null,
+          scatterTraces: ((d as unknown as { data?: { type?: string }[] }).data ?? []).filter(
+            (t) => (t.type ?? "scatter") === "scatter",
+          ).length,
+          drawnTraces: d.querySelectorAll(".scatterlayer .trace").length,
+          fallbacks: d.querySelectorAll("img.mbrl-fallback").length,
+        })),
+      );
+      expect(figures).toHaveLength(expected);
+      for (const f of figures) {
+        expect(f.drew).toBe(true);
+        expect(f.drawnTraces).toBe(f.scatterTraces);
+        expect(f.fallbacks).toBe(0);
+      }
+      const i = names.indexOf(name);
+      const nav = await page.$$eval(".mbrl-nav-top a", (as) => as.map((a) => a.getAttribute("href")));
+      expect(nav).toEqual([
+        "index.html",
+        ...(i > 0 ? [`${names[i - 1]}.html`] : []),
+        ...(i + 1 < names.length ? [`${names[i + 1]}.html`] : []),
+      ]);
+      const downloads = await page.$$eval(".mbrl-downloads a", (as) => as.map((a) => a.getAttribute("href")));
+      expect(downloads).toEqual([`notebooks/${name}.ipynb`, `executed/${name}.ipynb`]);
+      expect(readFileSync(join(SITE, "notebooks", `${name}.ipynb`))).toEqual(
+        readFileSync(join("notebooks", `${name}.ipynb`)),
+      );
+      const hasMath = executed
+        .get(name)!
+        .cells.some((c) => c.cell_type === "markdown" && /\$[^$]+\$/.test(text(c.source)));
+      if (hasMath) {
+        await page.waitForFunction(() => document.querySelectorAll(".MathJax_CHTML").length > 0, undefined, {
+          timeout: 30_000,
+        });
+        expect(await page.locator(".MathJax_Error, merror").count()).toBe(0);
+      }
+      expect(report.errors).toEqual([]);
+      expect(report.outside).toEqual([]);
+      expect(report.missing).toEqual([]);
+      await page.context().close();
+    },
+    90_000,
+  );
 
   it.each(names)("%s: without JavaScript, every figure's fallback image shows", async (name) => {
     const { page, outside } = await openPage(browser, `${siteUrl}${name}.html`, siteUrl, { javaScript: false });
-    const widths = await page.$$eval(".mbrl-figure img.mbrl-fallback", (imgs) => imgs.map((img) => (img as HTMLImageElement).naturalWidth));
+    const widths = await page.$$eval(".mbrl-figure img.mbrl-fallback", (imgs) =>
+      imgs.map((img) => (img as HTMLImageElement).naturalWidth),
+    );
     expect(widths).toHaveLength(figuresIn(name).length);
     for (const w of widths) expect(w).toBeGreaterThan(0);
     expect(outside).toEqual([]);
@@ -157,39 +204,61 @@ describe("the site in headless Chromium, offline", () => {
 });
 
 describe("rebuilding the site", () => {
-  it("re-executes nothing when nothing changed", () => {
-    const stamps = names.map((n) => statSync(join(BUILD, `${n}.ipynb`)).mtimeMs);
-    const second = runScript("site.mjs");
-    expect(second.status, second.output).toBe(0);
-    expect(second.stdout).toMatch(/\(0 notebooks executed\)/);
-    for (const n of names) expect(second.stdout).toContain(`${n} ... up to date`);
-    expect(names.map((n) => statSync(join(BUILD, `${n}.ipynb`)).mtimeMs)).toEqual(stamps);
-  }, 10 * 60_000);
+  it(
+    "re-executes nothing when nothing changed",
+    () => {
+      const stamps = names.map((n) => statSync(join(BUILD, `${n}.ipynb`)).mtimeMs);
+      const second = runScript("site.mjs");
+      expect(second.status, second.output).toBe(0);
+      expect(second.stdout).toMatch(/\(0 notebooks executed\)/);
+      for (const n of names) expect(second.stdout).toContain(`${n} ... up to date`);
+      expect(names.map((n) => statSync(join(BUILD, `${n}.ipynb`)).mtimeMs)).toEqual(stamps);
+    },
+    10 * 60_000,
+  );
 
-  it("re-executes a notebook whose executed copy changed since its fallbacks were drawn (as `npm run notebooks` does), and only that one", () => {
-    const first = names[0];
-    const copy = join(BUILD, `${first}.ipynb`);
-    const fallbacks = join(BUILD, `${first}.fallbacks.json`);
-    writeFileSync(copy, readFileSync(copy, "utf8") + "\n");
-    const drawnBefore = statSync(fallbacks).mtimeMs;
-    const r = runScript("site.mjs");
-    expect(r.status, r.output).toBe(0);
-    expect(r.stdout).toMatch(/\(1 notebooks executed\)/);
-    for (const n of names.slice(1)) expect(r.stdout).toContain(`${n} ... up to date`);
-    expect(statSync(fallbacks).mtimeMs).toBeGreaterThan(drawnBefore);
-    const pngs = JSON.parse(readFileSync(fallbacks, "utf8")) as string[];
-    expect(pngs.length).toBe(outputs(readNotebook(copy)).filter((o) => kindOf(o) === "figure").length);
-    for (const png of pngs) expect(Buffer.from(png, "base64").subarray(1, 4).toString()).toBe("PNG");
-  }, 10 * 60_000);
+  it(
+    "re-executes a notebook whose executed copy changed since its fallbacks were drawn (as `npm run notebooks` does), and only that one",
+    () => {
+      const first = names[0];
+      const copy = join(BUILD, `${first}.ipynb`);
+      const fallbacks = join(BUILD, `${first}.fallbacks.json`);
+      writeFileSync(copy, readFileSync(copy, "utf8") + "\n");
+      const drawnBefore = statSync(fallbacks).mtimeMs;
+      const r = runScript("site.mjs");
+      expect(r.status, r.output).toBe(0);
+      expect(r.stdout).toMatch(/\(1 notebooks executed\)/);
+      for (const n of names.slice(1)) expect(r.stdout).toContain(`${n} ... up to date`);
+      expect(statSync(fallbacks).mtimeMs).toBeGreaterThan(drawnBefore);
+      const pngs = JSON.parse(readFileSync(fallbacks, "utf8")) as string[];
+      expect(pngs.length).toBe(outputs(readNotebook(copy)).filter((o) => kindOf(o) === "figure").length);
+      for (const png of pngs) expect(Buffer.from(png, "base64").subarray(1, 4).toString()).toBe("PNG");
+    },
+    10 * 60_000,
+  );
 
   it("stops on a failing notebook with its name, cell and error, and keeps the previous site", () => {
     const dir = mkdtempSync(join(tmpdir(), "mbrl-site-fail-"));
     try {
       mkdirSync(join(dir, "src"));
-      writeFileSync(join(dir, "src", "bad.ipynb"), JSON.stringify({
-        cells: [{ cell_type: "code", id: "x1", metadata: {}, source: 'throw new Error("no site today")', outputs: [], execution_count: null }],
-        metadata: { kernelspec: { name: "tslab", display_name: "TypeScript" } }, nbformat: 4, nbformat_minor: 5,
-      }));
+      writeFileSync(
+        join(dir, "src", "bad.ipynb"),
+        JSON.stringify({
+          cells: [
+            {
+              cell_type: "code",
+              id: "x1",
+              metadata: {},
+              source: 'throw new Error("no site today")',
+              outputs: [],
+              execution_count: null,
+            },
+          ],
+          metadata: { kernelspec: { name: "tslab", display_name: "TypeScript" } },
+          nbformat: 4,
+          nbformat_minor: 5,
+        }),
+      );
       const before = readFileSync(join(SITE, "index.html"), "utf8");
       const r = runScript("site.mjs", [], { MBRL_NOTEBOOKS_DIR: join(dir, "src"), MBRL_BUILD_DIR: join(dir, "out") });
       expect(r.status).not.toBe(0);
@@ -203,7 +272,12 @@ describe("rebuilding the site", () => {
 });
 
 function unescape(html: string): string {
-  return html.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, "&");
+  return html
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, "&");
 }
 
 /** Run Python code with the project's .venv, which has nbformat. */

@@ -47,7 +47,8 @@ export function proseNumbers(markdown: string, allIntegers = false): ProseNumber
     const isDecimal = decimals > 0 || power10 !== undefined || powerE !== undefined || percent !== undefined;
     const approximate = APPROXIMATE.test(text.slice(Math.max(0, i - 12), i));
     if (!isDecimal && !approximate && !(allIntegers && !inMath(i))) continue;
-    if (percent && CONFIDENCE.test(text.slice(i + whole.length, i + whole.length + 12))) continue; // a 95% interval names its level
+    // a 95% interval names its level
+    if (percent && CONFIDENCE.test(text.slice(i + whole.length, i + whole.length + 12))) continue;
     const scale = 10 ** exponent * (percent ? 0.01 : 1);
     const plain = digits.replace(/,/g, "");
     const mantissa = Number(plain);
@@ -57,7 +58,10 @@ export function proseNumbers(markdown: string, allIntegers = false): ProseNumber
       written: whole.trim(),
       value: mantissa * scale,
       tolerance: 0.5 * 10 ** (zeros - decimals) * scale,
-      context: text.slice(Math.max(0, i - 40), i + whole.length + 20).replace(/\s+/g, " ").trim(),
+      context: text
+        .slice(Math.max(0, i - 40), i + whole.length + 20)
+        .replace(/\s+/g, " ")
+        .trim(),
     });
   }
   return found;
@@ -126,8 +130,10 @@ export function unbackedNumbers(name: string, nb: Notebook, theory: Theory[]): s
       for (const n of proseNumbers(body, /^## What we saw/.test(heading))) {
         if (candidates.some((c) => backs(c.value, n)) || literals.some((v) => backs(v, n))) continue;
         const near = nearest(candidates, n);
-        problems.push(`${name} cell ${i}: prose says ${n.written} ("…${n.context}…"), ` +
-          (near ? `nearest computed: ${near.label} = ${near.value}` : "and nothing is claimed"));
+        problems.push(
+          `${name} cell ${i}: prose says ${n.written} ("…${n.context}…"), ` +
+            (near ? `nearest computed: ${near.label} = ${near.value}` : "and nothing is claimed"),
+        );
       }
     }
   });

@@ -7,9 +7,17 @@ import { notebookNames, runScript } from "./helpers";
 
 function notebook(cells: string[]) {
   return JSON.stringify({
-    cells: cells.map((source, i) => ({ cell_type: "code", id: `c${i}`, metadata: {}, source, outputs: [], execution_count: null })),
+    cells: cells.map((source, i) => ({
+      cell_type: "code",
+      id: `c${i}`,
+      metadata: {},
+      source,
+      outputs: [],
+      execution_count: null,
+    })),
     metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } },
-    nbformat: 4, nbformat_minor: 5,
+    nbformat: 4,
+    nbformat_minor: 5,
   });
 }
 
@@ -35,7 +43,8 @@ describe("npm run notebooks", () => {
 
   it("names the notebook, the cell and the error, and keeps the previous good copy", () => {
     const dir = mkdtempSync(join(tmpdir(), "mbrl-runner-"));
-    const src = join(dir, "src"), out = join(dir, "out");
+    const src = join(dir, "src"),
+      out = join(dir, "out");
     mkdirSync(src);
     mkdirSync(out);
     try {

@@ -1,6 +1,13 @@
 import { describe, it, expect } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { BACKEND_ENV, chooseBackend, describeBackend, forcedBackend, initBackend, registerBackends } from "../../src/backend";
+import {
+  BACKEND_ENV,
+  chooseBackend,
+  describeBackend,
+  forcedBackend,
+  initBackend,
+  registerBackends,
+} from "../../src/backend";
 
 /** Whether node_modules holds the real tfjs-node (setup --native) rather than danfo's plain tfjs. */
 const REAL_TFJS_NODE = require("@tensorflow/tfjs-node/package.json").name === "@tensorflow/tfjs-node";

@@ -34,7 +34,14 @@ function cemReturn(): number[] {
     tf.tidy(() => tf.sub(tf.sum(next, 1), tf.sum(tf.square(act), 1).mul(0.1))) as tf.Tensor1D;
   const start = tf.tensor2d(rng.normalArray(4), [1, 4]);
   const task = { dynamics: model, reward, bounds: { low: [-1, -1], high: [1, 1] } };
-  const plan = lib.openLoopPlan(task, start, rng, { method: "cem", samples: 64, horizon: 5, iterations: 3, elites: 6, alpha: 1 });
+  const plan = lib.openLoopPlan(task, start, rng, {
+    method: "cem",
+    samples: 64,
+    horizon: 5,
+    iterations: 3,
+    elites: 6,
+    alpha: 1,
+  });
   start.dispose();
   model.dispose();
   return [...plan.predictedReturns, ...plan.actions.flat(2)];
@@ -46,11 +53,21 @@ function bpttHistory(): number[] {
   const model = new lib.DynamicsModel(3, 1, rng.split(), { hiddenSizes: [16, 16] });
   const net = new lib.MLP([3, 8, 1], rng.split());
   const policy = (s: tf.Tensor2D) => tf.tidy(() => tf.mul(tf.tanh(net.forward(s)), 2)) as tf.Tensor2D;
-  const reward = (_s: tf.Tensor2D, _a: tf.Tensor2D, next: tf.Tensor2D) => tf.tidy(() => tf.neg(tf.sum(tf.square(next), 1))) as tf.Tensor1D;
+  const reward = (_s: tf.Tensor2D, _a: tf.Tensor2D, next: tf.Tensor2D) =>
+    tf.tidy(() => tf.neg(tf.sum(tf.square(next), 1))) as tf.Tensor1D;
   const startStates = (r: lib.Rng, n: number) => tf.tensor2d(r.normalArray(n * 3), [n, 3]);
-  const result = lib.trainBptt({ dynamics: model, reward }, { policy, variables: net.variables() }, startStates, new lib.Rng(0), {
-    horizon: 10, batchSize: 16, iterations: 3, learningRate: 1e-2,
-  });
+  const result = lib.trainBptt(
+    { dynamics: model, reward },
+    { policy, variables: net.variables() },
+    startStates,
+    new lib.Rng(0),
+    {
+      horizon: 10,
+      batchSize: 16,
+      iterations: 3,
+      learningRate: 1e-2,
+    },
+  );
   net.dispose();
   model.dispose();
   return result.history.flatMap((h) => [h.loss, h.gradNorm]);
@@ -65,7 +82,12 @@ async function fitLosses(): Promise<number[]> {
     actions: tf.tensor2d(rng.normalArray(200), [200, 1]),
     nextStates: tf.tensor2d(rng.normalArray(200 * 3), [200, 3]),
   };
-  const history = await lib.fitDynamics(model, data, new lib.Rng(0), { epochs: 2, batchSize: 32, validationFraction: 0, bootstrap: false });
+  const history = await lib.fitDynamics(model, data, new lib.Rng(0), {
+    epochs: 2,
+    batchSize: 32,
+    validationFraction: 0,
+    bootstrap: false,
+  });
   tf.dispose(Object.values(data));
   model.dispose();
   return history.map((h) => h.trainLoss);

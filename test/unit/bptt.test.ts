@@ -14,7 +14,6 @@ function lqrGain(a: number, b: number, q: number, r: number): number {
 
 const normalStarts = (rng: Rng, n: number) => rng.normalTensor([n, 1]) as tf.Tensor2D;
 
-
 describe("trainBptt", () => {
   it("reports the closed-form loss and gradient at the start, then moves k toward the LQR gain", () => {
     const [a, b, q, r, H] = [1.2, 1, 1, 0.5, 15];
@@ -22,7 +21,11 @@ describe("trainBptt", () => {
     const trainable = linearPolicy(0.3);
     const starts = tf.tensor2d([[1], [-0.5], [2], [0.3]]);
     const m = (1 + 0.25 + 4 + 0.09) / 4;
-    const result = trainBptt({ dynamics: scalarSystem(a, b), reward: quadratic(q, r) }, trainable, starts, new Rng(0), { horizon: H, learningRate: 0.05, iterations: 120 });
+    const result = trainBptt({ dynamics: scalarSystem(a, b), reward: quadratic(q, r) }, trainable, starts, new Rng(0), {
+      horizon: H,
+      learningRate: 0.05,
+      iterations: 120,
+    });
     const first = closedForm(a, b, q, r, H, 0.3, m);
     expect(result.status).toBe("finished");
     expect(result.history.length).toBe(120);
@@ -44,7 +47,13 @@ describe("trainBptt", () => {
     const trainable = linearPolicy(3);
     const starts = tf.tensor2d([[1]]);
     const seen: number[] = [];
-    const result = trainBptt({ dynamics: scalarSystem(3, 1), reward: quadratic(1, 1) }, trainable, starts, new Rng(0), { horizon: 100, optimizer: "sgd", learningRate: 0.3, iterations: 10, onProgress: () => seen.push(trainable.k.dataSync()[0]) });
+    const result = trainBptt({ dynamics: scalarSystem(3, 1), reward: quadratic(1, 1) }, trainable, starts, new Rng(0), {
+      horizon: 100,
+      optimizer: "sgd",
+      learningRate: 0.3,
+      iterations: 10,
+      onProgress: () => seen.push(trainable.k.dataSync()[0]),
+    });
     expect(result.status).toBe("non-finite");
     expect(result.nonFinite?.iteration).toBe(1);
     expect(result.nonFinite?.what).toMatch(/^loss/);
@@ -56,8 +65,15 @@ describe("trainBptt", () => {
     expect(k).toBeCloseTo(3 - 0.3 * 6, 5);
 
     const fresh = linearPolicy(0);
-    const immediate = trainBptt({ dynamics: scalarSystem(3, 1), reward: quadratic(1, 1) }, fresh, starts, new Rng(0), { horizon: 100, iterations: 5 });
-    expect(immediate).toEqual({ status: "non-finite", history: [], nonFinite: { iteration: 0, what: expect.stringMatching(/^loss/) } });
+    const immediate = trainBptt({ dynamics: scalarSystem(3, 1), reward: quadratic(1, 1) }, fresh, starts, new Rng(0), {
+      horizon: 100,
+      iterations: 5,
+    });
+    expect(immediate).toEqual({
+      status: "non-finite",
+      history: [],
+      nonFinite: { iteration: 0, what: expect.stringMatching(/^loss/) },
+    });
     expect(fresh.k.dataSync()[0]).toBe(0);
     tf.dispose([starts, trainable.k, fresh.k]);
   });
@@ -68,7 +84,13 @@ describe("trainBptt", () => {
     const v = tf.variable(tf.scalar(0));
     const policy = (s: tf.Tensor2D) => tf.tidy(() => s.mul(k).neg().sub(v.sqrt().mul(0)) as tf.Tensor2D);
     const starts = tf.ones([2, 1]) as tf.Tensor2D;
-    const result = trainBptt({ dynamics: scalarSystem(1, 1), reward: quadratic(1, 1) }, { policy, variables: [k, v] }, starts, new Rng(0), { horizon: 5, iterations: 3 });
+    const result = trainBptt(
+      { dynamics: scalarSystem(1, 1), reward: quadratic(1, 1) },
+      { policy, variables: [k, v] },
+      starts,
+      new Rng(0),
+      { horizon: 5, iterations: 3 },
+    );
     expect(result.status).toBe("non-finite");
     expect(result.nonFinite?.iteration).toBe(0);
     expect(result.nonFinite?.what).toContain(`variables[1] (name "${v.name}"`);
@@ -79,19 +101,23 @@ describe("trainBptt", () => {
   it("clipping caps the applied gradient norm (SGD makes the step lr·g visible) and keeps its direction", () => {
     const k = tf.variable(tf.scalar(0.2));
     const c = tf.variable(tf.scalar(0.1));
-    const trainable = { policy: (s: tf.Tensor2D) => tf.tidy(() => s.mul(k).neg().add(c) as tf.Tensor2D), variables: [k, c] };
+    const trainable = {
+      policy: (s: tf.Tensor2D) => tf.tidy(() => s.mul(k).neg().add(c) as tf.Tensor2D),
+      variables: [k, c],
+    };
     const starts = tf.tensor2d([[1], [2]]);
     const [dynamics, reward] = [scalarSystem(1.1, 1), quadratic(1, 0.1)];
     // The unclipped gradient of loss = −J, by autodiff of the same objective written out here.
-    const loss = () => tf.tidy(() => {
-      let [s, total] = [starts as tf.Tensor2D, tf.scalar(0)];
-      for (let t = 0; t < 10; t++) {
-        const u = trainable.policy(s);
-        total = total.add(reward(s, u, s).mean());
-        s = dynamics.step(s, u);
-      }
-      return total.neg() as tf.Scalar;
-    });
+    const loss = () =>
+      tf.tidy(() => {
+        let [s, total] = [starts as tf.Tensor2D, tf.scalar(0)];
+        for (let t = 0; t < 10; t++) {
+          const u = trainable.policy(s);
+          total = total.add(reward(s, u, s).mean());
+          s = dynamics.step(s, u);
+        }
+        return total.neg() as tf.Scalar;
+      });
     const { grads } = tf.variableGrads(loss, [k, c]);
     const g = [grads[k.name].dataSync()[0], grads[c.name].dataSync()[0]];
     tf.dispose(Object.values(grads));
@@ -100,7 +126,13 @@ describe("trainBptt", () => {
     for (const maxGradNorm of [norm / 4, norm * 2]) {
       k.assign(tf.scalar(0.2));
       c.assign(tf.scalar(0.1));
-      const result = trainBptt({ dynamics, reward }, trainable, starts, new Rng(0), { horizon: 10, optimizer: "sgd", learningRate: lr, iterations: 1, maxGradNorm });
+      const result = trainBptt({ dynamics, reward }, trainable, starts, new Rng(0), {
+        horizon: 10,
+        optimizer: "sgd",
+        learningRate: lr,
+        iterations: 1,
+        maxGradNorm,
+      });
       expect(result.history[0].gradNorm).toBeCloseTo(norm, 3);
       const applied = [(0.2 - k.dataSync()[0]) / lr, (0.1 - c.dataSync()[0]) / lr];
       const want = Math.min(norm, maxGradNorm);
@@ -113,7 +145,13 @@ describe("trainBptt", () => {
   it("is seeded: the same seed repeats the history, another seed changes it", () => {
     const run = (seed: number) => {
       const trainable = linearPolicy(0.5);
-      const result = trainBptt({ dynamics: scalarSystem(1.1, 1), reward: quadratic(1, 1) }, trainable, normalStarts, new Rng(seed), { horizon: 8, batchSize: 16, iterations: 5, learningRate: 0.01 });
+      const result = trainBptt(
+        { dynamics: scalarSystem(1.1, 1), reward: quadratic(1, 1) },
+        trainable,
+        normalStarts,
+        new Rng(seed),
+        { horizon: 8, batchSize: 16, iterations: 5, learningRate: 0.01 },
+      );
       trainable.k.dispose();
       return result.history.map((h) => h.loss);
     };
@@ -134,7 +172,11 @@ describe("trainBptt", () => {
     const starts = tf.ones([4, 1]) as tf.Tensor2D;
     const run = (processNoise: boolean) => {
       const trainable = linearPolicy(0.5);
-      const result = trainBptt({ dynamics: noisy, reward: quadratic(1, 1) }, trainable, starts, new Rng(9), { horizon: 5, iterations: 3, processNoise });
+      const result = trainBptt({ dynamics: noisy, reward: quadratic(1, 1) }, trainable, starts, new Rng(9), {
+        horizon: 5,
+        iterations: 3,
+        processNoise,
+      });
       trainable.k.dispose();
       return result.history.map((h) => h.loss);
     };
@@ -155,15 +197,25 @@ describe("trainBptt", () => {
     const W2 = tf.variable(rng.normalTensor([16, 1], 0, 0.5));
     const policy = (s: tf.Tensor2D) => tf.tidy(() => s.matMul(W1).tanh().matMul(W2).tanh().mul(2) as tf.Tensor2D);
     const dynamics: Dynamics = {
-      stateSize: 2, actionSize: 1, members: 1,
-      step: (s, u) => tf.tidy(() => s.add(tf.concat([s.slice([0, 1], [-1, 1]), u.sub(s.slice([0, 0], [-1, 1]))], 1).mul(0.05)) as tf.Tensor2D),
+      stateSize: 2,
+      actionSize: 1,
+      members: 1,
+      step: (s, u) =>
+        tf.tidy(
+          () =>
+            s.add(tf.concat([s.slice([0, 1], [-1, 1]), u.sub(s.slice([0, 0], [-1, 1]))], 1).mul(0.05)) as tf.Tensor2D,
+        ),
     };
-    const reward: RewardFn = (s, u) => tf.tidy(() => s.square().sum(1).add(u.square().sum(1).mul(0.01)).neg() as tf.Tensor1D);
+    const reward: RewardFn = (s, u) =>
+      tf.tidy(() => s.square().sum(1).add(u.square().sum(1).mul(0.01)).neg() as tf.Tensor1D);
     const counts: number[] = [];
     const before = tf.memory().numTensors;
     const sampler = (r: Rng, n: number) => r.normalTensor([n, 2]) as tf.Tensor2D;
     const options = {
-      horizon: 10, batchSize: 32, iterations: 6, maxGradNorm: 0.01,
+      horizon: 10,
+      batchSize: 32,
+      iterations: 6,
+      maxGradNorm: 0.01,
       onProgress: (_: BpttProgress) => counts.push(tf.memory().numTensors),
     };
     for (let run = 0; run < 2; run++) {
@@ -191,14 +243,19 @@ describe("trainBptt", () => {
     expect(bad({ optimizer: "rmsprop" })).toThrow(/option optimizer must be "adam" or "sgd"/);
     expect(bad({ lr: 0.1 })).toThrow(/unknown option "lr"/);
     expect(bad({ batchSize: 8 })).toThrow(/option batchSize \(8\) must equal the rows of the fixed startStates \(4\)/);
-    const badStarts = (startStates: unknown) => () => trainBptt(system, trainable, startStates as tf.Tensor2D, new Rng(0));
+    const badStarts = (startStates: unknown) => () =>
+      trainBptt(system, trainable, startStates as tf.Tensor2D, new Rng(0));
     expect(badStarts(undefined)).toThrow(/trainBptt: startStates must be/);
     const wide = tf.ones([4, 2]) as tf.Tensor2D;
     expect(badStarts(wide)).toThrow(/trainBptt: startStates must have shape \[\*, 1\]/);
-    expect(badStarts((rng: Rng, n: number) => rng.normalTensor([n, 3]))).toThrow(/sampled startStates must have shape \[64, 1\]/);
+    expect(badStarts((rng: Rng, n: number) => rng.normalTensor([n, 3]))).toThrow(
+      /sampled startStates must have shape \[64, 1\]/,
+    );
     expect(bad({ seed: 3 })).toThrow(/unknown option "seed"/);
     wide.dispose();
-    expect(() => trainBptt({ dynamics: f, reward: r }, { policy: trainable.policy, variables: [] }, starts, new Rng(0))).toThrow(/trainable.variables/);
+    expect(() =>
+      trainBptt({ dynamics: f, reward: r }, { policy: trainable.policy, variables: [] }, starts, new Rng(0)),
+    ).toThrow(/trainable.variables/);
     tf.dispose([starts, trainable.k]);
   });
 });

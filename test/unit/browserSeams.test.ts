@@ -21,7 +21,7 @@ describe("processEnv", () => {
   it("is empty where there is no process, so no backend is forced", () => {
     vi.stubGlobal("process", undefined);
     let env: Record<string, string | undefined> | undefined;
-    let forced: string | undefined = "not called";
+    let forced: string | undefined;
     try {
       env = processEnv();
       forced = forcedBackend();

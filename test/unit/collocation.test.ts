@@ -1,14 +1,42 @@
 import { describe, it, expect } from "vitest";
-import { collocationConditionNumber, collocationKkt, collocationOptimum, policyCollocationJacobian } from "../../src/control/collocation";
+import {
+  collocationConditionNumber,
+  collocationKkt,
+  collocationOptimum,
+  policyCollocationJacobian,
+} from "../../src/control/collocation";
 import { lqRollout, riccatiGains, type LQProblem } from "../../src/control/lqr";
 import { shootingConditionNumber } from "../../src/control/shootingHessian";
 import { spectralRadius } from "../../src/linalg";
 
-const lq = (lambda: number, horizon: number): LQProblem => ({ A: [[lambda]], B: [[1]], Q: [[1]], R: [[0.1]], Qf: [[1]], horizon });
+const lq = (lambda: number, horizon: number): LQProblem => ({
+  A: [[lambda]],
+  B: [[1]],
+  Q: [[1]],
+  R: [[0.1]],
+  Qf: [[1]],
+  horizon,
+});
 
 describe("collocation", () => {
   it("finds the Riccati optimum (states and actions) of a 2-state problem by one KKT solve", () => {
-    const problem: LQProblem = { A: [[1.1, 0.2], [0, 0.9]], B: [[0], [1]], Q: [[1, 0], [0, 0.5]], R: [[0.3]], Qf: [[2, 0], [0, 1]], horizon: 12 };
+    const problem: LQProblem = {
+      A: [
+        [1.1, 0.2],
+        [0, 0.9],
+      ],
+      B: [[0], [1]],
+      Q: [
+        [1, 0],
+        [0, 0.5],
+      ],
+      R: [[0.3]],
+      Qf: [
+        [2, 0],
+        [0, 1],
+      ],
+      horizon: 12,
+    };
     const x0 = [1, -0.5];
     const exact = lqRollout(problem, x0, riccatiGains(problem).gains);
     const found = collocationOptimum(problem, x0);
@@ -37,7 +65,11 @@ describe("collocation", () => {
     expect(cond(0.9, 40) / cond(0.9, 30)).toBeLessThan(1.01);
     const { jacobian } = policyCollocationJacobian(lq(1.2, 3), [[0.5]], x0);
     // Rows c_t = x_t − 0.7 x_{t−1} + 1·K·x_{t−1}: K column = (1, 0.7, 0.49)
-    expect(jacobian).toEqual([[1, 0, 0, 1], [-0.7, 1, 0, 0.7], [0, -0.7, 1, expect.closeTo(0.49, 12)]]);
+    expect(jacobian).toEqual([
+      [1, 0, 0, 1],
+      [-0.7, 1, 0, 0.7],
+      [0, -0.7, 1, expect.closeTo(0.49, 12)],
+    ]);
   });
 
   it("names the bad argument", () => {

@@ -4,7 +4,19 @@ import * as dfd from "danfojs-node";
 import { wallPathsFigure } from "../../src/display/pointMassFigure";
 import { claimsOutput } from "../../src/display/claims";
 import {
-  figureOutput, formatCell, heatmap, lines, pathBundle, PLOTLY_MIME, plotlyLoaderHtml, progressOutput, scatter, show, tableOutput, trajectories, withFallbackImage,
+  figureOutput,
+  formatCell,
+  heatmap,
+  lines,
+  pathBundle,
+  PLOTLY_MIME,
+  plotlyLoaderHtml,
+  progressOutput,
+  scatter,
+  show,
+  tableOutput,
+  trajectories,
+  withFallbackImage,
   type Figure,
 } from "../../src/display";
 
@@ -36,7 +48,12 @@ describe("figure outputs", () => {
   });
 
   it("round numbers to six significant digits, integers and text untouched", () => {
-    const fig = lines({ title: "r", x: { label: "t" }, y: { label: "y" }, series: [{ name: "y", x: [0, 1, 123456789], y: [Math.PI, -2 / 3e7, 1e-12 / 7] }] });
+    const fig = lines({
+      title: "r",
+      x: { label: "t" },
+      y: { label: "y" },
+      series: [{ name: "y", x: [0, 1, 123456789], y: [Math.PI, -2 / 3e7, 1e-12 / 7] }],
+    });
     const out = figureOutput(fig, 1);
     const trace = (out.data[PLOTLY_MIME]!.data as { x: number[]; y: number[] }[])[0];
     expect(trace.x).toEqual([0, 1, 123456789]);
@@ -68,13 +85,17 @@ describe("figure outputs", () => {
 
   it("say in the page, until plotly.js draws, that the page has not loaded it", () => {
     const html = figureOutput(simple(), 1).data["text/html"]!;
-    expect(html).toMatch(/<div [^>]*><p class="mbrl-placeholder">Figure: A title \(1 trace\): drawn by plotly\.js, which this page has not loaded\.<\/p><\/div>/);
+    expect(html).toMatch(
+      /<div [^>]*><p class="mbrl-placeholder">Figure: A title \(1 trace\): drawn by plotly\.js, which this page has not loaded\.<\/p><\/div>/,
+    );
   });
 
   it("take a fallback PNG in place of the placeholder, for pages only, once", () => {
     const html = figureOutput(simple(), 1).data["text/html"]!;
     const withPng = withFallbackImage(html, "iVBORw0KGgo=");
-    expect(withPng).toMatch(/<div [^>]*><img class="mbrl-fallback" alt="Figure: A title \(1 trace\)" src="data:image\/png;base64,iVBORw0KGgo="[^>]*><\/div>/);
+    expect(withPng).toMatch(
+      /<div [^>]*><img class="mbrl-fallback" alt="Figure: A title \(1 trace\)" src="data:image\/png;base64,iVBORw0KGgo="[^>]*><\/div>/,
+    );
     expect(withPng.replace(/<img[^>]*>/, "")).toBe(html.replace(/<p class="mbrl-placeholder">[^<]*<\/p>/, ""));
     expect(() => withFallbackImage(withPng, "iVBORw0KGgo=")).toThrow(/already has a fallback/);
     expect(() => withFallbackImage("<p>x</p>", "AA==")).toThrow(/not a figure output/);
@@ -97,7 +118,10 @@ describe("figure outputs", () => {
       else { window.Plotly = { newPlot: function (el, data, layout) { window.drawn.push([el.id, data.length, layout.title.text]); } }; }`;
     const defineCalls: unknown[] = [];
     const window: Record<string, unknown> = { drawn: [] };
-    Object.assign(window, { define: (...a: unknown[]) => defineCalls.push(a), document: { getElementById: (id: string) => ({ id, innerHTML: "x" }) } });
+    Object.assign(window, {
+      define: (...a: unknown[]) => defineCalls.push(a),
+      document: { getElementById: (id: string) => ({ id, innerHTML: "x" }) },
+    });
     window.window = window;
     const context = vm.createContext(window);
     for (const js of scripts(figureOutput(simple("queued"), 1).data["text/html"]!)) vm.runInContext(js, context);
@@ -119,15 +143,28 @@ describe("figure outputs", () => {
 describe("figure builders", () => {
   it("label everything and show a legend", () => {
     const fig = simple();
-    expect(fig.layout).toMatchObject({ title: { text: "A title" }, xaxis: { title: { text: "t (s)" } }, yaxis: { title: { text: "x (m)" } }, showlegend: true });
-    expect(() => lines({ title: "", x: { label: "a" }, y: { label: "b" }, series: [{ name: "s", x: [1], y: [1] }] })).toThrow(/title is required/);
-    expect(() => lines({ title: "t", x: { label: " " }, y: { label: "b" }, series: [{ name: "s", x: [1], y: [1] }] })).toThrow(/x.label is required/);
-    expect(() => lines({ title: "t", x: { label: "a" }, y: { label: "b" }, series: [] })).toThrow(/series must not be empty/);
+    expect(fig.layout).toMatchObject({
+      title: { text: "A title" },
+      xaxis: { title: { text: "t (s)" } },
+      yaxis: { title: { text: "x (m)" } },
+      showlegend: true,
+    });
+    expect(() =>
+      lines({ title: "", x: { label: "a" }, y: { label: "b" }, series: [{ name: "s", x: [1], y: [1] }] }),
+    ).toThrow(/title is required/);
+    expect(() =>
+      lines({ title: "t", x: { label: " " }, y: { label: "b" }, series: [{ name: "s", x: [1], y: [1] }] }),
+    ).toThrow(/x.label is required/);
+    expect(() => lines({ title: "t", x: { label: "a" }, y: { label: "b" }, series: [] })).toThrow(
+      /series must not be empty/,
+    );
   });
 
   it("draw a band as a closed filled trace under its line", () => {
     const fig = lines({
-      title: "t", x: { label: "a" }, y: { label: "b", log: true, range: [1, 100] },
+      title: "t",
+      x: { label: "a" },
+      y: { label: "b", log: true, range: [1, 100] },
       series: [{ name: "m", x: [0, 1], y: [2, 3], band: { lower: [1, 2], upper: [3, 4] } }],
     });
     expect(fig.data).toHaveLength(2);
@@ -136,31 +173,70 @@ describe("figure builders", () => {
   });
 
   it("check lengths, and turn non-finite values into gaps", () => {
-    expect(() => lines({ title: "t", x: { label: "a" }, y: { label: "b" }, series: [{ name: "s", x: [1, 2], y: [1] }] })).toThrow(/series "s" has 2 x values but 1 y values/);
-    const fig = scatter({ title: "t", x: { label: "a" }, y: { label: "b" }, series: [{ name: "s", x: [1, 2, 3], y: [1, NaN, Infinity] }] });
+    expect(() =>
+      lines({ title: "t", x: { label: "a" }, y: { label: "b" }, series: [{ name: "s", x: [1, 2], y: [1] }] }),
+    ).toThrow(/series "s" has 2 x values but 1 y values/);
+    const fig = scatter({
+      title: "t",
+      x: { label: "a" },
+      y: { label: "b" },
+      series: [{ name: "s", x: [1, 2, 3], y: [1, NaN, Infinity] }],
+    });
     expect(fig.data[0]).toMatchObject({ mode: "markers", y: [1, null, null] });
   });
 
   it("make heatmaps with a titled colour bar and checked dimensions", () => {
-    const spec = { title: "h", x: { label: "a", values: [1, 2, 3] }, y: { label: "b", values: [1, 2] }, zLabel: "gap", z: [[1, 2, 3], [4, 5, 6]] };
+    const spec = {
+      title: "h",
+      x: { label: "a", values: [1, 2, 3] },
+      y: { label: "b", values: [1, 2] },
+      zLabel: "gap",
+      z: [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+    };
     expect(heatmap(spec).data[0]).toMatchObject({ type: "heatmap", colorbar: { title: { text: "gap" } } });
     expect(() => heatmap({ ...spec, z: [[1, 2, 3]] })).toThrow(/z has 1 rows, expected 2/);
-    expect(() => heatmap({ ...spec, z: [[1, 2, 3], [4, 5]] })).toThrow(/z row 1 has 2 values, expected 3/);
+    expect(() =>
+      heatmap({
+        ...spec,
+        z: [
+          [1, 2, 3],
+          [4, 5],
+        ],
+      }),
+    ).toThrow(/z row 1 has 2 values, expected 3/);
     expect(heatmap(spec).data[0]).toMatchObject({ colorscale: "RdBu", reversescale: true });
-    const oneSided: [number, string][] = [[0, "#f7f7f7"], [1, "#b2182b"]];
-    expect(heatmap({ ...spec, colorscale: oneSided }).data[0]).toMatchObject({ colorscale: oneSided, reversescale: false });
+    const oneSided: [number, string][] = [
+      [0, "#f7f7f7"],
+      [1, "#b2182b"],
+    ];
+    expect(heatmap({ ...spec, colorscale: oneSided }).data[0]).toMatchObject({
+      colorscale: oneSided,
+      reversescale: false,
+    });
   });
 
   it("draw trajectories with equal axis scales and obstacles", () => {
-    const fig = trajectories({ title: "p", x: { label: "x (m)" }, y: { label: "y (m)" }, series: [{ name: "path", x: [0, 1], y: [0, 1] }], obstacles: [{ x0: 0, x1: 1, y0: 2, y1: 3 }] });
+    const fig = trajectories({
+      title: "p",
+      x: { label: "x (m)" },
+      y: { label: "y (m)" },
+      series: [{ name: "path", x: [0, 1], y: [0, 1] }],
+      obstacles: [{ x0: 0, x1: 1, y0: 2, y1: 3 }],
+    });
     expect(fig.layout.yaxis).toMatchObject({ scaleanchor: "x", constrain: "domain" });
     expect(fig.layout.xaxis).toMatchObject({ constrain: "domain" }); // keeps the x range asked for
-    expect(fig.layout.shapes).toEqual([expect.objectContaining({ type: "rect", x0: 0, x1: 1, y0: 2, y1: 3, fillcolor: "#555" })]);
+    expect(fig.layout.shapes).toEqual([
+      expect.objectContaining({ type: "rect", x0: 0, x1: 1, y0: 2, y1: 3, fillcolor: "#555" }),
+    ]);
   });
 
   it("draw the point mass's paths with the wall as each episode met it: one gap shut per episode", () => {
     const wall = { stepsToWall: 10, revealSteps: 3, gapCenter: 1.2, gapHalfWidth: 0.4, wallHalfLength: 4 };
-    const episode = (gap: number, y: number) => Array.from({ length: 11 }, (_, t) => [t, (y * t) / 10, t >= 7 ? gap : 0, 0]);
+    const episode = (gap: number, y: number) =>
+      Array.from({ length: 11 }, (_, t) => [t, (y * t) / 10, t >= 7 ? gap : 0, 0]);
     const fig = wallPathsFigure("w", [episode(1, 1.2), episode(-1, -1.2), episode(1, 1.1)], wall);
     const traces = fig.data as { name: string; x: (number | null)[]; line: { color: string } }[];
     expect(traces.map((t) => t.x.filter((v) => v === 10).length)).toEqual([2, 1, 0]); // 2 upper paths, 1 lower
@@ -169,27 +245,54 @@ describe("figure builders", () => {
     const shut = shapes.filter((s) => s.fillcolor !== "#555");
     // the upper gap [0.8, 1.6] is drawn in the colour of the lower-gap episodes, and vice versa
     const rounded = (list: typeof shapes) => list.map((s) => [s.y0, s.y1].map((v) => Math.round(v * 1e9) / 1e9));
-    expect(rounded(shut)).toEqual([[0.8, 1.6], [-1.6, -0.8]]);
+    expect(rounded(shut)).toEqual([
+      [0.8, 1.6],
+      [-1.6, -0.8],
+    ]);
     expect(shut.map((s) => s.fillcolor)).toEqual([traces[1].line.color, traces[0].line.color]);
-    expect(rounded(shapes.filter((s) => s.fillcolor === "#555"))).toEqual([[-4, -1.6], [-0.8, 0.8], [1.6, 4]]);
+    expect(rounded(shapes.filter((s) => s.fillcolor === "#555"))).toEqual([
+      [-4, -1.6],
+      [-0.8, 0.8],
+      [1.6, 4],
+    ]);
     expect(fig.layout.xaxis).toMatchObject({ range: [-0.2, 10.5] });
   });
 
   it("bundle many paths into one series, broken between paths", () => {
-    const bundle = pathBundle([{ x: [0, 1], y: [5, 6] }, { x: new Float32Array([0, 1, 2]), y: [7, 8, 9] }, { x: [3], y: [4] }]);
+    const bundle = pathBundle([
+      { x: [0, 1], y: [5, 6] },
+      { x: new Float32Array([0, 1, 2]), y: [7, 8, 9] },
+      { x: [3], y: [4] },
+    ]);
     expect(bundle).toEqual({ x: [0, 1, NaN, 0, 1, 2, NaN, 3], y: [5, 6, NaN, 7, 8, 9, NaN, 4] });
     expect(pathBundle([])).toEqual({ x: [], y: [] });
     // Drawn, the breaks are gaps (null) and the bundle has one legend entry.
-    const fig = lines({ title: "fan", x: { label: "t (s)" }, y: { label: "x (m)" }, series: [{ name: "paths", ...bundle }] });
+    const fig = lines({
+      title: "fan",
+      x: { label: "t (s)" },
+      y: { label: "x (m)" },
+      series: [{ name: "paths", ...bundle }],
+    });
     expect(fig.data).toHaveLength(1);
     expect(fig.data[0]).toMatchObject({ name: "paths", y: [5, 6, null, 7, 8, 9, null, 4] });
-    expect(() => pathBundle([{ x: [0], y: [0] }, { x: [0, 1], y: [0] }])).toThrow(/pathBundle: path 1 has 2 x values but 1 y values/);
+    expect(() =>
+      pathBundle([
+        { x: [0], y: [0] },
+        { x: [0, 1], y: [0] },
+      ]),
+    ).toThrow(/pathBundle: path 1 has 2 x values but 1 y values/);
   });
 });
 
 describe("tables", () => {
   it("render rows as an escaped HTML table with an aligned text fallback", () => {
-    const out = tableOutput([{ name: "<a>", value: 1.23456 }, { name: "b", value: 2 }], { caption: "C & D" });
+    const out = tableOutput(
+      [
+        { name: "<a>", value: 1.23456 },
+        { name: "b", value: 2 },
+      ],
+      { caption: "C & D" },
+    );
     expect(out.data["text/html"]).toContain("<caption>C &amp; D</caption>");
     expect(out.data["text/html"]).toContain("<tr><td>&lt;a&gt;</td><td>1.235</td></tr>");
     expect(out.data["text/plain"]).toBe("C & D\nname  value\n <a>  1.235\n   b      2");
@@ -204,7 +307,13 @@ describe("tables", () => {
   });
 
   it("format numbers to significant digits, integers exactly", () => {
-    expect([formatCell(12345678), formatCell(0.000012345), formatCell(3.14159, 3), formatCell(NaN), formatCell(null)]).toEqual(["12345678", "1.234e-5", "3.14", "NaN", ""]);
+    expect([
+      formatCell(12345678),
+      formatCell(0.000012345),
+      formatCell(3.14159, 3),
+      formatCell(NaN),
+      formatCell(null),
+    ]).toEqual(["12345678", "1.234e-5", "3.14", "NaN", ""]);
     expect([formatCell(166311323712677440), formatCell(1e15 - 1)]).toEqual(["1.663e+17", "999999999999999"]); // long integers are floats: exponent
   });
 });
@@ -229,8 +338,10 @@ describe("show outside a kernel", () => {
 
 describe("claims output", () => {
   it("shows name and value as a table, with the exact values in metadata for the claims test", () => {
-    const out = claimsOutput({ "settling angle (rad)": 0.15123456789, "episodes": 32 });
-    expect(out.metadata).toEqual({ mbrl: { kind: "claims", values: { "settling angle (rad)": 0.15123456789, episodes: 32 } } });
+    const out = claimsOutput({ "settling angle (rad)": 0.15123456789, episodes: 32 });
+    expect(out.metadata).toEqual({
+      mbrl: { kind: "claims", values: { "settling angle (rad)": 0.15123456789, episodes: 32 } },
+    });
     expect(out.data["text/plain"]).toContain("settling angle (rad)  0.151235");
     expect(out.data["text/html"]).toMatch(/^<table class="mbrl-table">/);
     expect(() => claimsOutput({})).toThrow(/showClaims: claims must be a non-empty object/);

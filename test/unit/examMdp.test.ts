@@ -1,7 +1,15 @@
 import { describe, it, expect } from "vitest";
 import {
-  EXAM_PLANS, examBestOpenLoopPlan, examClosedLoopStrategy, examMpcStrategy, examOpenLoopStrategy,
-  examStrategyValue, examValueGrid, examValues, simulateExam, type ExamOptions,
+  EXAM_PLANS,
+  examBestOpenLoopPlan,
+  examClosedLoopStrategy,
+  examMpcStrategy,
+  examOpenLoopStrategy,
+  examStrategyValue,
+  examValueGrid,
+  examValues,
+  simulateExam,
+  type ExamOptions,
 } from "../../src/envs/examMdp";
 import { meanCI } from "../../src/analysis/stats";
 import { Rng } from "../../src/random";
@@ -22,7 +30,10 @@ describe("exam MDP, exact values", () => {
   it("gives the lecture's numbers at the defaults: open loop 0, closed loop +10, MPC 0", () => {
     expect(examValues()).toEqual({ openLoop: 0, closedLoop: 10, mpc: 0 });
     expect(examBestOpenLoopPlan().plan).toEqual({ first: "home" });
-    expect(examStrategyValue(examOpenLoopStrategy({ first: "exam", answer: "A" }))).toBeCloseTo(0.5 * 10 + 0.5 * -20, 12);
+    expect(examStrategyValue(examOpenLoopStrategy({ first: "exam", answer: "A" }))).toBeCloseTo(
+      0.5 * 10 + 0.5 * -20,
+      12,
+    );
     expect(examMpcStrategy().first).toBe("home");
     expect(examClosedLoopStrategy().first).toBe("exam");
   });

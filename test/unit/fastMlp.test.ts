@@ -9,7 +9,6 @@ import { policyObjective } from "../../src/control/rollout";
 import { referenceForward, referenceStep } from "../../src/models/reference";
 import { initBackend, registerBackends, type BackendName } from "../../src/backend";
 
-
 // The library's MLP runs a fused σ-form forward pass and a hand-written backward pass
 // (src/models/fast/). The independent answer here is tfjs's own autodiff of the readable
 // reference (src/models/reference.ts: tf.tanh layers, per-member slices) on the same variables,
@@ -20,7 +19,9 @@ const plainForward = referenceForward;
 /** The reference delta model as a `Dynamics`. */
 function plainDynamics(model: DynamicsModel): Dynamics {
   return {
-    stateSize: model.stateSize, actionSize: model.actionSize, members: model.members,
+    stateSize: model.stateSize,
+    actionSize: model.actionSize,
+    members: model.members,
     step: (s, a) => referenceStep(model, s, a),
   };
 }
@@ -74,7 +75,10 @@ describe.each(registerBackends())("the MLP's fast path against the reference, on
     const s = rng.normalTensor([6, 3]) as tf.Tensor2D;
     const a = rng.normalTensor([6, 1]) as tf.Tensor2D;
     const x = rng.normalTensor([6, 4]) as tf.Tensor2D;
-    const pairs = [[model.net.forward(x), referenceForward(model.net, x)], [model.step(s, a), referenceStep(model, s, a)]];
+    const pairs = [
+      [model.net.forward(x), referenceForward(model.net, x)],
+      [model.step(s, a), referenceStep(model, s, a)],
+    ];
     for (const [fast, plain] of pairs) {
       const [f, p] = [fast.dataSync(), plain.dataSync()];
       expect(f.length).toBe(p.length);
@@ -84,21 +88,24 @@ describe.each(registerBackends())("the MLP's fast path against the reference, on
     model.dispose();
   });
 
-  it.each([1, 3])("equals autodiff of the plain formula, for the input and every weight, before and after the weights change (members = %i)", (members) => {
-    const rng = new Rng(20 + members);
-    const net = new MLP([3, 6, 5, 2], rng, { members });
-    const x = tf.variable(tf.tensor2d(rng.normalArray(members * 4 * 3), [members * 4, 3]));
-    const c = tf.tensor2d(rng.normalArray(members * 4 * 2), [members * 4, 2]); // J = Σ c ⊙ y
-    const variables = [x, ...net.variables()];
-    for (let round = 0; round < 2; round++) {
-      net.setFlat(rng.normalArray(net.parameterCount(), 0, 0.7));
-      const ours = gradients(() => tf.sum(tf.mul(c, net.forward(x))), variables);
-      const plain = gradients(() => tf.sum(tf.mul(c, plainForward(net, x))), variables);
-      expectSameGradients(ours, plain);
-    }
-    tf.dispose([x, c]);
-    net.dispose();
-  });
+  it.each([1, 3])(
+    "equals autodiff of the plain formula, for the input and every weight, before and after the weights change (members = %i)",
+    (members) => {
+      const rng = new Rng(20 + members);
+      const net = new MLP([3, 6, 5, 2], rng, { members });
+      const x = tf.variable(tf.tensor2d(rng.normalArray(members * 4 * 3), [members * 4, 3]));
+      const c = tf.tensor2d(rng.normalArray(members * 4 * 2), [members * 4, 2]); // J = Σ c ⊙ y
+      const variables = [x, ...net.variables()];
+      for (let round = 0; round < 2; round++) {
+        net.setFlat(rng.normalArray(net.parameterCount(), 0, 0.7));
+        const ours = gradients(() => tf.sum(tf.mul(c, net.forward(x))), variables);
+        const plain = gradients(() => tf.sum(tf.mul(c, plainForward(net, x))), variables);
+        expectSameGradients(ours, plain);
+      }
+      tf.dispose([x, c]);
+      net.dispose();
+    },
+  );
 
   it("is right through a rollout that calls one policy at every step, with the model frozen, the policy frozen, or neither", () => {
     const rng = new Rng(30);
@@ -106,10 +113,23 @@ describe.each(registerBackends())("the MLP's fast path against the reference, on
     const policyNet = new MLP([3, 8, 8, 1], rng);
     policyNet.setFlat(rng.normalArray(policyNet.parameterCount(), 0, 0.5));
     const starts = tf.tensor2d(rng.normalArray(6 * 3), [6, 3]);
-    const reward: RewardFn = (_s, a, next) => tf.tidy(() => tf.neg(tf.add(tf.sum(tf.square(next), 1), tf.sum(tf.square(a), 1))) as tf.Tensor1D);
-    const ours = () => policyObjective({ dynamics: model, reward }, (s) => policyNet.forward(s), starts, undefined, { horizon: 4 });
-    const plain = () => policyObjective({ dynamics: plainDynamics(model), reward }, (s) => plainForward(policyNet, s), starts, undefined, { horizon: 4 });
-    for (const variables of [policyNet.variables(), model.net.variables(), [...policyNet.variables(), ...model.net.variables()]]) {
+    const reward: RewardFn = (_s, a, next) =>
+      tf.tidy(() => tf.neg(tf.add(tf.sum(tf.square(next), 1), tf.sum(tf.square(a), 1))) as tf.Tensor1D);
+    const ours = () =>
+      policyObjective({ dynamics: model, reward }, (s) => policyNet.forward(s), starts, undefined, { horizon: 4 });
+    const plain = () =>
+      policyObjective(
+        { dynamics: plainDynamics(model), reward },
+        (s) => plainForward(policyNet, s),
+        starts,
+        undefined,
+        { horizon: 4 },
+      );
+    for (const variables of [
+      policyNet.variables(),
+      model.net.variables(),
+      [...policyNet.variables(), ...model.net.variables()],
+    ]) {
       expectSameGradients(gradients(ours, variables), gradients(plain, variables));
     }
     starts.dispose();
@@ -134,7 +154,10 @@ describe.each(registerBackends())("the MLP's fast path against the reference, on
   it("is right when the weights change inside the function being differentiated", () => {
     const rng = new Rng(45);
     const net = new MLP([3, 5, 2], rng, { members: 2 });
-    const [first, second] = [rng.normalArray(net.parameterCount(), 0, 0.5), rng.normalArray(net.parameterCount(), 0, 0.5)];
+    const [first, second] = [
+      rng.normalArray(net.parameterCount(), 0, 0.5),
+      rng.normalArray(net.parameterCount(), 0, 0.5),
+    ];
     const x = tf.variable(tf.tensor2d(rng.normalArray(4 * 3), [4, 3]));
     const twice = (forward: (x: tf.Tensor2D) => tf.Tensor2D) => () => {
       net.setFlat(first);
@@ -143,7 +166,16 @@ describe.each(registerBackends())("the MLP's fast path against the reference, on
       return tf.sum(tf.mul(y1, forward(x))) as tf.Scalar;
     };
     const variables = [x, ...net.variables()];
-    expectSameGradients(gradients(twice((v) => net.forward(v)), variables), gradients(twice((v) => plainForward(net, v)), variables));
+    expectSameGradients(
+      gradients(
+        twice((v) => net.forward(v)),
+        variables,
+      ),
+      gradients(
+        twice((v) => plainForward(net, v)),
+        variables,
+      ),
+    );
     x.dispose();
     net.dispose();
   });

@@ -3,7 +3,6 @@ import * as tf from "@tensorflow/tfjs";
 import { FlatAdam } from "../../src/flatAdam";
 import { Rng } from "../../src/random";
 
-
 describe("FlatAdam", () => {
   /** Two variables of different shapes and a loss whose gradients differ in scale by 100x. */
   function problem(seed: number) {
@@ -11,7 +10,8 @@ describe("FlatAdam", () => {
     const a = tf.variable(tf.tensor2d(rng.normalArray(6), [2, 3]));
     const b = tf.variable(tf.tensor1d(rng.normalArray(4)));
     const [ta, tb] = [tf.tensor2d(rng.normalArray(6), [2, 3]), tf.tensor1d(rng.normalArray(4))];
-    const loss = () => tf.add(tf.sum(tf.square(tf.sub(a, ta))), tf.mul(100, tf.sum(tf.square(tf.sub(b, tb))))) as tf.Scalar;
+    const loss = () =>
+      tf.add(tf.sum(tf.square(tf.sub(a, ta))), tf.mul(100, tf.sum(tf.square(tf.sub(b, tb))))) as tf.Scalar;
     return { variables: [a, b], loss, dispose: () => tf.dispose([a, b, ta, tb]) };
   }
 
@@ -21,8 +21,12 @@ describe("FlatAdam", () => {
     const initial = ours.variables.map((v) => Array.from(v.dataSync()));
     const [flat, adam] = [new FlatAdam(0.05), tf.train.adam(0.05)];
     for (let step = 0; step < 8; step++) {
-      tf.tidy(() => { flat.minimize(ours.loss, false, ours.variables); });
-      tf.tidy(() => { adam.minimize(theirs.loss, false, theirs.variables); });
+      tf.tidy(() => {
+        flat.minimize(ours.loss, false, ours.variables);
+      });
+      tf.tidy(() => {
+        adam.minimize(theirs.loss, false, theirs.variables);
+      });
     }
     ours.variables.forEach((v, i) => {
       const [x, y] = [v.dataSync(), theirs.variables[i].dataSync()];
@@ -39,9 +43,15 @@ describe("FlatAdam", () => {
     const p = problem(2);
     const before = tf.memory().numTensors;
     const flat = new FlatAdam(0.01);
-    tf.tidy(() => { flat.minimize(p.loss, false, p.variables); });
+    tf.tidy(() => {
+      flat.minimize(p.loss, false, p.variables);
+    });
     expect(tf.memory().numTensors).toBe(before + 2);
-    expect(() => tf.tidy(() => { flat.minimize(p.loss, false, [p.variables[0]]); })).toThrow(/FlatAdam: every step must update the same variables/);
+    expect(() =>
+      tf.tidy(() => {
+        flat.minimize(p.loss, false, [p.variables[0]]);
+      }),
+    ).toThrow(/FlatAdam: every step must update the same variables/);
     flat.dispose();
     expect(tf.memory().numTensors).toBe(before);
     p.dispose();

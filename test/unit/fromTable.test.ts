@@ -22,29 +22,54 @@ function smallTable(): { columns: string[]; values: number[][] } {
 describe("transitionsFromTable", () => {
   it("reads each row's state, action and next state by column name, in row order", () => {
     expect(transitionsFromTable(smallTable(), COLUMNS)).toEqual({
-      states: [[1, 1], [5, 0], [0, 0], [4, -1]],
+      states: [
+        [1, 1],
+        [5, 0],
+        [0, 0],
+        [4, -1],
+      ],
       actions: [[0.5], [-1], [0.25], [-0.5]],
-      nextStates: [[3, 2], [4, -1], [1, 1], [2, -2]],
+      nextStates: [
+        [3, 2],
+        [4, -1],
+        [1, 1],
+        [2, -2],
+      ],
     });
   });
 
   it("takes explicit next-state columns", () => {
     const table = { columns: ["a", "b", "c"], values: [[1, 2, 3]] };
-    expect(transitionsFromTable(table, { stateColumns: ["a"], actionColumns: ["b"], nextStateColumns: ["c"] }))
-      .toEqual({ states: [[1]], actions: [[2]], nextStates: [[3]] });
+    expect(transitionsFromTable(table, { stateColumns: ["a"], actionColumns: ["b"], nextStateColumns: ["c"] })).toEqual(
+      { states: [[1]], actions: [[2]], nextStates: [[3]] },
+    );
   });
 
   it("names what is wrong", () => {
     const table = smallTable();
-    expect(() => transitionsFromTable(table, { ...COLUMNS, stateColumns: ["x", "w"] }))
-      .toThrow(/transitionsFromTable: table has no column "w"; its columns are next_v, u, episode/);
-    expect(() => transitionsFromTable(table, { ...COLUMNS, actionColumns: [] })).toThrow(/option actionColumns must be a non-empty array/);
-    expect(() => transitionsFromTable(table, { ...COLUMNS, nextStateColumns: ["next_x"] })).toThrow(/one column per state column \(2\), got 1/);
-    expect(() => transitionsFromTable(table, { ...COLUMNS, colums: ["x"] } as never)).toThrow(/unknown option "colums"/);
-    const bad = { columns: table.columns, values: table.values.map((r, i) => (i === 2 ? r.map((v, j) => (j === 1 ? "0.25" : v)) : r)) };
+    expect(() => transitionsFromTable(table, { ...COLUMNS, stateColumns: ["x", "w"] })).toThrow(
+      /transitionsFromTable: table has no column "w"; its columns are next_v, u, episode/,
+    );
+    expect(() => transitionsFromTable(table, { ...COLUMNS, actionColumns: [] })).toThrow(
+      /option actionColumns must be a non-empty array/,
+    );
+    expect(() => transitionsFromTable(table, { ...COLUMNS, nextStateColumns: ["next_x"] })).toThrow(
+      /one column per state column \(2\), got 1/,
+    );
+    expect(() => transitionsFromTable(table, { ...COLUMNS, colums: ["x"] } as never)).toThrow(
+      /unknown option "colums"/,
+    );
+    const bad = {
+      columns: table.columns,
+      values: table.values.map((r, i) => (i === 2 ? r.map((v, j) => (j === 1 ? "0.25" : v)) : r)),
+    };
     expect(() => transitionsFromTable(bad, COLUMNS)).toThrow(/row 2, column "u" must be a finite number, got "0.25"/);
-    expect(() => transitionsFromTable({ columns: ["x"], values: [] }, { stateColumns: ["x"], actionColumns: ["x"], nextStateColumns: ["x"] }))
-      .toThrow(/at least one row/);
+    expect(() =>
+      transitionsFromTable(
+        { columns: ["x"], values: [] },
+        { stateColumns: ["x"], actionColumns: ["x"], nextStateColumns: ["x"] },
+      ),
+    ).toThrow(/at least one row/);
     expect(() => transitionsFromTable({} as ColumnTable, COLUMNS)).toThrow(/like a danfo DataFrame/);
   });
 });
@@ -52,8 +77,22 @@ describe("transitionsFromTable", () => {
 describe("trajectoriesFromTable", () => {
   it("groups rows by episode (first occurrence first), orders them by t, and appends the last next state", () => {
     expect(trajectoriesFromTable(smallTable(), COLUMNS)).toEqual({
-      states: [[[0, 0], [1, 1], [3, 2]], [[5, 0], [4, -1], [2, -2]]],
-      actions: [[[0.25], [0.5]], [[-1], [-0.5]]],
+      states: [
+        [
+          [0, 0],
+          [1, 1],
+          [3, 2],
+        ],
+        [
+          [5, 0],
+          [4, -1],
+          [2, -2],
+        ],
+      ],
+      actions: [
+        [[0.25], [0.5]],
+        [[-1], [-0.5]],
+      ],
     });
   });
 
@@ -61,9 +100,17 @@ describe("trajectoriesFromTable", () => {
     const t = smallTable();
     const without = (i: number) => ({ columns: t.columns, values: t.values.filter((_, k) => k !== i) });
     expect(() => trajectoriesFromTable(without(3), COLUMNS)).toThrow(/episode 2 has 1, the first has 2/);
-    const gap = { columns: t.columns, values: t.values.map((r) => (r[2] === 7 && r[4] === 1 ? r.map((v, j) => (j === 4 ? 2 : v)) : r)) };
-    expect(() => trajectoriesFromTable(gap, COLUMNS)).toThrow(/episode 7 must have consecutive time steps, but step 1 is missing/);
-    const broken = { columns: t.columns, values: t.values.map((r) => (r[2] === 2 && r[4] === 0 ? r.map((v, j) => (j === 5 ? 4.5 : v)) : r)) };
+    const gap = {
+      columns: t.columns,
+      values: t.values.map((r) => (r[2] === 7 && r[4] === 1 ? r.map((v, j) => (j === 4 ? 2 : v)) : r)),
+    };
+    expect(() => trajectoriesFromTable(gap, COLUMNS)).toThrow(
+      /episode 7 must have consecutive time steps, but step 1 is missing/,
+    );
+    const broken = {
+      columns: t.columns,
+      values: t.values.map((r) => (r[2] === 2 && r[4] === 0 ? r.map((v, j) => (j === 5 ? 4.5 : v)) : r)),
+    };
     expect(() => trajectoriesFromTable(broken, COLUMNS)).toThrow(/episode 2 is broken at step 0: .* by 0.5/);
     expect(trajectoriesFromTable(broken, COLUMNS, 0.5).states[1][1]).toEqual([4, -1]);
     expect(() => trajectoriesFromTable(t, { ...COLUMNS, episodeColumn: "run" })).toThrow(/no column "run"/);
@@ -86,7 +133,11 @@ describe("on the recorded pendulum data, read with danfo", () => {
       const row = plain(lines[i + 1]);
       expect(data.states[i]).toEqual([row[col("cos_theta")], row[col("sin_theta")], row[col("theta_dot")]]);
       expect(data.actions[i]).toEqual([row[col("torque")]]);
-      expect(data.nextStates[i]).toEqual([row[col("next_cos_theta")], row[col("next_sin_theta")], row[col("next_theta_dot")]]);
+      expect(data.nextStates[i]).toEqual([
+        row[col("next_cos_theta")],
+        row[col("next_sin_theta")],
+        row[col("next_theta_dot")],
+      ]);
     }
     const trajectories = trajectoriesFromTable(df, pendulum);
     expect(trajectories.states.length).toBe(200);

@@ -10,7 +10,6 @@ const df = (x: number) => Math.cos(x) * x * x + 2 * x * Math.sin(x);
 
 const normalStarts = (rng: Rng, n: number) => rng.normalTensor([n, 1]) as tf.Tensor2D;
 
-
 describe("relativeError", () => {
   it("is |g − ĝ| / max(|g|, |ĝ|, tiny)", () => {
     expect(relativeError(1, 1.1)).toBeCloseTo(0.1 / 1.1, 12);
@@ -26,7 +25,10 @@ describe("gradientCheck", () => {
     const values = [0.3, -1.2, 2.5, 0.01, 4];
     const x = tf.tensor2d(values, [1, 5]);
     const result = gradientCheck(f, x);
-    expect(result.value).toBeCloseTo(values.reduce((s, v) => s + Math.sin(v) * v * v, 0), 4);
+    expect(result.value).toBeCloseTo(
+      values.reduce((s, v) => s + Math.sin(v) * v * v, 0),
+      4,
+    );
     expect(result.entries.map((e) => e.index)).toEqual([0, 1, 2, 3, 4]);
     result.entries.forEach((e, i) => {
       expect(Math.abs(e.numeric - df(values[i]))).toBeLessThan(2e-3 * Math.max(1, Math.abs(df(values[i]))));
@@ -68,7 +70,9 @@ describe("gradientCheck", () => {
   it("rejects bad options and leaves no tensors behind", () => {
     const x = tf.tensor1d([0.1, 0.2]);
     expect(() => gradientCheck(f, x, { step: 0 })).toThrow(/gradientCheck: option step/);
-    expect(() => gradientCheck(f, x, { indices: [2] })).toThrow(/option indices\[0\] must be an integer index into x \(size 2\)/);
+    expect(() => gradientCheck(f, x, { indices: [2] })).toThrow(
+      /option indices\[0\] must be an integer index into x \(size 2\)/,
+    );
     const wrongShape = tf.zeros([3]);
     expect(() => gradientCheck(f, x, { analytic: wrongShape })).toThrow(/option analytic must have x's shape \[2\]/);
     expect(() => gradientCheck((t) => t as unknown as tf.Scalar, x, { analytic: x })).toThrow(/f must return a scalar/);
@@ -110,12 +114,14 @@ describe("gradientNormByHorizon", () => {
     };
     const system = { dynamics: scalarSystem(3, 1), reward: quadratic(1, 1) };
     const points = [4, 5].flatMap((seed) =>
-      gradientNormByHorizon(system, factory, normalStarts, new Rng(seed), { batchSize: 8, horizons: [2, 200] }));
+      gradientNormByHorizon(system, factory, normalStarts, new Rng(seed), { batchSize: 8, horizons: [2, 200] }),
+    );
     expect(made.length).toBe(2);
     expect(made[0]).not.toBe(made[1]);
     expect(points.map((p) => p.finite)).toEqual([true, false, true, false]);
     expect(tf.memory().numTensors).toBe(before);
-    expect(() => gradientNormByHorizon(system, factory, normalStarts, new Rng(0), { horizons: [0] }))
-      .toThrow(/gradientNormByHorizon: option horizons must list positive integers/);
+    expect(() => gradientNormByHorizon(system, factory, normalStarts, new Rng(0), { horizons: [0] })).toThrow(
+      /gradientNormByHorizon: option horizons must list positive integers/,
+    );
   });
 });

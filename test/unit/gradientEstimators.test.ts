@@ -43,7 +43,10 @@ function setup() {
 function expectUnbiased(estimates: number[][]) {
   const exact = exactGradient(-0.5, 0.3);
   exact.forEach((g, i) => {
-    const ci = meanCI(estimates.map((e) => e[i]), { level: 0.999 });
+    const ci = meanCI(
+      estimates.map((e) => e[i]),
+      { level: 0.999 },
+    );
     expect(Math.abs(ci.mean - g)).toBeLessThan(ci.halfWidth);
     // The check has teeth: the interval is narrower than a fifth of the gradient.
     expect(ci.halfWidth).toBeLessThan(Math.abs(g) / 5);
@@ -54,7 +57,10 @@ describe("gradient estimators on the linear-Gaussian system", () => {
   it("the pathwise estimator's mean matches finite differences of the closed-form J", () => {
     const { policy, dynamics, starts } = setup();
     const before = tf.memory().numTensors;
-    const result = pathwiseGradients({ dynamics, reward: linearGaussianReward }, policy, starts, new Rng(1), { horizon: T, batchSize: 64 });
+    const result = pathwiseGradients({ dynamics, reward: linearGaussianReward }, policy, starts, new Rng(1), {
+      horizon: T,
+      batchSize: 64,
+    });
     expect(tf.memory().numTensors).toBe(before);
     expect(result.estimates.length).toBe(64);
     expect(result.estimates[0].length).toBe(2);
@@ -68,7 +74,9 @@ describe("gradient estimators on the linear-Gaussian system", () => {
   it("the likelihood-ratio estimator's mean matches too, with and without a baseline", () => {
     const { policy, dynamics, starts } = setup();
     const before = tf.memory().numTensors;
-    const buffer = branchedRollouts({ dynamics, reward: linearGaussianReward }, policy, starts, new Rng(2), { horizon: T });
+    const buffer = branchedRollouts({ dynamics, reward: linearGaussianReward }, policy, starts, new Rng(2), {
+      horizon: T,
+    });
     const withBaseline = likelihoodRatioGradients(policy, buffer, { batchSize: 64 });
     expectUnbiased(withBaseline.estimates);
     const plain = likelihoodRatioGradients(policy, buffer, { batchSize: 64, baseline: "none" });
@@ -88,14 +96,21 @@ describe("gradient estimators on the linear-Gaussian system", () => {
     const start = tf.tensor2d([[0.7]]);
     const returnAt = (w: number[]) => {
       policy.setWeights(w);
-      return pathwiseGradients({ dynamics, reward: linearGaussianReward }, policy, start, new Rng(5), { horizon: T }).returns[0];
+      return pathwiseGradients({ dynamics, reward: linearGaussianReward }, policy, start, new Rng(5), { horizon: T })
+        .returns[0];
     };
     const w = [-0.4, 0.2];
-    const g = (() => { policy.setWeights(w); return pathwiseGradients({ dynamics, reward: linearGaussianReward }, policy, start, new Rng(5), { horizon: T }).estimates[0]; })();
+    const g = (() => {
+      policy.setWeights(w);
+      return pathwiseGradients({ dynamics, reward: linearGaussianReward }, policy, start, new Rng(5), { horizon: T })
+        .estimates[0];
+    })();
     const h = 1e-2; // R is a polynomial of degree 2T in w0: central differences are exact up to O(h²)
     const fd = [0, 1].map((i) => {
-      const up = w.slice(); up[i] += h;
-      const down = w.slice(); down[i] -= h;
+      const up = w.slice();
+      up[i] += h;
+      const down = w.slice();
+      down[i] -= h;
       return (returnAt(up) - returnAt(down)) / (2 * h);
     });
     fd.forEach((d, i) => expect(g[i]).toBeCloseTo(d, 1));
@@ -108,8 +123,12 @@ describe("gradient estimators on the linear-Gaussian system", () => {
     const policy = new GaussianPolicy(1, 1, { std: sigmaPi });
     const dynamics = new LinearGaussian(sigmaW);
     const starts = tf.zeros([256, 1]) as tf.Tensor2D;
-    const history = trainLikelihoodRatio({ dynamics, reward: linearGaussianReward }, policy, starts, new Rng(3),
-      { horizon: T, batchSize: 256, iterations: 60, learningRate: 0.05 });
+    const history = trainLikelihoodRatio({ dynamics, reward: linearGaussianReward }, policy, starts, new Rng(3), {
+      horizon: T,
+      batchSize: 256,
+      iterations: 60,
+      learningRate: 0.05,
+    });
     const [w0, b] = policy.getWeights();
     // The best gain is w0 = −1 (x' = w: deadbeat), b = 0; from w0 = 0 it must get close.
     expect(Math.abs(w0 + 1)).toBeLessThan(0.2);
@@ -126,9 +145,16 @@ describe("gradient estimators on the linear-Gaussian system", () => {
     policy.setWeights([-0.5, 0.1]);
     const dynamics = new LinearGaussian(0); // x' = x + a, so a_t = x_{t+1} − x_t exactly
     const starts = tf.tensor2d([[1], [-2], [0.5]]);
-    const buffer = branchedRollouts({ dynamics, reward: linearGaussianReward }, policy, starts, new Rng(7), { horizon: 4 });
+    const buffer = branchedRollouts({ dynamics, reward: linearGaussianReward }, policy, starts, new Rng(7), {
+      horizon: 4,
+    });
     expect(buffer.states.shape).toEqual([3, 4, 1]);
-    const [x, a, r, last] = [buffer.states.arraySync(), buffer.actions.arraySync(), buffer.rewards.arraySync(), buffer.finalStates.arraySync()];
+    const [x, a, r, last] = [
+      buffer.states.arraySync(),
+      buffer.actions.arraySync(),
+      buffer.rewards.arraySync(),
+      buffer.finalStates.arraySync(),
+    ];
     for (let n = 0; n < 3; n++) {
       expect(x[n][0][0]).toBeCloseTo([1, -2, 0.5][n], 6);
       for (let t = 0; t < 4; t++) {
@@ -149,7 +175,10 @@ describe("gradient estimators on the linear-Gaussian system", () => {
   it("a policy frees everything it made", () => {
     const before = tf.memory().numTensors;
     const policy = new GaussianPolicy(3, 1);
-    const states = tf.tensor2d([[1, 0, 0.5], [0, 1, -1]]);
+    const states = tf.tensor2d([
+      [1, 0, 0.5],
+      [0, 1, -1],
+    ]);
     const actions = policy.sample(states, new Rng(0));
     const lp = policy.logProb(states, actions);
     expect(lp.shape).toEqual([2]);
@@ -161,10 +190,14 @@ describe("gradient estimators on the linear-Gaussian system", () => {
   it("logProb is the Gaussian log density", () => {
     const policy = new GaussianPolicy(2, 1, { std: 0.5 });
     policy.setWeights([1, -2, 0.5]); // μ = s0 − 2 s1 + 0.5
-    const states = tf.tensor2d([[1, 1], [0, 2]]);
+    const states = tf.tensor2d([
+      [1, 1],
+      [0, 2],
+    ]);
     const actions = tf.tensor2d([[0], [-3]]);
     const lp = policy.logProb(states, actions).dataSync();
-    const density = (a: number, mu: number) => -0.5 * ((a - mu) / 0.5) ** 2 - Math.log(0.5) - 0.5 * Math.log(2 * Math.PI);
+    const density = (a: number, mu: number) =>
+      -0.5 * ((a - mu) / 0.5) ** 2 - Math.log(0.5) - 0.5 * Math.log(2 * Math.PI);
     expect(lp[0]).toBeCloseTo(density(0, -0.5), 5);
     expect(lp[1]).toBeCloseTo(density(-3, -3.5), 5);
     tf.dispose([states, actions]);
@@ -175,13 +208,18 @@ describe("gradient estimators on the linear-Gaussian system", () => {
     const lgSystem = { dynamics: new LinearGaussian(1), reward: linearGaussianReward };
     const policy = new GaussianPolicy(1, 1);
     const starts = tf.zeros([10, 1]) as tf.Tensor2D;
-    expect(() => pathwiseGradients(lgSystem, policy, starts, new Rng(0), { batchSize: 4 }))
-      .toThrow(/pathwiseGradients: the 10 trajectories must split into batches of batchSize = 4/);
-    expect(() => pathwiseGradients(lgSystem, policy, starts, new Rng(0), { horizon: 0 }))
-      .toThrow(/pathwiseGradients: option horizon must be a positive integer/);
-    expect(() => new GaussianPolicy(1, 1, { std: -1 })).toThrow(/GaussianPolicy: option std must be a finite number > 0/);
-    expect(() => branchedRollouts(lgSystem, new GaussianPolicy(2, 1), starts, new Rng(0)))
-      .toThrow(/branchedRollouts: policy \(2 → 1\) does not fit the dynamics/);
+    expect(() => pathwiseGradients(lgSystem, policy, starts, new Rng(0), { batchSize: 4 })).toThrow(
+      /pathwiseGradients: the 10 trajectories must split into batches of batchSize = 4/,
+    );
+    expect(() => pathwiseGradients(lgSystem, policy, starts, new Rng(0), { horizon: 0 })).toThrow(
+      /pathwiseGradients: option horizon must be a positive integer/,
+    );
+    expect(() => new GaussianPolicy(1, 1, { std: -1 })).toThrow(
+      /GaussianPolicy: option std must be a finite number > 0/,
+    );
+    expect(() => branchedRollouts(lgSystem, new GaussianPolicy(2, 1), starts, new Rng(0))).toThrow(
+      /branchedRollouts: policy \(2 → 1\) does not fit the dynamics/,
+    );
     starts.dispose();
     policy.dispose();
   });

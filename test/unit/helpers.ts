@@ -19,5 +19,8 @@ export function randomMatrix(rng: Rng, r: number, c: number, scale = 1): Matrix 
 /** MᵀM + 0.1·I with M = randomMatrix(n, n, scale): a random symmetric positive-definite matrix. */
 export function randomSpd(rng: Rng, n: number, scale = 1): Matrix {
   const m = randomMatrix(rng, n, n, scale);
-  return add(matmul(transpose(m), m), identity(n).map((row) => row.map((x) => 0.1 * x)));
+  return add(
+    matmul(transpose(m), m),
+    identity(n).map((row) => row.map((x) => 0.1 * x)),
+  );
 }

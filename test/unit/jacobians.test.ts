@@ -4,8 +4,12 @@ import { Rng } from "../../src/random";
 import { randomMatrix } from "./helpers";
 import type { Dynamics, Policy } from "../../src/envs/types";
 import { Pendulum } from "../../src/envs/pendulum";
-import { closedLoopJacobians, jacobianProductSpectrum, policyTrajectory, stepJacobians } from "../../src/analysis/jacobians";
-
+import {
+  closedLoopJacobians,
+  jacobianProductSpectrum,
+  policyTrajectory,
+  stepJacobians,
+} from "../../src/analysis/jacobians";
 
 /** s' = A s + B a, batched as S' = S Aᵀ + U Bᵀ. */
 function linearDynamics(A: number[][], B: number[][], members = 1): Dynamics {
@@ -13,10 +17,10 @@ function linearDynamics(A: number[][], B: number[][], members = 1): Dynamics {
     stateSize: A.length,
     actionSize: B[0].length,
     members,
-    step: (s, a) => tf.tidy(() => tf.add(tf.matMul(s, tf.tensor2d(A), false, true), tf.matMul(a, tf.tensor2d(B), false, true))),
+    step: (s, a) =>
+      tf.tidy(() => tf.add(tf.matMul(s, tf.tensor2d(A), false, true), tf.matMul(a, tf.tensor2d(B), false, true))),
   };
 }
-
 
 function matmul(a: number[][], b: number[][]): number[][] {
   return a.map((row) => b[0].map((_, j) => row.reduce((acc, x, k) => acc + x * b[k][j], 0)));
@@ -47,7 +51,13 @@ describe("stepJacobians", () => {
   });
 
   it("leaks no tensors", () => {
-    const dynamics = linearDynamics([[1, 2], [3, 4]], [[1], [0]]);
+    const dynamics = linearDynamics(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      [[1], [0]],
+    );
     const s = tf.ones([4, 2]) as tf.Tensor2D;
     const a = tf.ones([4, 1]) as tf.Tensor2D;
     const before = tf.memory().numTensors;
@@ -60,16 +70,47 @@ describe("stepJacobians", () => {
     const s = tf.ones([4, 2]) as tf.Tensor2D;
     const a = tf.ones([4, 1]) as tf.Tensor2D;
     const a3 = tf.ones([3, 1]) as tf.Tensor2D;
-    expect(() => stepJacobians(linearDynamics([[1, 0], [0, 1]], [[1], [0]], 2), s, a)).toThrow(/stepJacobians: dynamics must have members = 1/);
-    expect(() => stepJacobians(linearDynamics([[1]], [[1]]), s, a)).toThrow(/stepJacobians: states must have shape \[\*, 1\]/);
-    expect(() => stepJacobians(linearDynamics([[1, 0], [0, 1]], [[1], [0]]), s, a3)).toThrow(/stepJacobians: actions must have shape \[4, 1\]/);
+    expect(() =>
+      stepJacobians(
+        linearDynamics(
+          [
+            [1, 0],
+            [0, 1],
+          ],
+          [[1], [0]],
+          2,
+        ),
+        s,
+        a,
+      ),
+    ).toThrow(/stepJacobians: dynamics must have members = 1/);
+    expect(() => stepJacobians(linearDynamics([[1]], [[1]]), s, a)).toThrow(
+      /stepJacobians: states must have shape \[\*, 1\]/,
+    );
+    expect(() =>
+      stepJacobians(
+        linearDynamics(
+          [
+            [1, 0],
+            [0, 1],
+          ],
+          [[1], [0]],
+        ),
+        s,
+        a3,
+      ),
+    ).toThrow(/stepJacobians: actions must have shape \[4, 1\]/);
     tf.dispose([s, a, a3]);
   });
 });
 
 describe("jacobianProductSpectrum", () => {
   it("gives max|d_i|^t and growth log max|d_i| for diagonal systems, without overflow", () => {
-    for (const d of [[0.9, -1.1, 0.5], [0.5, -0.8, 0.3], [3, 1]]) {
+    for (const d of [
+      [0.9, -1.1, 0.5],
+      [0.5, -0.8, 0.3],
+      [3, 1],
+    ]) {
       const T = 1000;
       const J = d.map((x, i) => d.map((_, j) => (i === j ? x : 0)));
       const { sigmaMax, logSigmaMax, growthRate } = jacobianProductSpectrum(repeat(J, T));
@@ -83,9 +124,27 @@ describe("jacobianProductSpectrum", () => {
   it("gives max|d_i|^t for a non-diagonal symmetric system U diag(d) Uᵀ", () => {
     const [c, s] = [Math.cos(0.7), Math.sin(0.7)];
     const [c2, s2] = [Math.cos(-1.3), Math.sin(-1.3)];
-    const U = matmul([[c, -s, 0], [s, c, 0], [0, 0, 1]], [[1, 0, 0], [0, c2, -s2], [0, s2, c2]]);
-    const D = [[0.6, 0, 0], [0, -1.05, 0], [0, 0, 0.2]];
-    const J = matmul(matmul(U, D), U[0].map((_, j) => U.map((row) => row[j])));
+    const U = matmul(
+      [
+        [c, -s, 0],
+        [s, c, 0],
+        [0, 0, 1],
+      ],
+      [
+        [1, 0, 0],
+        [0, c2, -s2],
+        [0, s2, c2],
+      ],
+    );
+    const D = [
+      [0.6, 0, 0],
+      [0, -1.05, 0],
+      [0, 0, 0.2],
+    ];
+    const J = matmul(
+      matmul(U, D),
+      U[0].map((_, j) => U.map((row) => row[j])),
+    );
     const { logSigmaMax, growthRate } = jacobianProductSpectrum(repeat(J, 60));
     logSigmaMax.forEach((v, i) => expect(v).toBeCloseTo((i + 1) * Math.log(1.05), 8));
     expect(growthRate).toBeCloseTo(Math.log(1.05), 8);
@@ -93,7 +152,15 @@ describe("jacobianProductSpectrum", () => {
 
   it("matches the closed form for a shear, whose product grows only linearly", () => {
     const b = 0.3;
-    const { sigmaMax, growthRate } = jacobianProductSpectrum(repeat([[1, b], [0, 1]], 200));
+    const { sigmaMax, growthRate } = jacobianProductSpectrum(
+      repeat(
+        [
+          [1, b],
+          [0, 1],
+        ],
+        200,
+      ),
+    );
     sigmaMax.forEach((v, i) => {
       const tb = (i + 1) * b;
       expect(v).toBeCloseTo((tb + Math.sqrt(tb * tb + 4)) / 2, 8);
@@ -103,7 +170,20 @@ describe("jacobianProductSpectrum", () => {
   });
 
   it("reports −Infinity once the product is exactly zero", () => {
-    const { logSigmaMax, sigmaMax, growthRate } = jacobianProductSpectrum([[[2, 0], [0, 0]], [[0, 0], [0, 1]], [[1, 0], [0, 1]]]);
+    const { logSigmaMax, sigmaMax, growthRate } = jacobianProductSpectrum([
+      [
+        [2, 0],
+        [0, 0],
+      ],
+      [
+        [0, 0],
+        [0, 1],
+      ],
+      [
+        [1, 0],
+        [0, 1],
+      ],
+    ]);
     expect(logSigmaMax[0]).toBeCloseTo(Math.log(2), 12);
     expect(logSigmaMax.slice(1)).toEqual([-Infinity, -Infinity]);
     expect(sigmaMax.slice(1)).toEqual([0, 0]);
@@ -112,7 +192,15 @@ describe("jacobianProductSpectrum", () => {
 
   it("rejects too few, non-square or non-finite matrices", () => {
     expect(() => jacobianProductSpectrum([[[1]]])).toThrow(/jacobianProductSpectrum: jacobians must hold at least 2/);
-    expect(() => jacobianProductSpectrum([[[1, 0], [0, 1]], [[1, 0]]])).toThrow(/jacobians\[1\] must be a finite 2×2 matrix/);
+    expect(() =>
+      jacobianProductSpectrum([
+        [
+          [1, 0],
+          [0, 1],
+        ],
+        [[1, 0]],
+      ]),
+    ).toThrow(/jacobians\[1\] must be a finite 2×2 matrix/);
     expect(() => jacobianProductSpectrum([[[1]], [[NaN]]])).toThrow(/jacobians\[1\]/);
   });
 });
@@ -130,7 +218,10 @@ describe("Jacobian products of the pendulum", () => {
     // In (θ, θ̇) the linearisation is M = [[1 + k dt², dt], [k dt, 1]]; σ_max(∏) = σ_max(M^t).
     const { dt } = pendulum.options;
     const k = 15;
-    const M = [[1 + k * dt * dt, dt], [k * dt, 1]];
+    const M = [
+      [1 + k * dt * dt, dt],
+      [k * dt, 1],
+    ];
     let power = M;
     spectrum.sigmaMax.forEach((v) => {
       expect(v / sigmaMax2(power)).toBeCloseTo(1, 4);
@@ -188,9 +279,16 @@ describe("policyTrajectory", () => {
     const traj = policyTrajectory(pendulum, policy, start, undefined, { steps: 5 });
     tf.dispose([traj.states, traj.actions, traj.nextStates]);
     expect(tf.memory().numTensors).toBe(before);
-    const two = tf.tensor2d([[1, 0, 0], [1, 0, 0]]);
-    expect(() => policyTrajectory(pendulum, policy, two, undefined)).toThrow(/policyTrajectory: start must have shape \[1, 3\]/);
-    expect(() => policyTrajectory(pendulum, policy, start, undefined, { steps: 0 })).toThrow(/policyTrajectory: option steps/);
+    const two = tf.tensor2d([
+      [1, 0, 0],
+      [1, 0, 0],
+    ]);
+    expect(() => policyTrajectory(pendulum, policy, two, undefined)).toThrow(
+      /policyTrajectory: start must have shape \[1, 3\]/,
+    );
+    expect(() => policyTrajectory(pendulum, policy, start, undefined, { steps: 0 })).toThrow(
+      /policyTrajectory: option steps/,
+    );
     tf.dispose([start, two]);
   });
 });
@@ -213,14 +311,16 @@ describe("closedLoopJacobians", () => {
 
   it("matches central finite differences of s ↦ f(s, π(s)) on the pendulum with a nonlinear policy", () => {
     const pendulum = new Pendulum();
-    const policy: Policy = (s) => tf.tidy(() => tf.mul(tf.tanh(tf.matMul(s, tf.tensor2d([[0.5], [-1.5], [0.3]]))), 2) as tf.Tensor2D);
+    const policy: Policy = (s) =>
+      tf.tidy(() => tf.mul(tf.tanh(tf.matMul(s, tf.tensor2d([[0.5], [-1.5], [0.3]]))), 2) as tf.Tensor2D);
     const s0 = [Math.cos(0.3), Math.sin(0.3), 0.2];
     const states = tf.tensor2d([s0]);
     const [J] = closedLoopJacobians(pendulum, policy, states);
-    const next = (s: number[]) => tf.tidy(() => {
-      const x = tf.tensor2d([s]);
-      return Array.from(pendulum.step(x, policy(x)).dataSync());
-    });
+    const next = (s: number[]) =>
+      tf.tidy(() => {
+        const x = tf.tensor2d([s]);
+        return Array.from(pendulum.step(x, policy(x)).dataSync());
+      });
     const h = 1e-2; // float32: a large step keeps rounding below the tolerance
     for (let j = 0; j < 3; j++) {
       const up = next(s0.map((v, k) => (k === j ? v + h : v)));

@@ -4,9 +4,13 @@ import { Rng } from "../../src/random";
 import type { Dynamics, RewardFn } from "../../src/envs/types";
 import { policyObjective } from "../../src/control/rollout";
 import {
-  flattenVariables, landscapeSlice, linspace, parameterObjective, randomUnitDirection, roughness,
+  flattenVariables,
+  landscapeSlice,
+  linspace,
+  parameterObjective,
+  randomUnitDirection,
+  roughness,
 } from "../../src/analysis/landscape";
-
 
 describe("roughness", () => {
   it("is 0 for a line and 8(N−2)/(N−1) for a parabola, whatever the span or spacing", () => {
@@ -17,7 +21,12 @@ describe("roughness", () => {
       expect(roughness(alphas.map((a) => a * a))).toBeCloseTo((8 * (n - 2)) / (n - 1), 9);
       // The same parabola over α in [0, 10] with explicit alphas: rescaling α changes nothing.
       const wide = alphas.map((a) => 5 * a + 5);
-      expect(roughness(alphas.map((a) => a * a), wide)).toBeCloseTo((8 * (n - 2)) / (n - 1), 9);
+      expect(
+        roughness(
+          alphas.map((a) => a * a),
+          wide,
+        ),
+      ).toBeCloseTo((8 * (n - 2)) / (n - 1), 9);
     }
   });
 
@@ -71,12 +80,19 @@ describe("landscapeSlice", () => {
   it("slices the policy objective through the policy's variables: matches the closed form J(k₀ + α d)", () => {
     // x' = a x + b u, u = −k x, r = −x²: J(k) = −mean(x0²)·Σ_{t<H} (a − b k)^{2t}.
     const [a, b, H] = [1.05, 0.5, 8];
-    const dynamics: Dynamics = { stateSize: 1, actionSize: 1, members: 1, step: (s, u) => tf.tidy(() => s.mul(a).add(u.mul(b)) as tf.Tensor2D) };
+    const dynamics: Dynamics = {
+      stateSize: 1,
+      actionSize: 1,
+      members: 1,
+      step: (s, u) => tf.tidy(() => s.mul(a).add(u.mul(b)) as tf.Tensor2D),
+    };
     const reward: RewardFn = (s) => tf.tidy(() => s.square().neg().reshape([-1]) as tf.Tensor1D);
     const init = tf.scalar(0.4);
     const k = tf.variable(init);
     const starts = tf.tensor2d([[1], [2]]);
-    const objective = parameterObjective([k], () => policyObjective({ dynamics, reward }, (s) => s.mul(k).neg() as tf.Tensor2D, starts, undefined, { horizon: H }));
+    const objective = parameterObjective([k], () =>
+      policyObjective({ dynamics, reward }, (s) => s.mul(k).neg() as tf.Tensor2D, starts, undefined, { horizon: H }),
+    );
     const theta0 = flattenVariables([k]);
     const d = tf.tensor1d([1]);
     const before = tf.memory().numTensors;
@@ -105,7 +121,11 @@ describe("landscapeSlice", () => {
 
 describe("directions and flat parameters", () => {
   it("randomUnitDirection has unit norm and is reproducible from the seed", () => {
-    const [d1, d2, d3] = [randomUnitDirection(new Rng(7), 50), randomUnitDirection(new Rng(7), 50), randomUnitDirection(new Rng(8), 50)];
+    const [d1, d2, d3] = [
+      randomUnitDirection(new Rng(7), 50),
+      randomUnitDirection(new Rng(7), 50),
+      randomUnitDirection(new Rng(8), 50),
+    ];
     expect(Math.hypot(...d1.dataSync())).toBeCloseTo(1, 5);
     expect(d1.arraySync()).toEqual(d2.arraySync());
     expect(d1.arraySync()).not.toEqual(d3.arraySync());
@@ -113,20 +133,31 @@ describe("directions and flat parameters", () => {
   });
 
   it("flattenVariables concatenates row-major in order; parameterObjective sees θ and then restores", () => {
-    const [i1, i2] = [tf.tensor2d([[1, 2], [3, 4]]), tf.tensor1d([5])];
+    const [i1, i2] = [
+      tf.tensor2d([
+        [1, 2],
+        [3, 4],
+      ]),
+      tf.tensor1d([5]),
+    ];
     const [W, c] = [tf.variable(i1), tf.variable(i2)];
     tf.dispose([i1, i2]);
     const flat = flattenVariables([W, c]);
     expect(Array.from(flat.dataSync())).toEqual([1, 2, 3, 4, 5]);
     // J = W[0,1]·10 + c: reads the variables, so it must see θ while evaluated.
-    const J = parameterObjective([W, c], () => tf.tidy(() => W.slice([0, 1], [1, 1]).sum().mul(10).add(c.sum()) as tf.Scalar));
+    const J = parameterObjective([W, c], () =>
+      tf.tidy(() => W.slice([0, 1], [1, 1]).sum().mul(10).add(c.sum()) as tf.Scalar),
+    );
     const theta = tf.tensor1d([0, 7, 0, 0, 0.5]);
     const before = tf.memory().numTensors;
     const value = J(theta);
     expect(value.dataSync()[0]).toBeCloseTo(70.5, 5);
     value.dispose();
     expect(tf.memory().numTensors).toBe(before);
-    expect(W.arraySync()).toEqual([[1, 2], [3, 4]]);
+    expect(W.arraySync()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(c.arraySync()).toEqual([5]);
     expect(() => J(tf.zeros([4]) as tf.Tensor1D)).toThrow(/parameterObjective: theta must have shape \[5\]/);
     tf.dispose([W, c, flat, theta]);

@@ -3,14 +3,26 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../../src/random";
 import { meanCI } from "../../src/analysis/stats";
 import {
-  LinearGaussian, linearGaussianTask, linearGaussianFeedbackCost, linearGaussianFeedbackPolicy,
-  linearGaussianLinearFeedbackCost, linearGaussianOpenLoopCost, linearGaussianPlanCost, linearGaussianReward,
-  linearGaussianRunPlan, linearGaussianRunPolicy,
+  LinearGaussian,
+  linearGaussianTask,
+  linearGaussianFeedbackCost,
+  linearGaussianFeedbackPolicy,
+  linearGaussianLinearFeedbackCost,
+  linearGaussianOpenLoopCost,
+  linearGaussianPlanCost,
+  linearGaussianReward,
+  linearGaussianRunPlan,
+  linearGaussianRunPolicy,
 } from "../../src/envs/linearGaussian";
 
-
 /** Plain per-episode loop: same noise order as the batched rollout (one normal per episode per step). */
-function plainCosts(act: (x: number, t: number) => number, rng: Rng, episodes: number, horizon: number, sigma: number): number[] {
+function plainCosts(
+  act: (x: number, t: number) => number,
+  rng: Rng,
+  episodes: number,
+  horizon: number,
+  sigma: number,
+): number[] {
   const x = new Array<number>(episodes).fill(0);
   const cost = new Array<number>(episodes).fill(0);
   for (let t = 0; t < horizon; t++) {
@@ -45,7 +57,9 @@ describe("linear-Gaussian closed forms", () => {
   });
 
   it("rejects bad arguments, naming them", () => {
-    expect(() => linearGaussianPlanCost([0, 0], {})).toThrow(/linearGaussianPlanCost: plan must have steps = 10 entries, got 2/);
+    expect(() => linearGaussianPlanCost([0, 0], {})).toThrow(
+      /linearGaussianPlanCost: plan must have steps = 10 entries, got 2/,
+    );
     expect(() => linearGaussianOpenLoopCost({ sigma: -1 })).toThrow(/linearGaussianOpenLoopCost: option sigma/);
     expect(() => linearGaussianLinearFeedbackCost(NaN)).toThrow(/gain must be finite/);
     expect(() => new LinearGaussian(-1)).toThrow(/LinearGaussian: sigma/);
@@ -61,7 +75,14 @@ describe("linear-Gaussian dynamics, reward and task", () => {
     const w = new Rng(4).normalArray(3, 0, 0.5);
     const noisy = f.step(x, a, new Rng(4)).dataSync();
     [1.5, -1, -0.5].forEach((m, i) => expect(noisy[i]).toBeCloseTo(m + w[i], 6));
-    const dA = tf.grad((u: tf.Tensor) => f.step(x, u as tf.Tensor2D).square().sum())(a).dataSync();
+    const dA = tf
+      .grad((u: tf.Tensor) =>
+        f
+          .step(x, u as tf.Tensor2D)
+          .square()
+          .sum(),
+      )(a)
+      .dataSync();
     [1.5, -1, -0.5].forEach((m, i) => expect(dA[i]).toBeCloseTo(2 * m, 6)); // d(x + a)²/da = 2(x + a)
     tf.dispose([x, a]);
   });
@@ -127,10 +148,26 @@ describe("linear-Gaussian simulation", () => {
     const cases = [
       { o: {}, run: (r: Rng, o: object) => linearGaussianRunPlan(new Array(10).fill(0), r, o), exact: 55 },
       { o: {}, run: (r: Rng, o: object) => linearGaussianRunPolicy(linearGaussianFeedbackPolicy(), r, o), exact: 10 },
-      { o: {}, run: (r: Rng, o: object) => linearGaussianRunPolicy(linearGaussianFeedbackPolicy(0.5), r, o), exact: linearGaussianLinearFeedbackCost(0.5) },
-      { o: { sigma: 2, steps: 5 }, run: (r: Rng, o: object) => linearGaussianRunPlan([0, 0, 0, 0, 0], r, o), exact: 4 * 15 },
-      { o: { sigma: 2, steps: 5 }, run: (r: Rng, o: object) => linearGaussianRunPolicy(linearGaussianFeedbackPolicy(), r, o), exact: 20 },
-      { o: { steps: 5 }, run: (r: Rng, o: object) => linearGaussianRunPlan([0.4, 0.4, -0.2, 0, 1], r, o), exact: linearGaussianPlanCost([0.4, 0.4, -0.2, 0, 1], { steps: 5 }) },
+      {
+        o: {},
+        run: (r: Rng, o: object) => linearGaussianRunPolicy(linearGaussianFeedbackPolicy(0.5), r, o),
+        exact: linearGaussianLinearFeedbackCost(0.5),
+      },
+      {
+        o: { sigma: 2, steps: 5 },
+        run: (r: Rng, o: object) => linearGaussianRunPlan([0, 0, 0, 0, 0], r, o),
+        exact: 4 * 15,
+      },
+      {
+        o: { sigma: 2, steps: 5 },
+        run: (r: Rng, o: object) => linearGaussianRunPolicy(linearGaussianFeedbackPolicy(), r, o),
+        exact: 20,
+      },
+      {
+        o: { steps: 5 },
+        run: (r: Rng, o: object) => linearGaussianRunPlan([0.4, 0.4, -0.2, 0, 1], r, o),
+        exact: linearGaussianPlanCost([0.4, 0.4, -0.2, 0, 1], { steps: 5 }),
+      },
     ];
     cases.forEach(({ o, run, exact }, i) => {
       const ci = meanCI(run(new Rng(50 + i), { ...o, episodes: 4000 }), { level: 0.999 });
@@ -148,6 +185,8 @@ describe("linear-Gaussian simulation", () => {
   it("rejects a wrong plan length and a wrong policy output", () => {
     expect(() => linearGaussianRunPlan([0], new Rng(0))).toThrow(/linearGaussianRunPlan: plan must have steps = 10/);
     const wide = (s: tf.Tensor2D) => tf.concat([s, s], 1) as tf.Tensor2D;
-    expect(() => linearGaussianRunPolicy(wide, new Rng(0), { episodes: 2 })).toThrow(/linearGaussianRunPolicy: action must have shape \[2, 1\]/);
+    expect(() => linearGaussianRunPolicy(wide, new Rng(0), { episodes: 2 })).toThrow(
+      /linearGaussianRunPolicy: action must have shape \[2, 1\]/,
+    );
   });
 });

@@ -3,11 +3,21 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../../src/random";
 import { randomMatrix, randomSpd } from "./helpers";
 import { add, identity, matmul, maxAbs, quadForm, solve, sub, transpose, type Matrix } from "../../src/linalg";
-import { LQProblem, LQSystem, dareGain, lqCost, lqRollout, riccatiGains, scalarPolicyCost } from "../../src/control/lqr";
 import {
-  shootingConditionNumber, shootingGradientDescent, shootingHessian, shootingOptimalActions,
+  LQProblem,
+  LQSystem,
+  dareGain,
+  lqCost,
+  lqRollout,
+  riccatiGains,
+  scalarPolicyCost,
+} from "../../src/control/lqr";
+import {
+  shootingConditionNumber,
+  shootingGradientDescent,
+  shootingHessian,
+  shootingOptimalActions,
 } from "../../src/control/shootingHessian";
-
 
 function randomProblem(rng: Rng): LQProblem {
   const S = 2 + rng.int(2);
@@ -24,9 +34,12 @@ function randomProblem(rng: Rng): LQProblem {
 
 const relErr = (x: number, y: number) => Math.abs(x - y) / Math.max(Math.abs(y), 1e-300);
 const scalar = (a: number, b: number, q: number, r: number, horizon: number): LQProblem => ({
-  A: [[a]], B: [[b]], Q: [[q]], R: [[r]], horizon,
+  A: [[a]],
+  B: [[b]],
+  Q: [[q]],
+  R: [[r]],
+  horizon,
 });
-
 
 describe("finite-horizon Riccati recursion", () => {
   it("matches the brute-force quadratic solve on random problems (actions and cost, 1e-8 relative)", () => {
@@ -77,7 +90,11 @@ describe("infinite-horizon gain (DARE)", () => {
   });
 
   it("matches the scalar closed form p = [−β + sqrt(β² + 4b²qr)]/(2b²), β = r − qb² − a²r", () => {
-    for (const [a, b, q, r] of [[1.2, 0.5, 1, 0.3], [0.5, 1, 2, 1], [-2, 1, 1, 1]]) {
+    for (const [a, b, q, r] of [
+      [1.2, 0.5, 1, 0.3],
+      [0.5, 1, 2, 1],
+      [-2, 1, 1, 1],
+    ]) {
       const beta = r - q * b * b - a * a * r;
       const p = (-beta + Math.sqrt(beta * beta + 4 * b * b * q * r)) / (2 * b * b);
       const sol = dareGain(scalar(a, b, q, r, 1));
@@ -105,7 +122,13 @@ describe("infinite-horizon gain (DARE)", () => {
 
   it("gives the same K when Q and R are scaled together, and P scaled by the same factor (scalar, with closed form)", () => {
     // stable, unstable, and slow closed loops: a = 1 with q ≪ r leaves ρ(a − bK) = about 1 − 1e-3
-    const cases = [[1.2, 1, 1, 1], [0.5, 1, 2, 1], [-2, 1, 1, 1], [1, 1, 1e-6, 1], [0.999, 1, 1e-6, 1]];
+    const cases = [
+      [1.2, 1, 1, 1],
+      [0.5, 1, 2, 1],
+      [-2, 1, 1, 1],
+      [1, 1, 1e-6, 1],
+      [0.999, 1, 1e-6, 1],
+    ];
     for (const [a, b, q, r] of cases) {
       const exact = scalarDare(a, b, q, r);
       for (const c of scales) {
@@ -120,21 +143,50 @@ describe("infinite-horizon gain (DARE)", () => {
   });
 
   it("gives the same K when Q and R are scaled together (matrix: two scalar systems, rotated, against the closed form)", () => {
-    const blocks = [[[1.2, 1, 1, 1], [0.5, 1, 2, 1]], [[1, 1, 1e-6, 1], [-2, 1, 1, 1]]];
+    const blocks = [
+      [
+        [1.2, 1, 1, 1],
+        [0.5, 1, 2, 1],
+      ],
+      [
+        [1, 1, 1e-6, 1],
+        [-2, 1, 1, 1],
+      ],
+    ];
     const angle = 0.7;
-    const U = [[Math.cos(angle), -Math.sin(angle)], [Math.sin(angle), Math.cos(angle)]]; // orthogonal
+    const U = [
+      [Math.cos(angle), -Math.sin(angle)],
+      [Math.sin(angle), Math.cos(angle)],
+    ]; // orthogonal
     const rotate = (M: Matrix) => matmul(matmul(U, M), transpose(U));
     for (const [[a1, b1, q1, r1], [a2, b2, q2, r2]] of blocks) {
       const e1 = scalarDare(a1, b1, q1 / r1, 1); // one R for both inputs: put r into q (K depends on q/r only)
       const e2 = scalarDare(a2, b2, q2 / r2, 1);
-      const diag = (x: number, y: number) => [[x, 0], [0, y]];
+      const diag = (x: number, y: number) => [
+        [x, 0],
+        [0, y],
+      ];
       const Kexact = matmul(diag(e1.k, e2.k), transpose(U));
       const Pexact = rotate(diag(e1.p, e2.p));
       for (const c of scales) {
-        const system = { A: rotate(diag(a1, a2)), B: matmul(U, diag(b1, b2)), Q: rotate(diag((c * q1) / r1, (c * q2) / r2)), R: diag(c, c) };
+        const system = {
+          A: rotate(diag(a1, a2)),
+          B: matmul(U, diag(b1, b2)),
+          Q: rotate(diag((c * q1) / r1, (c * q2) / r2)),
+          R: diag(c, c),
+        };
         const sol = dareGain(system);
         expect(maxAbs(sub(sol.K, Kexact)) / maxAbs(Kexact), `scale ${c}`).toBeLessThan(1e-8);
-        expect(maxAbs(sub(sol.P, Pexact.map((row) => row.map((v) => c * v)))) / (c * maxAbs(Pexact)), `scale ${c}`).toBeLessThan(1e-8);
+        expect(
+          maxAbs(
+            sub(
+              sol.P,
+              Pexact.map((row) => row.map((v) => c * v)),
+            ),
+          ) /
+            (c * maxAbs(Pexact)),
+          `scale ${c}`,
+        ).toBeLessThan(1e-8);
         expect(sol.residual).toBeLessThan(1e-12);
       }
     }
@@ -142,10 +194,26 @@ describe("infinite-horizon gain (DARE)", () => {
 
   it("throws a clear error when no stabilising solution exists", () => {
     // mode 1 (eigenvalue 2) cannot be reached by B: penalised, its cost-to-go blows up
-    const unreachable: LQSystem = { A: [[2, 0], [0, 0.5]], B: [[0], [1]], Q: identity(2), R: [[1]] };
+    const unreachable: LQSystem = {
+      A: [
+        [2, 0],
+        [0, 0.5],
+      ],
+      B: [[0], [1]],
+      Q: identity(2),
+      R: [[1]],
+    };
     expect(() => dareGain(unreachable)).toThrow(/dareGain: no stabilising solution/);
     // not penalised either: the iteration converges to K = 0 and the closed loop stays unstable
-    expect(() => dareGain({ ...unreachable, Q: [[0, 0], [0, 1]] })).toThrow(/spectral radius 2/);
+    expect(() =>
+      dareGain({
+        ...unreachable,
+        Q: [
+          [0, 0],
+          [0, 1],
+        ],
+      }),
+    ).toThrow(/spectral radius 2/);
     // an iteration cap too small to converge is reported, not silently accepted
     expect(() => dareGain(scalar(1, 1, 1, 1, 1), { maxIterations: 3 })).toThrow(/did not converge in 3 steps/);
   });
@@ -159,13 +227,15 @@ describe("shooting Hessian", () => {
   // j = 1..T: the interior rows give μ = 2 − 2cos θ, row 1 holds because v_0 = v_1, and row T
   // needs v_{T+1} = 0, i.e. θ_k = (2k − 1)π/(2T + 1). So μ_k = 4 sin²(θ_k/2), the eigenvalues of
   // LᵀL are 1/μ_k, and κ = (1/μ_1 + r)/(1/μ_T + r); for r = 0, κ = sin²(θ_T/2)/sin²(θ_1/2).
-  const mu = (k: number, T: number) => 4 * Math.sin((2 * k - 1) * Math.PI / (2 * (2 * T + 1))) ** 2;
+  const mu = (k: number, T: number) => 4 * Math.sin(((2 * k - 1) * Math.PI) / (2 * (2 * T + 1))) ** 2;
 
   it("of the integrator equals 2(LᵀL + rI) entrywise", () => {
     const T = 7;
     const r = 0.3;
     const hess = shootingHessian(scalar(1, 1, 1, r, T));
-    hess.forEach((row, i) => row.forEach((h, j) => expect(h).toBeCloseTo(2 * (T - Math.max(i, j) + (i === j ? r : 0)), 12)));
+    hess.forEach((row, i) =>
+      row.forEach((h, j) => expect(h).toBeCloseTo(2 * (T - Math.max(i, j) + (i === j ? r : 0)), 12)),
+    );
   });
 
   it("has the closed-form condition number of the integrator, for r = 0 and r > 0", () => {
@@ -197,7 +267,12 @@ describe("gradient descent on the action sequence", () => {
     const h = 1e-5;
     u0.forEach((row, t) =>
       row.forEach((_, j) => {
-        const bump = (d: number) => lqCost(problem, x0, u0.map((r, s) => r.map((v, i) => (s === t && i === j ? v + d : v))));
+        const bump = (d: number) =>
+          lqCost(
+            problem,
+            x0,
+            u0.map((r, s) => r.map((v, i) => (s === t && i === j ? v + d : v))),
+          );
         const fd = (bump(h) - bump(-h)) / (2 * h);
         const grad = (u0[t][j] - actions[t][j]) / stepSize;
         expect(Math.abs(grad - fd)).toBeLessThan(1e-5 * Math.max(1, Math.abs(fd)));
@@ -228,7 +303,10 @@ describe("gradient descent on the action sequence", () => {
 
   it("reports progress as plain data", () => {
     const seen: number[] = [];
-    const { costs } = shootingGradientDescent(scalar(1, 1, 1, 1, 3), [1], { iterations: 4, onProgress: (p) => seen.push(p.cost) });
+    const { costs } = shootingGradientDescent(scalar(1, 1, 1, 1, 3), [1], {
+      iterations: 4,
+      onProgress: (p) => seen.push(p.cost),
+    });
     expect(seen).toEqual(costs.slice(1));
   });
 });
@@ -281,26 +359,60 @@ describe("argument checks", () => {
   const good = () => scalar(1, 1, 1, 1, 3);
 
   it("errors name the function and the argument", () => {
-    expect(() => riccatiGains({ ...good(), B: [[1], [1]] })).toThrow(/riccatiGains: problem.B must have shape \[1, \*\], got \[2, 1\]/);
-    expect(() => riccatiGains({ ...good(), Q: identity(2) })).toThrow(/riccatiGains: problem.Q must have shape \[1, 1\]/);
+    expect(() => riccatiGains({ ...good(), B: [[1], [1]] })).toThrow(
+      /riccatiGains: problem.B must have shape \[1, \*\], got \[2, 1\]/,
+    );
+    expect(() => riccatiGains({ ...good(), Q: identity(2) })).toThrow(
+      /riccatiGains: problem.Q must have shape \[1, 1\]/,
+    );
     expect(() => riccatiGains({ ...good(), Qf: [[1, 0]] })).toThrow(/problem.Qf must have shape \[1, 1\]/);
     expect(() => riccatiGains({ ...good(), horizon: 0 })).toThrow(/problem.horizon must be a positive integer/);
     expect(() => riccatiGains({ ...good(), Q: [[-1]] })).toThrow(/problem.Q must be positive semi-definite/);
-    expect(() => dareGain({ ...good(), A: identity(2), B: [[1], [0]], Q: identity(2), R: [[1, 2], [0, 1]] })).toThrow(
-      /dareGain: problem.R must have shape \[1, 1\]/,
-    );
-    expect(() => dareGain({ ...good(), A: [[1, 2], [0, 1]], B: [[1, 0], [0, 1]], Q: [[1, 1], [0, 1]], R: identity(2) })).toThrow(
-      /problem.Q must be symmetric/,
-    );
+    expect(() =>
+      dareGain({
+        ...good(),
+        A: identity(2),
+        B: [[1], [0]],
+        Q: identity(2),
+        R: [
+          [1, 2],
+          [0, 1],
+        ],
+      }),
+    ).toThrow(/dareGain: problem.R must have shape \[1, 1\]/);
+    expect(() =>
+      dareGain({
+        ...good(),
+        A: [
+          [1, 2],
+          [0, 1],
+        ],
+        B: [
+          [1, 0],
+          [0, 1],
+        ],
+        Q: [
+          [1, 1],
+          [0, 1],
+        ],
+        R: identity(2),
+      }),
+    ).toThrow(/problem.Q must be symmetric/);
     expect(() => dareGain(good(), { tolerence: 1 } as never)).toThrow(/dareGain: unknown option "tolerence"/);
-    expect(() => lqRollout(good(), [1, 2], riccatiGains(good()).gains)).toThrow(/lqRollout: x0 must be a number\[\] of length 1/);
+    expect(() => lqRollout(good(), [1, 2], riccatiGains(good()).gains)).toThrow(
+      /lqRollout: x0 must be a number\[\] of length 1/,
+    );
     expect(() => lqRollout(good(), [1], [[[1]]])).toThrow(/lqRollout: gains must be an array of 3/);
-    expect(() => lqRollout(good(), [1], [[[1]], [[1]], [[1, 2]]])).toThrow(/lqRollout: gains\[2\] must have shape \[1, 1\]/);
+    expect(() => lqRollout(good(), [1], [[[1]], [[1]], [[1, 2]]])).toThrow(
+      /lqRollout: gains\[2\] must have shape \[1, 1\]/,
+    );
     expect(() => lqCost(good(), [1], [[1], [2]])).toThrow(/lqCost: actions must have shape \[3, 1\]/);
     expect(() => shootingGradientDescent(good(), [1], { initialActions: [[1]] })).toThrow(
       /shootingGradientDescent: options.initialActions must have shape \[3, 1\]/,
     );
-    expect(() => scalarPolicyCost({ a: 1, b: 1, q: 1, r: 1, x0: 1, horizon: 2 }, NaN)).toThrow(/scalarPolicyCost: k must be finite/);
+    expect(() => scalarPolicyCost({ a: 1, b: 1, q: 1, r: 1, x0: 1, horizon: 2 }, NaN)).toThrow(
+      /scalarPolicyCost: k must be finite/,
+    );
     expect(() => riccatiGains({ ...good(), R: [[0]], B: [[0]] })).toThrow(/riccatiGains: R \+ BᵀPB is singular/);
   });
 

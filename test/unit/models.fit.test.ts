@@ -5,12 +5,14 @@ import { DynamicsModel } from "../../src/models/dynamicsModel";
 import { fitDynamics, type FitProgress } from "../../src/models/fit";
 import type { TransitionData } from "../../src/models/data";
 
-
 /**
  * s' = A s + B a with state dimensions of very different scales, so a mix-up between
  * normalised and state units shows as an error of orders of magnitude.
  */
-const A = [[1, 0.005], [-0.5, 0.9]];
+const A = [
+  [1, 0.005],
+  [-0.5, 0.9],
+];
 const B = [[0], [20]];
 const truth = (s: number[], a: number[]) => A.map((row, i) => row[0] * s[0] + row[1] * s[1] + B[i][0] * a[0]);
 
@@ -37,7 +39,12 @@ describe("fitDynamics", () => {
     const data = linearData(new Rng(1), 2000);
     const model = new DynamicsModel(2, 1, new Rng(2), { hiddenSizes: [32, 32] });
     const seen: FitProgress[] = [];
-    const history = await fitDynamics(model, data, new Rng(0), { epochs: 80, batchSize: 64, learningRate: 3e-3, onProgress: (p) => seen.push(p) });
+    const history = await fitDynamics(model, data, new Rng(0), {
+      epochs: 80,
+      batchSize: 64,
+      learningRate: 3e-3,
+      onProgress: (p) => seen.push(p),
+    });
     expect(seen).toEqual(history);
     expect(history.map((h) => h.epoch)).toEqual(Array.from({ length: 80 }, (_, i) => i + 1));
 
@@ -49,7 +56,9 @@ describe("fitDynamics", () => {
     const test = linearData(new Rng(3), 200);
     const predicted = tf.tidy(() => model.step(tf.tensor2d(test.states), tf.tensor2d(test.actions)).arraySync());
     const deltaStd = model.deltaNormalizer.values().std;
-    predicted.forEach((p, i) => p.forEach((v, d) => expect(Math.abs(v - test.nextStates[i][d])).toBeLessThan(0.1 * deltaStd[d])));
+    predicted.forEach((p, i) =>
+      p.forEach((v, d) => expect(Math.abs(v - test.nextStates[i][d])).toBeLessThan(0.1 * deltaStd[d])),
+    );
 
     // Validation numbers in both units agree with the same quantities measured on all the data.
     const all = oneStepMSE(model, data);
@@ -59,7 +68,10 @@ describe("fitDynamics", () => {
     expect(last.valStateMSE! / all.state).toBeLessThan(2);
 
     // Non-increasing in trend: each block of 10 epochs averages below the one before, overall 50x.
-    const blocks = Array.from({ length: 8 }, (_, b) => history.slice(10 * b, 10 * b + 10).reduce((acc, h) => acc + h.trainLoss, 0) / 10);
+    const blocks = Array.from(
+      { length: 8 },
+      (_, b) => history.slice(10 * b, 10 * b + 10).reduce((acc, h) => acc + h.trainLoss, 0) / 10,
+    );
     blocks.slice(1).forEach((m, b) => expect(m).toBeLessThan(blocks[b]));
     expect(last.trainLoss).toBeLessThan(history[0].trainLoss / 50);
     model.dispose();
@@ -128,10 +140,22 @@ describe("fitDynamics", () => {
       [good, { bootstrap: "yes" }, /fitDynamics: option bootstrap must be a boolean/],
       [good, { epoch: 3 }, /fitDynamics: unknown option "epoch"/],
       [{ ...good, states: good.actions }, {}, /fitDynamics: data.states must have shape \[\*, 2\]/],
-      [{ ...good, actions: [[1]] }, {}, /fitDynamics: data.states, data.actions and data.nextStates must have the same number of rows/],
+      [
+        { ...good, actions: [[1]] },
+        {},
+        /fitDynamics: data.states, data.actions and data.nextStates must have the same number of rows/,
+      ],
       [{ ...good, actions: undefined }, {}, /fitDynamics: data.actions is missing/],
-      [{ ...good, nextStates: [[0, NaN], ...(good.nextStates as number[][]).slice(1)] }, {}, /fitDynamics: data.nextStates must be finite/],
-      [{ states: [[0, 0]], actions: [[0]], nextStates: [[0, 0]] }, { validationFraction: 0.3 }, /leaves no validation transition/],
+      [
+        { ...good, nextStates: [[0, NaN], ...(good.nextStates as number[][]).slice(1)] },
+        {},
+        /fitDynamics: data.nextStates must be finite/,
+      ],
+      [
+        { states: [[0, 0]], actions: [[0]], nextStates: [[0, 0]] },
+        { validationFraction: 0.3 },
+        /leaves no validation transition/,
+      ],
     ];
     for (const [data, options, message] of cases) {
       await expect(fitDynamics(model, data as TransitionData, new Rng(0), options as never)).rejects.toThrow(message);

@@ -8,7 +8,6 @@ import { Normalizer } from "../../src/models/normalizer";
 import { predictionErrorByHorizon } from "../../src/models/predictionError";
 import { transitionsFromEpisodes } from "../../src/models/data";
 
-
 /** Plain float64 loop: one member's network, with weights in the `getFlat` layout. */
 function refForward(sizes: readonly number[], flat: ArrayLike<number>, x: number[]): number[] {
   let h = x;
@@ -69,7 +68,7 @@ describe("MLP", () => {
     expect(Math.max(...Array.from(w, Math.abs))).toBeLessThanOrEqual(limit);
     // Var of U(−L, L) is L²/3: check the sample variance to 10 %.
     const variance = Array.from(w).reduce((acc, v) => acc + v * v, 0) / w.length;
-    expect(Math.abs(variance / (limit * limit / 3) - 1)).toBeLessThan(0.1);
+    expect(Math.abs(variance / ((limit * limit) / 3) - 1)).toBeLessThan(0.1);
     expect(Array.from(net.biases[0].dataSync()).every((b) => b === 0)).toBe(true);
     net.dispose();
   });
@@ -83,7 +82,9 @@ describe("MLP", () => {
     const N = 5;
     const x = randomRows(rng, 3 * N, 4); // member-major
     const y = tf.tidy(() => ens.forward(tf.tensor2d(x)).arraySync());
-    const yMembers = tf.tidy(() => ens.forwardMembers(tf.tensor3d([x.slice(0, N), x.slice(N, 2 * N), x.slice(2 * N)])).arraySync());
+    const yMembers = tf.tidy(() =>
+      ens.forwardMembers(tf.tensor3d([x.slice(0, N), x.slice(N, 2 * N), x.slice(2 * N)])).arraySync(),
+    );
     const flat = ens.getFlat();
     for (let m = 0; m < 3; m++) {
       const single = new MLP(sizes, new Rng(99));
@@ -152,7 +153,12 @@ describe("MLP", () => {
 
 describe("Normalizer", () => {
   it("fromData gives the column means and population standard deviations; constant columns get σ = 1", () => {
-    const rows = [[1, 5, 2], [3, 5, -4], [8, 5, 0.5], [-2, 5, 1]];
+    const rows = [
+      [1, 5, 2],
+      [3, 5, -4],
+      [8, 5, 0.5],
+      [-2, 5, 1],
+    ];
     const x = tf.tensor2d(rows);
     const norm = Normalizer.fromData(x);
     const { mean, std } = norm.values();
@@ -177,7 +183,10 @@ describe("DynamicsModel", () => {
     const rng = new Rng(seed);
     const model = new DynamicsModel(3, 2, rng, { hiddenSizes: [8, 8], members });
     randomizeWeights(model.net, rng);
-    model.setNormalization(new Normalizer(rng.normalArray(5), rng.uniformArray(5, 0.5, 2)), new Normalizer(rng.normalArray(3, 0, 0.1), rng.uniformArray(3, 0.01, 0.5)));
+    model.setNormalization(
+      new Normalizer(rng.normalArray(5), rng.uniformArray(5, 0.5, 2)),
+      new Normalizer(rng.normalArray(3, 0, 0.1), rng.uniformArray(3, 0.01, 0.5)),
+    );
     return model;
   }
 
@@ -197,39 +206,45 @@ describe("DynamicsModel", () => {
     model.dispose();
   });
 
-  it.each([1, 2])("its gradient with respect to states and actions matches central finite differences (members = %i)", (members) => {
-    const model = modelWithStats(8, members);
-    const rng = new Rng(9);
-    const rows = 2 * members; // member-major: rows [2m, 2m + 2) belong to member m
-    const s = randomRows(rng, rows, 3);
-    const a = randomRows(rng, rows, 2);
-    const w = randomRows(rng, rows, 3); // J = Σ w ⊙ step(s, a)
-    const [gs, ga] = tf.tidy(() => {
-      const f = (st: tf.Tensor, at: tf.Tensor) => tf.sum(tf.mul(model.step(st as tf.Tensor2D, at as tf.Tensor2D), tf.tensor2d(w)));
-      return tf.grads(f)([tf.tensor2d(s), tf.tensor2d(a)]).map((g) => g.arraySync() as number[][]);
-    });
-    // Central differences of the float64 reference, h = 1e-5 (truncation error ~1e-10).
-    const flat = model.net.getFlat();
-    const P = model.net.memberParameterCount();
-    const J = (ss: number[], aa: number[], i: number) =>
-      refStep(model, flat.subarray(Math.floor(i / 2) * P), ss, aa).reduce((acc, v, d) => acc + v * w[i][d], 0);
-    const h = 1e-5;
-    const central = (i: number, bump: (x: number[], y: number[], e: number) => [number[], number[]]) =>
-      (J(...bump(s[i], a[i], h), i) - J(...bump(s[i], a[i], -h), i)) / (2 * h);
-    // The model runs in float32, forward and backward: agreement to 1e-4 relative to the gradient's size.
-    const tol = (g: number) => 1e-4 * (1 + Math.abs(g));
-    for (let i = 0; i < rows; i++) {
-      for (let d = 0; d < 3; d++) {
-        const fd = central(i, (x, y, e) => [x.map((v, j) => (j === d ? v + e : v)), y]);
-        expect(Math.abs(gs[i][d] - fd)).toBeLessThanOrEqual(tol(fd));
+  it.each([1, 2])(
+    "its gradient with respect to states and actions matches central finite differences (members = %i)",
+    (members) => {
+      const model = modelWithStats(8, members);
+      const rng = new Rng(9);
+      const rows = 2 * members; // member-major: rows [2m, 2m + 2) belong to member m
+      const s = randomRows(rng, rows, 3);
+      const a = randomRows(rng, rows, 2);
+      const w = randomRows(rng, rows, 3); // J = Σ w ⊙ step(s, a)
+      const [gs, ga] = tf.tidy(() => {
+        const f = (st: tf.Tensor, at: tf.Tensor) =>
+          tf.sum(tf.mul(model.step(st as tf.Tensor2D, at as tf.Tensor2D), tf.tensor2d(w)));
+        return tf
+          .grads(f)([tf.tensor2d(s), tf.tensor2d(a)])
+          .map((g) => g.arraySync() as number[][]);
+      });
+      // Central differences of the float64 reference, h = 1e-5 (truncation error ~1e-10).
+      const flat = model.net.getFlat();
+      const P = model.net.memberParameterCount();
+      const J = (ss: number[], aa: number[], i: number) =>
+        refStep(model, flat.subarray(Math.floor(i / 2) * P), ss, aa).reduce((acc, v, d) => acc + v * w[i][d], 0);
+      const h = 1e-5;
+      const central = (i: number, bump: (x: number[], y: number[], e: number) => [number[], number[]]) =>
+        (J(...bump(s[i], a[i], h), i) - J(...bump(s[i], a[i], -h), i)) / (2 * h);
+      // The model runs in float32, forward and backward: agreement to 1e-4 relative to the gradient's size.
+      const tol = (g: number) => 1e-4 * (1 + Math.abs(g));
+      for (let i = 0; i < rows; i++) {
+        for (let d = 0; d < 3; d++) {
+          const fd = central(i, (x, y, e) => [x.map((v, j) => (j === d ? v + e : v)), y]);
+          expect(Math.abs(gs[i][d] - fd)).toBeLessThanOrEqual(tol(fd));
+        }
+        for (let d = 0; d < 2; d++) {
+          const fd = central(i, (x, y, e) => [x, y.map((v, j) => (j === d ? v + e : v))]);
+          expect(Math.abs(ga[i][d] - fd)).toBeLessThanOrEqual(tol(fd));
+        }
       }
-      for (let d = 0; d < 2; d++) {
-        const fd = central(i, (x, y, e) => [x, y.map((v, j) => (j === d ? v + e : v))]);
-        expect(Math.abs(ga[i][d] - fd)).toBeLessThanOrEqual(tol(fd));
-      }
-    }
-    model.dispose();
-  });
+      model.dispose();
+    },
+  );
 
   it("rejects bad shapes and options, naming the argument", () => {
     const rng = new Rng(10);
@@ -238,7 +253,13 @@ describe("DynamicsModel", () => {
     expect(() => new DynamicsModel(2, 1, rng, { hiddenSizes: [4, -1] })).toThrow(/DynamicsModel: option hiddenSizes/);
     const model = new DynamicsModel(2, 1, rng, { members: 2, hiddenSizes: [4] });
     const before = tf.memory().numTensors;
-    const [s4, a4, a3, s3, a3b] = [tf.zeros([4, 2]), tf.zeros([4, 1]), tf.zeros([3, 1]), tf.zeros([3, 2]), tf.zeros([3, 1])] as tf.Tensor2D[];
+    const [s4, a4, a3, s3, a3b] = [
+      tf.zeros([4, 2]),
+      tf.zeros([4, 1]),
+      tf.zeros([3, 1]),
+      tf.zeros([3, 2]),
+      tf.zeros([3, 1]),
+    ] as tf.Tensor2D[];
     expect(() => model.step(s4, a3)).toThrow(/DynamicsModel.step: actions must have shape \[4, 1\]/);
     expect(() => model.step(a4, a4)).toThrow(/DynamicsModel.step: states must have shape \[\*, 2\]/);
     expect(() => model.step(s3, a3b)).toThrow(/multiple of members = 2/);
@@ -275,11 +296,12 @@ describe("predictionErrorByHorizon", () => {
       stateSize: 2,
       actionSize: 1,
       members: cs.length,
-      step: (s, a) => tf.tidy(() => {
-        const n = s.shape[0] / cs.length;
-        const c = tf.tensor1d(cs.flatMap((ci) => new Array(n).fill(ci))).reshape([-1, 1]);
-        return tf.add(tf.mul(s, c), a) as tf.Tensor2D;
-      }),
+      step: (s, a) =>
+        tf.tidy(() => {
+          const n = s.shape[0] / cs.length;
+          const c = tf.tensor1d(cs.flatMap((ci) => new Array(n).fill(ci))).reshape([-1, 1]);
+          return tf.add(tf.mul(s, c), a) as tf.Tensor2D;
+        }),
     };
   }
 
@@ -287,7 +309,10 @@ describe("predictionErrorByHorizon", () => {
     // Truth: s' = s + a with a = 0, so s_k = s_0. Member with factor c predicts c^k·s_0,
     // so the k-step squared error averaged over episodes and dims is (c^k − 1)²·mean(s_0²).
     const T = 6;
-    const s0 = [[1, -2], [0.5, 3]];
+    const s0 = [
+      [1, -2],
+      [0.5, 3],
+    ];
     const states = s0.map((x) => Array.from({ length: T + 1 }, () => x));
     const actions = s0.map(() => Array.from({ length: T }, () => [0]));
     const meanSq = s0.flat().reduce((acc, v) => acc + v * v, 0) / 4;
@@ -297,7 +322,7 @@ describe("predictionErrorByHorizon", () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(err).toHaveLength(T);
     err.forEach((e, k) => {
-      const expected = cs.reduce((acc, c) => acc + (c ** (k + 1) - 1) ** 2, 0) / cs.length * meanSq;
+      const expected = (cs.reduce((acc, c) => acc + (c ** (k + 1) - 1) ** 2, 0) / cs.length) * meanSq;
       expect(e).toBeCloseTo(expected, 4);
     });
     expect(predictionErrorByHorizon(scaling([1]), { states, actions }).every((e) => e === 0)).toBe(true);
@@ -305,12 +330,26 @@ describe("predictionErrorByHorizon", () => {
 
   it("rejects mismatched trajectories, naming the argument", () => {
     const model = scaling([1]);
-    const states = [[[0, 0], [0, 0], [0, 0]]];
+    const states = [
+      [
+        [0, 0],
+        [0, 0],
+        [0, 0],
+      ],
+    ];
     const before = tf.memory().numTensors;
-    expect(() => predictionErrorByHorizon(model, { states, actions: [[[0]]] })).toThrow(/predictionErrorByHorizon: data.actions must have shape \[1, 2, 1\]/);
-    expect(() => predictionErrorByHorizon(model, { states: [[[0, 0, 0]]], actions: [[[0]]] })).toThrow(/data.states must have shape \[\*, \*, 2\]/);
-    expect(() => predictionErrorByHorizon(model, { states: [[[0, 0]]], actions: [[[0]]] })).toThrow(/at least 2 states/);
-    expect(() => predictionErrorByHorizon(model, { states: [[0, 0]] as never, actions: [[[0]]] })).toThrow(/data.states must have shape \[\*, \*, 2\], got \[1, 2\]/);
+    expect(() => predictionErrorByHorizon(model, { states, actions: [[[0]]] })).toThrow(
+      /predictionErrorByHorizon: data.actions must have shape \[1, 2, 1\]/,
+    );
+    expect(() => predictionErrorByHorizon(model, { states: [[[0, 0, 0]]], actions: [[[0]]] })).toThrow(
+      /data.states must have shape \[\*, \*, 2\]/,
+    );
+    expect(() => predictionErrorByHorizon(model, { states: [[[0, 0]]], actions: [[[0]]] })).toThrow(
+      /at least 2 states/,
+    );
+    expect(() => predictionErrorByHorizon(model, { states: [[0, 0]] as never, actions: [[[0]]] })).toThrow(
+      /data.states must have shape \[\*, \*, 2\], got \[1, 2\]/,
+    );
     expect(tf.memory().numTensors).toBe(before);
   });
 });
@@ -318,12 +357,30 @@ describe("predictionErrorByHorizon", () => {
 describe("transitionsFromEpisodes", () => {
   it("lists (s_t, a_t, s_{t+1}) episode by episode, step by step", () => {
     // Two episodes of a 2-d state, 1-d action; the second is shorter.
-    const states = [[[0, 0], [1, 0], [2, 0]], [[10, 1], [11, 1]]];
+    const states = [
+      [
+        [0, 0],
+        [1, 0],
+        [2, 0],
+      ],
+      [
+        [10, 1],
+        [11, 1],
+      ],
+    ];
     const actions = [[[0.5], [0.6]], [[-1]]];
     expect(transitionsFromEpisodes({ states, actions })).toEqual({
-      states: [[0, 0], [1, 0], [10, 1]],
+      states: [
+        [0, 0],
+        [1, 0],
+        [10, 1],
+      ],
       actions: [[0.5], [0.6], [-1]],
-      nextStates: [[1, 0], [2, 0], [11, 1]],
+      nextStates: [
+        [1, 0],
+        [2, 0],
+        [11, 1],
+      ],
     });
   });
 
@@ -331,8 +388,12 @@ describe("transitionsFromEpisodes", () => {
     const rows = transitionsFromEpisodes({ states: [[[0], [1], [3]]], actions: [[[1], [2]]] });
     expect(rows.states.length).toBe(rows.actions.length);
     expect(rows.nextStates.map(([x], i) => x - rows.states[i][0])).toEqual([1, 2]);
-    expect(() => transitionsFromEpisodes({ states: [[[0], [1]]], actions: [] })).toThrow(/transitionsFromEpisodes: episodes.states and episodes.actions must hold the same number of episodes, got 1 and 0/);
-    expect(() => transitionsFromEpisodes({ states: [[[0], [1]]], actions: [[[1], [2]]] })).toThrow(/episode 0 must have one more state than actions/);
+    expect(() => transitionsFromEpisodes({ states: [[[0], [1]]], actions: [] })).toThrow(
+      /transitionsFromEpisodes: episodes.states and episodes.actions must hold the same number of episodes, got 1 and 0/,
+    );
+    expect(() => transitionsFromEpisodes({ states: [[[0], [1]]], actions: [[[1], [2]]] })).toThrow(
+      /episode 0 must have one more state than actions/,
+    );
     expect(() => transitionsFromEpisodes({} as never)).toThrow(/transitionsFromEpisodes: episodes must hold states/);
   });
 });

@@ -1,9 +1,15 @@
 import { describe, it, expect } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../../src/random";
-import { Pendulum, pendulumAngle, pendulumTask, sampleStartStateRows, sampleStartStates, wrapAngle } from "../../src/envs/pendulum";
+import {
+  Pendulum,
+  pendulumAngle,
+  pendulumTask,
+  sampleStartStateRows,
+  sampleStartStates,
+  wrapAngle,
+} from "../../src/envs/pendulum";
 import { stepJacobians } from "../../src/analysis/jacobians";
-
 
 interface Consts {
   g: number;
@@ -235,7 +241,7 @@ describe("pendulum task and start states", () => {
 describe("angle helpers", () => {
   it("read θ from [cos θ, sin θ, θ̇] and wrap differences into (−π, π]", () => {
     for (const theta of [0, 0.3, -2, 3]) expect(pendulumAngle(Pendulum.stateOf(theta, 1))).toBeCloseTo(theta, 12);
-    expect(wrapAngle(3 * Math.PI / 2)).toBeCloseTo(-Math.PI / 2, 12);
+    expect(wrapAngle((3 * Math.PI) / 2)).toBeCloseTo(-Math.PI / 2, 12);
     expect(wrapAngle(-0.1 - 2 * Math.PI)).toBeCloseTo(-0.1, 12);
     expect(() => pendulumAngle([1, 0])).toThrow(/pendulumAngle: state must be a row/);
   });

@@ -13,8 +13,16 @@ const ROOT = path.resolve(__dirname, "..", "..");
 const CSV = path.join(ROOT, "data", "pendulum_random.csv");
 const SCRIPT = path.join(ROOT, "scripts", "make-pendulum-data.js");
 const HEADER = [
-  "episode", "t", "cos_theta", "sin_theta", "theta_dot", "torque", "reward",
-  "next_cos_theta", "next_sin_theta", "next_theta_dot",
+  "episode",
+  "t",
+  "cos_theta",
+  "sin_theta",
+  "theta_dot",
+  "torque",
+  "reward",
+  "next_cos_theta",
+  "next_sin_theta",
+  "next_theta_dot",
 ];
 /** Printed values are rounded to 6 decimals: half a unit of the last place, plus float slack. */
 const ROUNDING = 5e-7 + 1e-12;
@@ -79,7 +87,9 @@ describe("data/pendulum_random.csv", () => {
     const readme = fs.readFileSync(path.join(ROOT, "data", "README.md"), "utf8");
     for (const name of HEADER) expect(readme).toContain(`\`${name}\``);
     expect(rows.length).toBeGreaterThanOrEqual(10_000);
-    const misplaced = rows.filter((row, i) => row.length !== HEADER.length || row[0] !== Math.floor(i / 100) || row[1] !== i % 100);
+    const misplaced = rows.filter(
+      (row, i) => row.length !== HEADER.length || row[0] !== Math.floor(i / 100) || row[1] !== i % 100,
+    );
     expect(misplaced).toEqual([]);
     expect(rows[rows.length - 1][0]).toBe(199);
   });
@@ -104,7 +114,9 @@ describe("data/pendulum_random.csv", () => {
     const s = tf.tensor2d(rows.map((r) => r.slice(2, 5)));
     const a = tf.tensor2d(rows.map((r) => [r[5]]));
     const next = pendulum.step(s, a);
-    const worst = tf.tidy(() => tf.max(tf.abs(tf.sub(next, tf.tensor2d(rows.map((r) => r.slice(7, 10)))))).dataSync()[0]);
+    const worst = tf.tidy(
+      () => tf.max(tf.abs(tf.sub(next, tf.tensor2d(rows.map((r) => r.slice(7, 10)))))).dataSync()[0],
+    );
     expect(worst).toBeLessThan(5e-5);
     tf.dispose([s, a, next]);
   });

@@ -5,7 +5,6 @@ import type { SearchObjective } from "../../src/planning/search";
 import { Rng } from "../../src/random";
 import { leakedTensors } from "./helpers";
 
-
 /** f(x) = −Σ w_i (x_i − c_i)²: on a box its argmax is c clipped to the box, dimension by dimension. */
 function quadratic(c: number[], w: number[]): SearchObjective {
   return (x) => tf.tidy(() => x.sub(tf.tensor1d(c)).square().mul(tf.tensor1d(w)).sum(1).neg() as tf.Tensor1D);
@@ -35,7 +34,10 @@ function moments(rows: number[][]): { mean: number[]; std: number[] } {
 
 /** The E best rows by score, found by sorting in plain JS. */
 function elitesOf(call: { candidates: number[][]; scores: number[] }, E: number): number[][] {
-  const order = call.scores.map((s, i) => [s, i]).sort((a, b) => b[0] - a[0]).slice(0, E);
+  const order = call.scores
+    .map((s, i) => [s, i])
+    .sort((a, b) => b[0] - a[0])
+    .slice(0, E);
   return order.map(([, i]) => call.candidates[i]);
 }
 
@@ -65,7 +67,8 @@ describe("cem", () => {
     const g2 = moments(elitesOf(calls[1], E));
     g2.mean.forEach((m, i) => expect(result.mean[i]).toBeCloseTo(alpha * m + (1 - alpha) * g1.mean[i], 4));
     g2.std.forEach((s, i) => expect(result.std[i]).toBeCloseTo(alpha * s + (1 - alpha) * g1.std[i], 4));
-    for (const call of calls) for (const x of call.candidates) x.forEach((v) => expect(Math.abs(v)).toBeLessThanOrEqual(2));
+    for (const call of calls)
+      for (const x of call.candidates) x.forEach((v) => expect(Math.abs(v)).toBeLessThanOrEqual(2));
   });
 
   it("starts from N(initialMean, initialStd²) when warm-started", () => {
@@ -89,7 +92,11 @@ describe("cem", () => {
 
   it("reports progress once per iteration, the best score never decreasing", () => {
     const seen: CemProgress[] = [];
-    cem(quadratic([0, 0, 0, 0], [1, 1, 1, 1]), box, new Rng(4), { ...opts, iterations: 5, onProgress: (p) => seen.push(p) });
+    cem(quadratic([0, 0, 0, 0], [1, 1, 1, 1]), box, new Rng(4), {
+      ...opts,
+      iterations: 5,
+      onProgress: (p) => seen.push(p),
+    });
     expect(seen.map((p) => p.iteration)).toEqual([1, 2, 3, 4, 5]);
     for (let i = 1; i < seen.length; i++) expect(seen[i].bestScore).toBeGreaterThanOrEqual(seen[i - 1].bestScore);
     seen.forEach((p) => expect(p.eliteScore).toBeLessThanOrEqual(p.bestScore));
@@ -98,7 +105,9 @@ describe("cem", () => {
   it("rejects impossible settings, naming the option", () => {
     const f = quadratic([0, 0, 0, 0], [1, 1, 1, 1]);
     const rng = new Rng(5);
-    expect(() => cem(f, box, rng, { samples: 10, elites: 11 })).toThrow(/cem: option elites \(11\) must be <= samples \(10\)/);
+    expect(() => cem(f, box, rng, { samples: 10, elites: 11 })).toThrow(
+      /cem: option elites \(11\) must be <= samples \(10\)/,
+    );
     expect(() => cem(f, box, rng, { alpha: 0 })).toThrow(/cem: option alpha/);
     expect(() => cem(f, box, rng, { iterations: 0 })).toThrow(/cem: option iterations/);
     expect(() => cem(f, box, rng, { samples: 2.5 })).toThrow(/cem: option samples/);
@@ -106,14 +115,22 @@ describe("cem", () => {
     expect(() => cem(f, { low: [0, 0], high: [1] }, rng)).toThrow(/cem: high must have the same length as low/);
     expect(() => cem(f, { low: [1], high: [0] }, rng)).toThrow(/cem: low\[0\] = 1 must be <= high\[0\]/);
     expect(() => cem(f, { ...box, initialMean: [0] }, rng)).toThrow(/cem: initialMean\[0\] must have 4 entries/);
-    expect(() => cem(() => tf.zeros([3]) as tf.Tensor1D, box, rng)).toThrow(/cem: objective output must have shape \[1000\]/);
-    expect(() => cem((x) => tf.fill([x.shape[0]], NaN) as tf.Tensor1D, box, rng)).toThrow(/cem: elite scores .* must be finite/);
+    expect(() => cem(() => tf.zeros([3]) as tf.Tensor1D, box, rng)).toThrow(
+      /cem: objective output must have shape \[1000\]/,
+    );
+    expect(() => cem((x) => tf.fill([x.shape[0]], NaN) as tf.Tensor1D, box, rng)).toThrow(
+      /cem: elite scores .* must be finite/,
+    );
   });
 
   it("leaks no tensors, also when the objective fails", () => {
     const f = quadratic([0.1, 0.2, 0.3, 0.4], [1, 1, 1, 1]);
     const rng = new Rng(6);
-    expect(leakedTensors(() => cem(f, { ...box, initialMean: [0, 0, 0, 0] }, rng, { samples: 50, elites: 5, iterations: 3 }))).toBe(0);
+    expect(
+      leakedTensors(() =>
+        cem(f, { ...box, initialMean: [0, 0, 0, 0] }, rng, { samples: 50, elites: 5, iterations: 3 }),
+      ),
+    ).toBe(0);
     const bad: SearchObjective = (x) => tf.fill([x.shape[0]], NaN) as tf.Tensor1D;
     expect(leakedTensors(() => expect(() => cem(bad, box, rng, { samples: 20, elites: 2 })).toThrow())).toBe(0);
   });
@@ -121,8 +138,13 @@ describe("cem", () => {
 
 describe("cemBatch", () => {
   it("solves P independent problems side by side, each to its own optimum", () => {
-    const centres = [[0.5, -1], [-1.5, 0.2], [1, 1]];
-    const objective = (x: tf.Tensor3D) => tf.tidy(() => x.sub(tf.tensor2d(centres).expandDims(1)).square().sum(2).neg() as tf.Tensor2D);
+    const centres = [
+      [0.5, -1],
+      [-1.5, 0.2],
+      [1, 1],
+    ];
+    const objective = (x: tf.Tensor3D) =>
+      tf.tidy(() => x.sub(tf.tensor2d(centres).expandDims(1)).square().sum(2).neg() as tf.Tensor2D);
     const r = cemBatch(objective, { low: [-2, -2], high: [2, 2], problems: 3 }, new Rng(9), opts);
     expect(r.mean).toHaveLength(3);
     centres.forEach((c, p) => c.forEach((ci, i) => expect(Math.abs(r.mean[p][i] - ci)).toBeLessThan(0.02)));
@@ -130,8 +152,9 @@ describe("cemBatch", () => {
 
   it("rejects a warm start with the wrong number of rows", () => {
     const objective = (x: tf.Tensor3D) => x.sum(2) as tf.Tensor2D;
-    expect(() => cemBatch(objective, { low: [0], high: [1], problems: 2, initialMean: [[0]] }, new Rng(1)))
-      .toThrow(/cemBatch: initialMean must have 2 rows/);
+    expect(() => cemBatch(objective, { low: [0], high: [1], problems: 2, initialMean: [[0]] }, new Rng(1))).toThrow(
+      /cemBatch: initialMean must have 2 rows/,
+    );
     expect(() => cemBatch(objective, { low: [0], high: [1], problems: 0 }, new Rng(1))).toThrow(/cemBatch: problems/);
   });
 });

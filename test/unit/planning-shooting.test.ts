@@ -7,7 +7,6 @@ import { Rng } from "../../src/random";
 import { leakedTensors } from "./helpers";
 import { quadraticReward, sequenceReturnJs, toyEnsemble } from "./planning-toys";
 
-
 const { reward, rewardJs } = quadraticReward();
 const H = 4;
 const model = toyEnsemble(2);
@@ -19,7 +18,9 @@ function planningObjective() {
   const calls: number[][][] = [];
   const objective: SearchObjective = (x) => {
     calls.push(x.arraySync());
-    return tf.tidy(() => sequenceReturns({ dynamics: model, reward }, x.reshape([x.shape[0], H, 1]) as tf.Tensor3D, tf.tensor1d(start)));
+    return tf.tidy(() =>
+      sequenceReturns({ dynamics: model, reward }, x.reshape([x.shape[0], H, 1]) as tf.Tensor3D, tf.tensor1d(start)),
+    );
   };
   return { calls, objective };
 }
@@ -29,7 +30,14 @@ describe("randomShooting", () => {
     const { calls, objective } = planningObjective();
     const r = randomShooting(objective, box, new Rng(1), { samples: 300 });
     expect(calls).toHaveLength(1);
-    const scores = calls[0].map((x) => sequenceReturnJs(model, rewardJs, start, x.map((a) => [a])));
+    const scores = calls[0].map((x) =>
+      sequenceReturnJs(
+        model,
+        rewardJs,
+        start,
+        x.map((a) => [a]),
+      ),
+    );
     const argmax = scores.indexOf(Math.max(...scores));
     expect(Array.from(r.best)).toEqual(calls[0][argmax].map((v) => Math.fround(v)));
     expect(r.bestScore).toBeCloseTo(scores[argmax], 4);
@@ -39,9 +47,15 @@ describe("randomShooting", () => {
     const { calls, objective } = planningObjective();
     randomShooting(objective, { low: [-1, 0, 0.5, -3], high: [1, 2, 0.5, -1] }, new Rng(2), { samples: 2000 });
     const columns = [0, 1, 2, 3].map((i) => calls[0].map((x) => x[i]));
-    const [lo, hi] = [[-1, 0, 0.5, -3], [1, 2, 0.5, -1]];
+    const [lo, hi] = [
+      [-1, 0, 0.5, -3],
+      [1, 2, 0.5, -1],
+    ];
     columns.forEach((col, i) => {
-      col.forEach((v) => { expect(v).toBeGreaterThanOrEqual(lo[i]); expect(v).toBeLessThanOrEqual(hi[i]); });
+      col.forEach((v) => {
+        expect(v).toBeGreaterThanOrEqual(lo[i]);
+        expect(v).toBeLessThanOrEqual(hi[i]);
+      });
       const mean = col.reduce((a, b) => a + b, 0) / col.length;
       expect(mean).toBeCloseTo((lo[i] + hi[i]) / 2, 1);
     });
@@ -63,7 +77,9 @@ describe("randomShooting", () => {
       seen.push(x.arraySync());
       return tf.tidy(() => x.sum(2).mul(tf.tensor2d(weights, [3, 1])) as tf.Tensor2D);
     };
-    const r = randomShootingBatch(objective, { low: [-1, -1], high: [1, 1], problems: 3 }, new Rng(5), { samples: 100 });
+    const r = randomShootingBatch(objective, { low: [-1, -1], high: [1, 1], problems: 3 }, new Rng(5), {
+      samples: 100,
+    });
     weights.forEach((w, p) => {
       const scores = seen[0][p].map((x) => w * (x[0] + x[1]));
       const argmax = scores.indexOf(Math.max(...scores));
@@ -75,8 +91,12 @@ describe("randomShooting", () => {
   it("rejects bad options naming them, and leaks no tensors", () => {
     const f = planningObjective().objective;
     expect(() => randomShooting(f, box, new Rng(6), { samples: 0 })).toThrow(/randomShooting: option samples/);
-    expect(() => randomShooting(f, box, new Rng(6), { elites: 3 } as never)).toThrow(/randomShooting: unknown option "elites"/);
-    expect(() => randomShooting(f, { low: [0], high: [1, 2] }, new Rng(6))).toThrow(/randomShooting: high must have the same length/);
+    expect(() => randomShooting(f, box, new Rng(6), { elites: 3 } as never)).toThrow(
+      /randomShooting: unknown option "elites"/,
+    );
+    expect(() => randomShooting(f, { low: [0], high: [1, 2] }, new Rng(6))).toThrow(
+      /randomShooting: high must have the same length/,
+    );
     const rng = new Rng(7);
     expect(leakedTensors(() => randomShooting(f, box, rng, { samples: 64 }))).toBe(0);
   });

@@ -16,7 +16,11 @@ export class LinearEnsemble implements Dynamics {
   readonly members: number;
 
   /** @param A M matrices (S, S) @param B M matrices (S, A) */
-  constructor(readonly A: number[][][], readonly B: number[][][], readonly sigma = 0) {
+  constructor(
+    readonly A: number[][][],
+    readonly B: number[][][],
+    readonly sigma = 0,
+  ) {
     this.members = A.length;
     this.stateSize = A[0].length;
     this.actionSize = B[0][0].length;
@@ -39,17 +43,21 @@ export class LinearEnsemble implements Dynamics {
 
   /** The same step for one row under member m, in plain numbers (noise-free). */
   stepJs(m: number, s: number[], a: number[]): number[] {
-    return s.map((_, i) =>
-      s.reduce((acc, sj, j) => acc + this.A[m][i][j] * sj, 0) + a.reduce((acc, aj, j) => acc + this.B[m][i][j] * aj, 0));
+    return s.map(
+      (_, i) =>
+        s.reduce((acc, sj, j) => acc + this.A[m][i][j] * sj, 0) +
+        a.reduce((acc, aj, j) => acc + this.B[m][i][j] * aj, 0),
+    );
   }
 }
 
 /** r = c·s'[0] − ‖s'‖² − 0.1‖a‖², linear term included so that signs matter. */
 export function quadraticReward(c = 0.3): { reward: RewardFn; rewardJs: RewardJs } {
-  const reward: RewardFn = (_s, a, n) => tf.tidy(() => {
-    const lin = n.slice([0, 0], [-1, 1]).reshape([-1]).mul(c);
-    return lin.sub(n.square().sum(1)).sub(a.square().sum(1).mul(0.1)) as tf.Tensor1D;
-  });
+  const reward: RewardFn = (_s, a, n) =>
+    tf.tidy(() => {
+      const lin = n.slice([0, 0], [-1, 1]).reshape([-1]).mul(c);
+      return lin.sub(n.square().sum(1)).sub(a.square().sum(1).mul(0.1)) as tf.Tensor1D;
+    });
   const rewardJs = (_s: number[], a: number[], n: number[]) =>
     c * n[0] - n.reduce((x, v) => x + v * v, 0) - 0.1 * a.reduce((x, v) => x + v * v, 0);
   return { reward, rewardJs };
@@ -57,7 +65,10 @@ export function quadraticReward(c = 0.3): { reward: RewardFn; rewardJs: RewardJs
 
 /** A 2-state, 1-action ensemble of `members` linear models that differ from member to member. */
 export function toyEnsemble(members: number, sigma = 0): LinearEnsemble {
-  const A = Array.from({ length: members }, (_, m) => [[1, 0.1 + 0.05 * m], [-0.1 * m, 0.9]]);
+  const A = Array.from({ length: members }, (_, m) => [
+    [1, 0.1 + 0.05 * m],
+    [-0.1 * m, 0.9],
+  ]);
   const B = Array.from({ length: members }, (_, m) => [[0.2], [1 - 0.3 * m]]);
   return new LinearEnsemble(A, B, sigma);
 }
@@ -65,7 +76,13 @@ export function toyEnsemble(members: number, sigma = 0): LinearEnsemble {
 type RewardJs = (s: number[], a: number[], n: number[]) => number;
 
 /** The plain-loop return of one action sequence under member m. */
-export function memberReturnJs(model: LinearEnsemble, rewardJs: RewardJs, m: number, start: number[], actions: number[][]): number {
+export function memberReturnJs(
+  model: LinearEnsemble,
+  rewardJs: RewardJs,
+  m: number,
+  start: number[],
+  actions: number[][],
+): number {
   let total = 0;
   let s = start;
   for (const a of actions) {
@@ -77,7 +94,12 @@ export function memberReturnJs(model: LinearEnsemble, rewardJs: RewardJs, m: num
 }
 
 /** The plain-loop return of one action sequence, averaged over members. */
-export function sequenceReturnJs(model: LinearEnsemble, rewardJs: RewardJs, start: number[], actions: number[][]): number {
+export function sequenceReturnJs(
+  model: LinearEnsemble,
+  rewardJs: RewardJs,
+  start: number[],
+  actions: number[][],
+): number {
   let total = 0;
   for (let m = 0; m < model.members; m++) total += memberReturnJs(model, rewardJs, m, start, actions);
   return total / model.members;

@@ -3,10 +3,17 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../../src/random";
 import { meanCI, overlaps } from "../../src/analysis/stats";
 import {
-  PointMass, POINT_MASS_STATE, pointMassGapOutOfReach, pointMassOutcome, pointMassTask, pointMassFeedbackPolicy, pointMassMiddleThenGapPolicy,
-  pointMassReward, type PointMassOptions, type PointMassTask,
+  PointMass,
+  POINT_MASS_STATE,
+  pointMassGapOutOfReach,
+  pointMassOutcome,
+  pointMassTask,
+  pointMassFeedbackPolicy,
+  pointMassMiddleThenGapPolicy,
+  pointMassReward,
+  type PointMassOptions,
+  type PointMassTask,
 } from "../../src/envs/pointMass";
-
 
 const O = pointMassTask().options;
 
@@ -19,9 +26,10 @@ function referenceStep(s: number[], a: number, noise: number, coin: number | nul
   const y2 = y + move + o.noiseStd * noise;
   let gap2 = gap;
   if (gap === 0 && x2 >= o.stepsToWall - o.revealSteps && coin !== null) gap2 = coin < o.p ? 1 : -1;
-  const open = Math.abs(y2) >= o.wallHalfLength
-    || (gap2 === 1 && Math.abs(y2 - o.gapCenter) <= o.gapHalfWidth)
-    || (gap2 === -1 && Math.abs(y2 + o.gapCenter) <= o.gapHalfWidth);
+  const open =
+    Math.abs(y2) >= o.wallHalfLength ||
+    (gap2 === 1 && Math.abs(y2 - o.gapCenter) <= o.gapHalfWidth) ||
+    (gap2 === -1 && Math.abs(y2 + o.gapCenter) <= o.gapHalfWidth);
   const crossing = x < o.stepsToWall && x2 >= o.stepsToWall;
   const cost = o.actionCost * move * move;
   if (crossing && !open) return { next: [o.stepsToWall, y2, gap2, 1], reward: o.penalty - cost };
@@ -80,14 +88,23 @@ describe("point mass step and reward", () => {
       want.next.forEach((v, k) => expect(nextRows[i][k]).toBeCloseTo(v, 5));
       expect(r[i]).toBeCloseTo(want.reward, 4);
       if (i % 10 === 0) {
-        const one = dynamics.stepWith(S.slice([i, 0], [1, 4]), A.slice([i, 0], [1, 1]), tf.tensor2d([[noise[i]]]), tf.tensor2d([[coins[i]]]));
+        const one = dynamics.stepWith(
+          S.slice([i, 0], [1, 4]),
+          A.slice([i, 0], [1, 1]),
+          tf.tensor2d([[noise[i]]]),
+          tf.tensor2d([[coins[i]]]),
+        );
         expect(Array.from(one.dataSync())).toEqual(nextRows[i]);
       }
     });
   });
 
   it("steps the mean without an rng: no noise, no reveal, and an unknown gap counts as closed", () => {
-    const S = tf.tensor2d([[6, 0.3, 0, 0], [9, 1.2, 0, 0], [9, 1.2, 1, 0]]);
+    const S = tf.tensor2d([
+      [6, 0.3, 0, 0],
+      [9, 1.2, 0, 0],
+      [9, 1.2, 1, 0],
+    ]);
     const A = tf.tensor2d([[0.2], [0], [0]]);
     const next = dynamics.step(S, A).arraySync();
     expect(next[0][0]).toBe(7);
@@ -139,7 +156,10 @@ describe("point mass step and reward", () => {
     const task = pointMassTask();
     const atReveal = O.stepsToWall - O.revealSteps;
     // Noise-free: from the middle, turning to the lower gap passes; from the upper gap, it crashes.
-    let s = tf.tensor2d([[atReveal, 0, -1, 0], [atReveal, O.gapCenter, -1, 0]]);
+    let s = tf.tensor2d([
+      [atReveal, 0, -1, 0],
+      [atReveal, O.gapCenter, -1, 0],
+    ]);
     for (let t = 0; t < O.revealSteps; t++) {
       const s2 = task.dynamics.step(s, tf.tensor2d([[-O.maxSpeed], [-O.maxSpeed]]));
       s.dispose();
@@ -149,9 +169,17 @@ describe("point mass step and reward", () => {
   });
 
   it("is differentiable in the action and leaks no tensors", () => {
-    const S = tf.tensor2d([[2, 0.1, 0, 0], [3, -0.4, 0, 0]]);
+    const S = tf.tensor2d([
+      [2, 0.1, 0, 0],
+      [3, -0.4, 0, 0],
+    ]);
     const rng = new Rng(3);
-    const dy = tf.grad((a: tf.Tensor) => dynamics.step(S, a as tf.Tensor2D).slice([0, 1], [2, 1]).sum())(tf.tensor2d([[0.1], [-0.2]]));
+    const dy = tf.grad((a: tf.Tensor) =>
+      dynamics
+        .step(S, a as tf.Tensor2D)
+        .slice([0, 1], [2, 1])
+        .sum(),
+    )(tf.tensor2d([[0.1], [-0.2]]));
     expect(Array.from(dy.dataSync())).toEqual([1, 1]);
     const A = tf.zeros([2, 1]) as tf.Tensor2D;
     const policy = pointMassMiddleThenGapPolicy();
@@ -165,9 +193,15 @@ describe("point mass step and reward", () => {
 
   it("rejects bad shapes, options and policy parameters, naming them", () => {
     const S = tf.zeros([2, 4]) as tf.Tensor2D;
-    expect(() => dynamics.step(tf.zeros([2, 3]) as tf.Tensor2D, tf.zeros([2, 1]) as tf.Tensor2D)).toThrow(/PointMass.step: states must have shape \[\*, 4\]/);
-    expect(() => dynamics.step(S, tf.zeros([3, 1]) as tf.Tensor2D)).toThrow(/PointMass.step: actions must have shape \[2, 1\]/);
-    expect(() => reward(S, tf.zeros([2, 1]) as tf.Tensor2D, tf.zeros([2, 2]) as tf.Tensor2D)).toThrow(/pointMassReward: nextStates/);
+    expect(() => dynamics.step(tf.zeros([2, 3]) as tf.Tensor2D, tf.zeros([2, 1]) as tf.Tensor2D)).toThrow(
+      /PointMass.step: states must have shape \[\*, 4\]/,
+    );
+    expect(() => dynamics.step(S, tf.zeros([3, 1]) as tf.Tensor2D)).toThrow(
+      /PointMass.step: actions must have shape \[2, 1\]/,
+    );
+    expect(() => reward(S, tf.zeros([2, 1]) as tf.Tensor2D, tf.zeros([2, 2]) as tf.Tensor2D)).toThrow(
+      /pointMassReward: nextStates/,
+    );
     expect(() => pointMassTask({ revealSteps: 10 })).toThrow(/option revealSteps must be < stepsToWall/);
     expect(() => pointMassTask({ gapHalfWidth: 2 })).toThrow(/option gapHalfWidth must be < gapCenter/);
     expect(() => pointMassFeedbackPolicy([0, 1])).toThrow(/pointMassFeedbackPolicy: theta must be 3 finite numbers/);
@@ -209,7 +243,12 @@ describe("the lesson: a closed-loop policy beats every open-loop plan", () => {
 describe("named outcomes", () => {
   // rows [x, y, gap, crashed]; 11 rows, the reveal at x = 7 (index 7), reach 3 · 0.5 = 1.5
   const episode = (yAtReveal: number, gap: number, yEnd: number, crashed: number) =>
-    Array.from({ length: 11 }, (_, t) => [t, t === 7 ? yAtReveal : t === 10 ? yEnd : 0, t >= 7 ? gap : 0, t === 10 ? crashed : 0]);
+    Array.from({ length: 11 }, (_, t) => [
+      t,
+      t === 7 ? yAtReveal : t === 10 ? yEnd : 0,
+      t >= 7 ? gap : 0,
+      t === 10 ? crashed : 0,
+    ]);
 
   it("names how an episode ended", () => {
     expect(pointMassOutcome(episode(0, 1, 1.2, 1))).toBe("hit the wall");

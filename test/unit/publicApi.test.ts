@@ -12,9 +12,18 @@ const read = (...parts: string[]) => readFileSync(join(ROOT, ...parts), "utf8");
 function exportedNames(): Map<string, { typeOnly: boolean }> {
   const names = new Map<string, { typeOnly: boolean }>();
   for (const [, typeBlock, list] of read("src", "index.ts").matchAll(/export (type )?\{([^}]*)\}/g)) {
-    for (const raw of list.split(",").map((s) => s.trim()).filter(Boolean)) {
+    for (const raw of list
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const typeOnly = Boolean(typeBlock) || raw.startsWith("type ");
-      names.set(raw.replace(/^type /, "").split(/\s+as\s+/).pop()!, { typeOnly });
+      names.set(
+        raw
+          .replace(/^type /, "")
+          .split(/\s+as\s+/)
+          .pop()!,
+        { typeOnly },
+      );
     }
   }
   for (const [, name] of read("src", "index.ts").matchAll(/export \* as (\w+)/g)) names.set(name, { typeOnly: false });
@@ -26,10 +35,16 @@ function notebookUses(): Map<string, Set<string>> {
   const uses = new Map<string, Set<string>>();
   for (const file of readdirSync(join(ROOT, "notebooks")).filter((f) => f.endsWith(".ipynb"))) {
     const cells = JSON.parse(read("notebooks", file)).cells as { cell_type: string; source: string[] }[];
-    const code = cells.filter((c) => c.cell_type === "code").map((c) => c.source.join("")).join("\n");
+    const code = cells
+      .filter((c) => c.cell_type === "code")
+      .map((c) => c.source.join(""))
+      .join("\n");
     for (const [, name] of code.matchAll(/\bmbrl\.(\w+)/g)) uses.set(name, (uses.get(name) ?? new Set()).add(file));
     for (const [, list] of code.matchAll(/import \{([^}]*)\} from "\.\.\/dist"/g)) {
-      for (const name of list.split(",").map((s) => s.trim().split(/\s+as\s+/)[0]).filter(Boolean)) {
+      for (const name of list
+        .split(",")
+        .map((s) => s.trim().split(/\s+as\s+/)[0])
+        .filter(Boolean)) {
         uses.set(name, (uses.get(name) ?? new Set()).add(file));
       }
     }
@@ -41,12 +56,17 @@ describe("the public API", () => {
   const names = exportedNames();
 
   it("exports at runtime every value name it lists, and nothing else", () => {
-    const values = [...names].filter(([, n]) => !n.typeOnly).map(([name]) => name).sort();
+    const values = [...names]
+      .filter(([, n]) => !n.typeOnly)
+      .map(([name]) => name)
+      .sort();
     expect(Object.keys(lib).sort()).toEqual(values);
   });
 
   it("holds every name a notebook uses", () => {
-    const missing = [...notebookUses()].filter(([name]) => !names.has(name)).map(([name, files]) => `${name} (${[...files].join(", ")})`);
+    const missing = [...notebookUses()]
+      .filter(([name]) => !names.has(name))
+      .map(([name, files]) => `${name} (${[...files].join(", ")})`);
     expect(missing).toEqual([]);
   });
 

@@ -8,8 +8,11 @@ const variance = (a: ArrayLike<number>) => {
   return Array.from(a).reduce((s, v) => s + (v - m) ** 2, 0) / (a.length - 1);
 };
 function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const ma = mean(a), mb = mean(b);
-  let sab = 0, saa = 0, sbb = 0;
+  const ma = mean(a),
+    mb = mean(b);
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
   for (let i = 0; i < a.length; i++) {
     sab += (a[i] - ma) * (b[i] - mb);
     saa += (a[i] - ma) ** 2;
@@ -41,14 +44,16 @@ describe("Rng", () => {
     expect(Math.abs(fourth - 3)).toBeLessThan(5 * Math.sqrt(96 / n)); // Var[z⁴] = 105 − 9
     // the fraction inside ±1.96 is 95%
     const inside = Array.from(z).filter((v) => Math.abs(v) < 1.959964).length / n;
-    expect(Math.abs(inside - 0.95)).toBeLessThan(5 * Math.sqrt(0.95 * 0.05 / n));
+    expect(Math.abs(inside - 0.95)).toBeLessThan(5 * Math.sqrt((0.95 * 0.05) / n));
   });
 
   it("splits into streams that are reproducible and uncorrelated with each other and the parent", () => {
     const parent = rng(3);
     const [a, b] = parent.splitN(2);
     const n = 50_000;
-    const xa = a.normalArray(n), xb = b.normalArray(n), xp = parent.normalArray(n);
+    const xa = a.normalArray(n),
+      xb = b.normalArray(n),
+      xp = parent.normalArray(n);
     for (const r of [correlation(xa, xb), correlation(xa, xp), correlation(xb, xp)]) {
       expect(Math.abs(r)).toBeLessThan(5 / Math.sqrt(n));
     }

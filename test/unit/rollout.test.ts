@@ -10,7 +10,9 @@ function linear(A: number[][], B: number[][], members = 1): Dynamics {
   const At = tf.keep(tf.tensor2d(A).transpose());
   const Bt = tf.keep(tf.tensor2d(B).transpose());
   return {
-    stateSize: A.length, actionSize: B[0].length, members,
+    stateSize: A.length,
+    actionSize: B[0].length,
+    members,
     step: (s, a) => tf.tidy(() => s.matMul(At).add(a.matMul(Bt)) as tf.Tensor2D),
   };
 }
@@ -21,7 +23,15 @@ function quadratic(q: number, r: number): RewardFn {
 }
 
 /** Plain-number simulation of a linear system under an open-loop plan: the independent answer. */
-function simulate(A: number[][], B: number[][], s0: number[], plan: number[][], q: number, r: number, discount = 1): number {
+function simulate(
+  A: number[][],
+  B: number[][],
+  s0: number[],
+  plan: number[][],
+  q: number,
+  r: number,
+  discount = 1,
+): number {
   let s = [...s0];
   let total = 0;
   plan.forEach((a, t) => {
@@ -32,9 +42,11 @@ function simulate(A: number[][], B: number[][], s0: number[], plan: number[][], 
   return total;
 }
 
-const A2 = [[1.1, 0.2], [0, 0.9]];
+const A2 = [
+  [1.1, 0.2],
+  [0, 0.9],
+];
 const B2 = [[0.5], [1]];
-
 
 describe("policyObjective", () => {
   it("equals the closed form −(q + r k²)·mean(x0²)·Σ_t γ^t (a − b k)^{2t} for u = −k x", () => {
@@ -49,7 +61,10 @@ describe("policyObjective", () => {
         for (let t = 0; t < H; t++) series += discount ** t * (a - b * k) ** (2 * t);
         const expected = -(q + r * k * k) * meanSq * series;
         const starts = tf.tensor2d(x0, [3, 1]);
-        const J = policyObjective({ dynamics, reward: quadratic(q, r) }, (s) => s.mul(-k), starts, undefined, { horizon: H, discount });
+        const J = policyObjective({ dynamics, reward: quadratic(q, r) }, (s) => s.mul(-k), starts, undefined, {
+          horizon: H,
+          discount,
+        });
         expect(J.shape).toEqual([]);
         expect(J.dataSync()[0]).toBeCloseTo(expected, 3);
         tf.dispose([starts, J]);
@@ -59,11 +74,22 @@ describe("policyObjective", () => {
 
   it("batched returns equal a per-start loop, for a nonlinear policy", () => {
     const dynamics = linear(A2, B2);
-    const policy = (s: tf.Tensor2D) => tf.tidy(() => s.matMul(tf.tensor2d([[-0.7], [0.4]])).tanh().mul(2) as tf.Tensor2D);
+    const policy = (s: tf.Tensor2D) =>
+      tf.tidy(
+        () =>
+          s
+            .matMul(tf.tensor2d([[-0.7], [0.4]]))
+            .tanh()
+            .mul(2) as tf.Tensor2D,
+      );
     const starts = new Rng(1).normalTensor([5, 2]) as tf.Tensor2D;
-    const batched = policyReturns({ dynamics, reward: quadratic(1, 0.1) }, policy, starts, undefined, { horizon: 12 }).arraySync();
+    const batched = policyReturns({ dynamics, reward: quadratic(1, 0.1) }, policy, starts, undefined, {
+      horizon: 12,
+    }).arraySync();
     tf.unstack(starts).forEach((row, i) => {
-      const single = policyReturns({ dynamics, reward: quadratic(1, 0.1) }, policy, row.reshape([1, 2]), undefined, { horizon: 12 });
+      const single = policyReturns({ dynamics, reward: quadratic(1, 0.1) }, policy, row.reshape([1, 2]), undefined, {
+        horizon: 12,
+      });
       expect(batched[i]).toBeCloseTo(single.dataSync()[0], 4);
       tf.dispose([row, single]);
     });
@@ -73,7 +99,14 @@ describe("policyObjective", () => {
   it("autodiff through the unroll matches central finite differences (linear policy, 2-D system)", () => {
     const dynamics = linear(A2, B2);
     const starts = new Rng(2).normalTensor([4, 2]) as tf.Tensor2D;
-    const J = (K: tf.Tensor) => policyObjective({ dynamics, reward: quadratic(1, 0.1) }, (s) => s.matMul(K.reshape([2, 1])).neg() as tf.Tensor2D, starts, undefined, { horizon: 15 });
+    const J = (K: tf.Tensor) =>
+      policyObjective(
+        { dynamics, reward: quadratic(1, 0.1) },
+        (s) => s.matMul(K.reshape([2, 1])).neg() as tf.Tensor2D,
+        starts,
+        undefined,
+        { horizon: 15 },
+      );
     const K0 = tf.tensor1d([0.8, 0.5]);
     const result = gradientCheck(J, K0);
     // Float32 central differences with h = 5e-3 agree to ~1e-3 here; 1e-2 leaves margin.
@@ -84,10 +117,19 @@ describe("policyObjective", () => {
 
   it("passes the rng to stochastic dynamics: same seed, same objective; different seed, different", () => {
     const base = linear([[1]], [[1]]);
-    const noisy: Dynamics = { ...base, step: (s, a, rng) => tf.tidy(() => base.step(s, a).add(rng ? rng.normalTensor(s.shape) : 0) as tf.Tensor2D) };
+    const noisy: Dynamics = {
+      ...base,
+      step: (s, a, rng) => tf.tidy(() => base.step(s, a).add(rng ? rng.normalTensor(s.shape) : 0) as tf.Tensor2D),
+    };
     const starts = tf.ones([3, 1]) as tf.Tensor2D;
     const value = (seed: number) => {
-      const J = policyObjective({ dynamics: noisy, reward: quadratic(1, 0) }, (s) => s.mul(-0.5), starts, new Rng(seed), { horizon: 5 });
+      const J = policyObjective(
+        { dynamics: noisy, reward: quadratic(1, 0) },
+        (s) => s.mul(-0.5),
+        starts,
+        new Rng(seed),
+        { horizon: 5 },
+      );
       const v = J.dataSync()[0];
       J.dispose();
       return v;
@@ -102,12 +144,30 @@ describe("policyObjective", () => {
     const starts = tf.zeros([4, 2]) as tf.Tensor2D;
     const policy = (s: tf.Tensor2D) => s.slice([0, 0], [-1, 1]) as tf.Tensor2D;
     const reward = quadratic(1, 1);
-    expect(() => policyObjective({ dynamics, reward }, policy, starts, undefined, { horizon: 0 })).toThrow(/policyReturns: option horizon must be a positive integer/);
-    expect(() => policyObjective({ dynamics, reward }, policy, tf.zeros([4, 3]) as tf.Tensor2D, undefined, { horizon: 3 })).toThrow(/startStates must have shape \[\*, 2\]/);
-    expect(() => policyObjective({ dynamics, reward }, policy, starts, undefined, { horizon: 3, discount: 1.5 })).toThrow(/option discount/);
-    expect(() => policyObjective({ dynamics, reward }, (s) => s, starts, undefined, { horizon: 3 })).toThrow(/action must have shape \[4, 1\]/);
-    expect(() => policyObjective({ dynamics, reward: (s) => s.sum(1, true) as unknown as tf.Tensor1D }, policy, starts, undefined, { horizon: 3 })).toThrow(/reward output/);
-    expect(() => policyObjective({ dynamics: linear(A2, B2, 3), reward }, policy, starts, undefined, { horizon: 3 })).toThrow(/multiple of dynamics.members = 3/);
+    expect(() => policyObjective({ dynamics, reward }, policy, starts, undefined, { horizon: 0 })).toThrow(
+      /policyReturns: option horizon must be a positive integer/,
+    );
+    expect(() =>
+      policyObjective({ dynamics, reward }, policy, tf.zeros([4, 3]) as tf.Tensor2D, undefined, { horizon: 3 }),
+    ).toThrow(/startStates must have shape \[\*, 2\]/);
+    expect(() =>
+      policyObjective({ dynamics, reward }, policy, starts, undefined, { horizon: 3, discount: 1.5 }),
+    ).toThrow(/option discount/);
+    expect(() => policyObjective({ dynamics, reward }, (s) => s, starts, undefined, { horizon: 3 })).toThrow(
+      /action must have shape \[4, 1\]/,
+    );
+    expect(() =>
+      policyObjective(
+        { dynamics, reward: (s) => s.sum(1, true) as unknown as tf.Tensor1D },
+        policy,
+        starts,
+        undefined,
+        { horizon: 3 },
+      ),
+    ).toThrow(/reward output/);
+    expect(() =>
+      policyObjective({ dynamics: linear(A2, B2, 3), reward }, policy, starts, undefined, { horizon: 3 }),
+    ).toThrow(/multiple of dynamics.members = 3/);
     starts.dispose();
   });
 
@@ -116,7 +176,14 @@ describe("policyObjective", () => {
     const starts = tf.ones([8, 2]) as tf.Tensor2D;
     const K = tf.tensor2d([[0.5], [0.1]]);
     const before = tf.memory().numTensors;
-    const J = (k: tf.Tensor) => policyObjective({ dynamics, reward: quadratic(1, 1) }, (s) => s.matMul(k as tf.Tensor2D).neg() as tf.Tensor2D, starts, undefined, { horizon: 10 });
+    const J = (k: tf.Tensor) =>
+      policyObjective(
+        { dynamics, reward: quadratic(1, 1) },
+        (s) => s.matMul(k as tf.Tensor2D).neg() as tf.Tensor2D,
+        starts,
+        undefined,
+        { horizon: 10 },
+      );
     for (let i = 0; i < 5; i++) {
       const { value, grad } = tf.valueAndGrad(J)(K);
       tf.dispose([value, grad]);
@@ -149,9 +216,18 @@ describe("openLoopObjective", () => {
     const s0 = tf.tensor1d(starts[0]);
     const p0 = tf.tensor2d(plans[0]);
     expect1(openLoopReturns({ dynamics, reward }, p0, s0), [sim(0, 0)]);
-    expect1(openLoopReturns({ dynamics, reward }, tP, tS), [0, 1, 2].map((i) => sim(i, i)));
-    expect1(openLoopReturns({ dynamics, reward }, p0, tS), [0, 1, 2].map((i) => sim(i, 0)));
-    expect1(openLoopReturns({ dynamics, reward }, tP, s0), [0, 1, 2].map((j) => sim(0, j)));
+    expect1(
+      openLoopReturns({ dynamics, reward }, tP, tS),
+      [0, 1, 2].map((i) => sim(i, i)),
+    );
+    expect1(
+      openLoopReturns({ dynamics, reward }, p0, tS),
+      [0, 1, 2].map((i) => sim(i, 0)),
+    );
+    expect1(
+      openLoopReturns({ dynamics, reward }, tP, s0),
+      [0, 1, 2].map((j) => sim(0, j)),
+    );
     const J = openLoopObjective({ dynamics, reward }, tP, tS, undefined, { discount: 0.8 });
     const want = [0, 1, 2].map((i) => simulate(A2, B2, starts[i], plans[i], q, r, 0.8)).reduce((a, b) => a + b) / 3;
     expect(J.dataSync()[0]).toBeCloseTo(want, 3);
@@ -187,10 +263,18 @@ describe("openLoopObjective", () => {
   it("rejects mismatched batches and bad shapes, naming the argument", () => {
     const dynamics = linear(A2, B2);
     const s = tf.zeros([3, 2]) as tf.Tensor2D;
-    expect(() => openLoopReturns({ dynamics, reward }, tf.zeros([2, 4, 1]) as tf.Tensor3D, s)).toThrow(/openLoopReturns: startStates has 3 rows and actions 2 sequences/);
-    expect(() => openLoopReturns({ dynamics, reward }, tf.zeros([4, 2]) as tf.Tensor2D, s)).toThrow(/actions must have shape \[\*, 1\]/);
-    expect(() => openLoopReturns({ dynamics, reward }, tf.zeros([4, 1]) as tf.Tensor2D, tf.zeros([3]) as tf.Tensor1D)).toThrow(/startStates must have shape \[2\]/);
-    expect(() => openLoopReturns({ dynamics, reward }, tf.zeros([0, 1]) as tf.Tensor2D, s)).toThrow(/openLoopReturns: actions must hold at least one step/);
+    expect(() => openLoopReturns({ dynamics, reward }, tf.zeros([2, 4, 1]) as tf.Tensor3D, s)).toThrow(
+      /openLoopReturns: startStates has 3 rows and actions 2 sequences/,
+    );
+    expect(() => openLoopReturns({ dynamics, reward }, tf.zeros([4, 2]) as tf.Tensor2D, s)).toThrow(
+      /actions must have shape \[\*, 1\]/,
+    );
+    expect(() =>
+      openLoopReturns({ dynamics, reward }, tf.zeros([4, 1]) as tf.Tensor2D, tf.zeros([3]) as tf.Tensor1D),
+    ).toThrow(/startStates must have shape \[2\]/);
+    expect(() => openLoopReturns({ dynamics, reward }, tf.zeros([0, 1]) as tf.Tensor2D, s)).toThrow(
+      /openLoopReturns: actions must hold at least one step/,
+    );
     s.dispose();
   });
 });

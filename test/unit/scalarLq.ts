@@ -5,7 +5,12 @@ import type { TrainablePolicy } from "../../src/control/bptt";
 
 /** Scalar x' = a x + b u. */
 export function scalarSystem(a: number, b: number): Dynamics {
-  return { stateSize: 1, actionSize: 1, members: 1, step: (s, u) => tf.tidy(() => s.mul(a).add(u.mul(b)) as tf.Tensor2D) };
+  return {
+    stateSize: 1,
+    actionSize: 1,
+    members: 1,
+    step: (s, u) => tf.tidy(() => s.mul(a).add(u.mul(b)) as tf.Tensor2D),
+  };
 }
 
 /** r = −(q x² + r u²) */

@@ -1,5 +1,13 @@
 import { describe, it, expect } from "vitest";
-import { compareToExact, leastSquaresSlope, meanCI, overlaps, studentTCdf, studentTQuantile, type MeanCI } from "../../src/analysis/stats";
+import {
+  compareToExact,
+  leastSquaresSlope,
+  meanCI,
+  overlaps,
+  studentTCdf,
+  studentTQuantile,
+  type MeanCI,
+} from "../../src/analysis/stats";
 import { Rng } from "../../src/random";
 
 const PS = [0.6, 0.75, 0.9, 0.975, 0.995, 0.3, 0.025];
@@ -71,7 +79,14 @@ describe("meanCI", () => {
 });
 
 describe("overlaps", () => {
-  const ci = (low: number, high: number): MeanCI => ({ mean: (low + high) / 2, halfWidth: (high - low) / 2, low, high, n: 2, std: 1 });
+  const ci = (low: number, high: number): MeanCI => ({
+    mean: (low + high) / 2,
+    halfWidth: (high - low) / 2,
+    low,
+    high,
+    n: 2,
+    std: 1,
+  });
   it("detects shared points, including touching ends, in either order", () => {
     expect(overlaps(ci(0, 1), ci(0.5, 2))).toBe(true);
     expect(overlaps(ci(0.5, 2), ci(0, 1))).toBe(true);

@@ -22,7 +22,14 @@
  * The gradient is first-order only: the saved activations carry no tape history of their own.
  */
 import * as tf from "@tensorflow/tfjs";
-import { backwardMember, forwardMember, memberWeights, weightGradients, type MemberWeights, type Scaling } from "./mlpPasses";
+import {
+  backwardMember,
+  forwardMember,
+  memberWeights,
+  weightGradients,
+  type MemberWeights,
+  type Scaling,
+} from "./mlpPasses";
 
 /** Split (M, …) along its first axis into M blocks (1, …). */
 function splitMembers<T extends tf.Tensor>(t: T, members: number): T[] {
@@ -79,7 +86,12 @@ export class EnsembleLayers {
    *   weights are made now, so that the number of live tensors stays constant from here on
    * @param inputWidths the widths of the input blocks `apply` will get (default: one block)
    */
-  constructor(private readonly members: number, params: tf.Tensor[], inputWidths?: number[], scaling?: Scaling) {
+  constructor(
+    private readonly members: number,
+    params: tf.Tensor[],
+    inputWidths?: number[],
+    scaling?: Scaling,
+  ) {
     this.inputWidths = inputWidths ?? [params[0].shape[1] as number];
     this.keptWeights(params, scaling);
     this.weightsLink(params, scaling);
@@ -105,7 +117,9 @@ export class EnsembleLayers {
       const weights = this.keptWeights(params, scaling);
       const x = B === 1 ? inputs[0] : tf.concat(inputs, 1);
       const shifted = scaling ? tf.sub(x, scaling.inShift) : x;
-      const runs = splitMembers(shifted.reshape([members, n, -1]) as tf.Tensor3D, members).map((xm, m) => forwardMember(xm, weights[m]));
+      const runs = splitMembers(shifted.reshape([members, n, -1]) as tf.Tensor3D, members).map((xm, m) =>
+        forwardMember(xm, weights[m]),
+      );
       save(runs.flatMap((r) => r.inputs)); // per member: x and the L − 1 u's
       const out = joinMembers(runs.map((r) => r.out)).reshape([rows, outCols]) as tf.Tensor2D;
       const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
@@ -142,8 +156,13 @@ export class EnsembleLayers {
         const entries = handover.splice(0); // this backward pass's, all handed over before this node's turn
         const grads = Array.from({ length: this.members }, (_, m) => {
           const mine = entries.filter((h) => h.member === m);
-          const rowsOf = (pick: (h: Handover) => tf.Tensor3D[]) => Array.from({ length: L }, (_, l) => joinRows(mine.map((h) => pick(h)[l])));
-          return weightGradients(rowsOf((h) => h.u), rowsOf((h) => h.g), scaling);
+          const rowsOf = (pick: (h: Handover) => tf.Tensor3D[]) =>
+            Array.from({ length: L }, (_, l) => joinRows(mine.map((h) => pick(h)[l])));
+          return weightGradients(
+            rowsOf((h) => h.u),
+            rowsOf((h) => h.g),
+            scaling,
+          );
         });
         const perLayer = (pick: (g: (typeof grads)[number]) => tf.Tensor3D[]) =>
           Array.from({ length: L }, (_, l) => joinMembers(grads.map((g) => pick(g)[l])));
@@ -190,7 +209,13 @@ export class EnsembleLayers {
     const weights = tf.tidy(() => {
       const slices = params.map((p) => splitMembers(p as tf.Tensor3D, this.members));
       return Array.from({ length: this.members }, (_, m) =>
-        memberWeights(slices.slice(0, L).map((s) => s[m]), slices.slice(L).map((s) => s[m]), this.inputWidths, scaling)) as unknown as tf.TensorContainer;
+        memberWeights(
+          slices.slice(0, L).map((s) => s[m]),
+          slices.slice(L).map((s) => s[m]),
+          this.inputWidths,
+          scaling,
+        ),
+      ) as unknown as tf.TensorContainer;
     }) as unknown as MemberWeights[];
     weights.forEach((p) => [...p.a, ...p.c, ...p.back.flat()].forEach((t) => tf.keep(t)));
     this.made = { sources, weights, tape };

@@ -69,7 +69,12 @@ function factors(l: number, L: number): { st: number; t: number } {
  * @param b per layer b_l (1, 1, out)
  * @param inputWidths the widths of the column blocks the input comes in, summing to in
  */
-export function memberWeights(w: tf.Tensor3D[], b: tf.Tensor3D[], inputWidths: number[], scaling?: Scaling): MemberWeights {
+export function memberWeights(
+  w: tf.Tensor3D[],
+  b: tf.Tensor3D[],
+  inputWidths: number[],
+  scaling?: Scaling,
+): MemberWeights {
   const L = w.length;
   const a = w.map((wl, l) => tf.mul(wl, factors(l, L).st) as tf.Tensor3D);
   const c = b.map((bl, l) => {
@@ -127,7 +132,11 @@ export function forwardMember(x: tf.Tensor3D, p: MemberWeights): { out: tf.Tenso
  * @returns ∂L/∂x per input block (1, N, width), and per layer the upstream gradient g_l
  *   (1, N, out_l), except that with a scaling the last one is ∂L/∂y itself (see `weightGradients`)
  */
-export function backwardMember(dy: tf.Tensor3D, u: tf.Tensor3D[], back: tf.Tensor3D[][]): { dx: tf.Tensor3D[]; g: tf.Tensor3D[] } {
+export function backwardMember(
+  dy: tf.Tensor3D,
+  u: tf.Tensor3D[],
+  back: tf.Tensor3D[][],
+): { dx: tf.Tensor3D[]; g: tf.Tensor3D[] } {
   const g: tf.Tensor3D[] = [];
   g[back.length - 1] = dy;
   for (let l = back.length - 1; l > 0; l--) {
@@ -143,7 +152,11 @@ export function backwardMember(dy: tf.Tensor3D, u: tf.Tensor3D[], back: tf.Tenso
  * @param g the upstream gradients from `backwardMember`
  * @returns per layer dW_l (1, in, out) and db_l (1, 1, out)
  */
-export function weightGradients(u: tf.Tensor3D[], g: tf.Tensor3D[], scaling?: Scaling): { dw: tf.Tensor3D[]; db: tf.Tensor3D[] } {
+export function weightGradients(
+  u: tf.Tensor3D[],
+  g: tf.Tensor3D[],
+  scaling?: Scaling,
+): { dw: tf.Tensor3D[]; db: tf.Tensor3D[] } {
   const [h, gz] = [[...u], [...g]];
   if (scaling) {
     const L = g.length;
