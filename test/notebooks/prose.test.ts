@@ -1,6 +1,16 @@
 // The prose-number reader behind claims.test.ts, on made-up text with known answers.
 import { describe, expect, it } from "vitest";
-import { backs, codeLiterals, nearest, proseNumbers, sections } from "./prose";
+import type { Notebook } from "./helpers";
+import {
+  backs,
+  codeLiterals,
+  nearest,
+  proseNumbers,
+  reportedResults,
+  sections,
+  statedNumbers,
+  unbackedNumbers,
+} from "./prose";
 
 describe("proseNumbers", () => {
   it("reads decimals, percentages and powers of ten, with half a unit of the last digit as tolerance", () => {
@@ -67,5 +77,47 @@ describe("sections", () => {
       { heading: "## What we saw", body: "- 55\n" },
       { heading: "## Try this", body: "- 0.3\n" },
     ]);
+  });
+});
+
+describe("statedNumbers and reportedResults", () => {
+  const md = (source: string) => ({ cell_type: "markdown" as const, source, metadata: {} });
+  const notebook = (claims?: Record<string, number>): Notebook =>
+    ({
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {},
+      cells: [
+        md("# Title\n\nIt takes about 3 minutes and 0.5 GB."),
+        {
+          cell_type: "code",
+          source: "const steps = 40;",
+          metadata: {},
+          outputs: claims
+            ? [{ output_type: "display_data", data: {}, metadata: { mbrl: { kind: "claims", values: claims } } }]
+            : [],
+        },
+        md(
+          "## Setup\n\nA noise of 0.25 over 40 steps.\n\n## What we saw\n\n- After 40 steps the return was 12.5.\n\n## Try this\n\n- Use 0.75.",
+        ),
+      ],
+    }) as unknown as Notebook;
+
+  it("reads every cell but the title and every section but 'Try this', with every integer in 'What we saw'", () => {
+    expect(statedNumbers(notebook()).map(({ cell, number }) => [cell, number.written])).toEqual([
+      [2, "0.25"],
+      [2, "40"],
+      [2, "12.5"],
+    ]);
+  });
+  it("counts as results only the numbers of 'What we saw' that restate no code literal", () => {
+    expect(reportedResults(notebook()).map((n) => n.written)).toEqual(["12.5"]);
+  });
+  it("names each number no claim or literal backs, once claims are shown", () => {
+    expect(unbackedNumbers("nb", notebook(), [])).toEqual([]);
+    expect(unbackedNumbers("nb", notebook({ return: 12.46, noise: 0.25 }), [])).toEqual([]);
+    const problems = unbackedNumbers("nb", notebook({ return: 12.3 }), []);
+    expect(problems.map((p) => p.split(" (")[0])).toEqual(["nb cell 2: prose says 0.25", "nb cell 2: prose says 12.5"]);
+    expect(problems[1]).toMatch(/nearest computed: claim "return" = 12.3/);
   });
 });

@@ -110,9 +110,40 @@ export function claimsOf(nb: Notebook): Map<string, number> {
 }
 
 /**
- * Every number in an executed notebook's prose (title cell and "Try this" aside) that no claim, code
- * literal or theory value backs, as messages naming the notebook, the cell, the number and the
- * nearest computed value. Empty when the notebook shows no claims (it is not tied yet).
+ * Every number a notebook's prose states as a result, with the index of its cell: all markdown cells
+ * but the title cell (it introduces, it does not report) and the "Try this" sections (suggestions).
+ */
+export function statedNumbers(nb: Notebook): { cell: number; heading: string; number: ProseNumber }[] {
+  return nb.cells.flatMap((cell, i) => {
+    if (cell.cell_type !== "markdown" || i === 0) return [];
+    return sections(text(cell.source))
+      .filter(({ heading }) => !/^## Try this/.test(heading))
+      .flatMap(({ heading, body }) =>
+        proseNumbers(body, /^## What we saw/.test(heading)).map((number) => ({ cell: i, heading, number })),
+      );
+  });
+}
+
+/** Numeric literals of all of a notebook's code cells. */
+function notebookLiterals(nb: Notebook): number[] {
+  return nb.cells.filter((c) => c.cell_type === "code").flatMap((c) => codeLiterals(text(c.source)));
+}
+
+/**
+ * The results a notebook reports: numbers in its "What we saw" section that are not parameters
+ * restated from its code. A notebook with any must show claims (00's "near 1" restates a literal, so 00 needs none).
+ */
+export function reportedResults(nb: Notebook): ProseNumber[] {
+  const literals = notebookLiterals(nb);
+  return statedNumbers(nb)
+    .filter(({ heading, number: n }) => /^## What we saw/.test(heading) && !literals.some((v) => backs(v, n)))
+    .map(({ number }) => number);
+}
+
+/**
+ * Every number in an executed notebook's prose (`statedNumbers`) that no claim, code literal or theory
+ * value backs, as messages naming the notebook, the cell, the number and the nearest computed value.
+ * Empty when the notebook shows no claims (claims.test.ts requires them where it reports results).
  */
 export function unbackedNumbers(name: string, nb: Notebook, theory: Theory[]): string[] {
   const claims = claimsOf(nb);
@@ -121,21 +152,14 @@ export function unbackedNumbers(name: string, nb: Notebook, theory: Theory[]): s
     ...[...claims].map(([label, value]) => ({ label: `claim "${label}"`, value })),
     ...theory.map((t) => ({ label: `theory ${t.formula}`, value: t.value })),
   ];
-  const literals = nb.cells.filter((c) => c.cell_type === "code").flatMap((c) => codeLiterals(text(c.source)));
-  const problems: string[] = [];
-  nb.cells.forEach((cell, i) => {
-    if (cell.cell_type !== "markdown" || i === 0) return; // the title cell introduces, it does not report
-    for (const { heading, body } of sections(text(cell.source))) {
-      if (/^## Try this/.test(heading)) continue; // suggestions, not results
-      for (const n of proseNumbers(body, /^## What we saw/.test(heading))) {
-        if (candidates.some((c) => backs(c.value, n)) || literals.some((v) => backs(v, n))) continue;
-        const near = nearest(candidates, n);
-        problems.push(
-          `${name} cell ${i}: prose says ${n.written} ("…${n.context}…"), ` +
-            (near ? `nearest computed: ${near.label} = ${near.value}` : "and nothing is claimed"),
-        );
-      }
-    }
-  });
-  return problems;
+  const literals = notebookLiterals(nb);
+  return statedNumbers(nb)
+    .filter(({ number: n }) => !candidates.some((c) => backs(c.value, n)) && !literals.some((v) => backs(v, n)))
+    .map(({ cell, number: n }) => {
+      const near = nearest(candidates, n);
+      return (
+        `${name} cell ${cell}: prose says ${n.written} ("…${n.context}…"), ` +
+        (near ? `nearest computed: ${near.label} = ${near.value}` : "and nothing is claimed")
+      );
+    });
 }
