@@ -12,8 +12,8 @@ import * as tf from "@tensorflow/tfjs";
 
 // TensorFlow's C++ logs its start-up notes to stderr, which notebooks must keep clean; it reads
 // this variable when its library loads, which may be through danfojs-node before initBackend,
-// so it is set on import. A value the user set wins.
-process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
+// so it is set on import. A value the user set wins. (A browser has no process: nothing to set.)
+processEnv().TF_CPP_MIN_LOG_LEVEL ??= "2";
 
 export type BackendName = "tensorflow" | "wasm" | "cpu";
 
