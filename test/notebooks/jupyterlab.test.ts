@@ -91,7 +91,7 @@ async function expectAllDrawn(page: Page, cells: CellSummary[]) {
   );
 }
 
-/** Tables and progress bars are HTML in the page, one per output of that kind. */
+/** Tables (claims included) and progress bars are HTML in the page, one per output of that kind. */
 async function expectTablesAndProgress(page: Page, cells: CellSummary[]) {
   const kinds = cells.flatMap((c) => c.outputs.map((o) => o.kind));
   const counts = await page.evaluate(() => ({
@@ -99,7 +99,7 @@ async function expectTablesAndProgress(page: Page, cells: CellSummary[]) {
     progress: document.querySelectorAll(".jp-NotebookPanel:not(.lm-mod-hidden) .mbrl-progress").length,
   }));
   expect(counts).toEqual({
-    tables: kinds.filter((k) => k === "table").length,
+    tables: kinds.filter((k) => k === "table" || k === "claims").length, // a claims output is a table too
     progress: kinds.filter((k) => k === "progress").length,
   });
 }
