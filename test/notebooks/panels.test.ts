@@ -30,12 +30,16 @@ afterAll(async () => {
 /** The rows of the first HTML table output of the executed notebook's code cell containing `marker`. */
 function notebookTable(name: string, marker: string): Record<string, string>[] {
   const nb = readNotebook(join(BUILD, `${name}.ipynb`));
-  const cell = nb.cells.find((c) => c.cell_type === "code" && text(c.source).includes(marker));
-  if (!cell) throw new Error(`${name}: no code cell contains ${marker}`);
-  const html = (cell.outputs ?? [])
+  const code = nb.cells.filter((c) => c.cell_type === "code");
+  const at = code.findIndex((c) => text(c.source).includes(marker));
+  if (at < 0) throw new Error(`${name}: no code cell contains ${marker}`);
+  // The first table printed from that cell on: a notebook may compute in one cell and tabulate in the next.
+  const html = code
+    .slice(at)
+    .flatMap((c) => c.outputs ?? [])
     .map((o) => text(o.data?.["text/html"] as string | string[] | undefined))
     .find((h) => h.includes("<table"));
-  if (!html) throw new Error(`${name}: the cell with ${marker} printed no table`);
+  if (!html) throw new Error(`${name}: no table printed from the cell with ${marker} on`);
   const unescape = (s: string) =>
     s
       .replace(/&lt;/g, "<")

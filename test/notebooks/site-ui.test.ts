@@ -144,11 +144,11 @@ describe("search", () => {
     return page.$$eval(".mbrl-search-hit", (as) => as.map((a) => a.getAttribute("href")!));
   }
 
-  it("finds “Riccati”, which only one notebook uses, on that notebook's page first", async () => {
-    const using = names.filter((n) => vocab.get(n)!.has("riccati"));
+  it("finds “collocation”, which only one notebook uses, on that notebook's page first", async () => {
+    const using = names.filter((n) => vocab.get(n)!.has("collocation"));
     expect(using).toHaveLength(1);
     const report = await open("index.html");
-    const hits = await search(report.page, "Riccati");
+    const hits = await search(report.page, "collocation");
     expect(hits[0].split("#")[0]).toBe(`${using[0]}.html`);
     await done(report);
   });
