@@ -1,6 +1,7 @@
 import { spawnSync } from "child_process";
 import { join } from "path";
 import { describe, expect, it } from "vitest";
+import { VENV_BIN, jupyterEnv } from "../../scripts/lib.mjs";
 import { NOTEBOOKS, ROOT } from "./helpers";
 
 // Readers re-run cells. Running every code cell of a notebook a second time in the same kernel
@@ -13,15 +14,13 @@ describe("re-executing a notebook's cells in the same kernel", () => {
     it(
       `${name}: leaves the tensor count where the first pass left it`,
       () => {
-        const r = spawnSync("/usr/bin/python3", [join(__dirname, "rerun_cells.py"), join(NOTEBOOKS, `${name}.ipynb`)], {
+        // The project's own Jupyter (.venv's nbclient and the tslab kernelspec inside it).
+        const script = join(__dirname, "rerun_cells.py");
+        const r = spawnSync(join(VENV_BIN, "python"), [script, join(NOTEBOOKS, `${name}.ipynb`)], {
           cwd: ROOT,
           encoding: "utf8",
           timeout: 20 * 60_000,
-          env: {
-            ...process.env,
-            JUPYTER_PATH: join(ROOT, ".jupyter"),
-            PATH: `${join(ROOT, "node_modules", ".bin")}:${process.env.PATH}`,
-          },
+          env: { ...process.env, ...jupyterEnv() },
         });
         const m = r.stdout.match(/^TENSORS (\d+) (\d+)$/m);
         expect(m, r.stdout + r.stderr).not.toBeNull();
