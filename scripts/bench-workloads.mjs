@@ -1,6 +1,7 @@
 // The benchmark's workloads (see ../shared/bench/WORKLOADS.md), written against the library
-// passed in as `lib` (the built dist/ from scripts/bench.mjs, or src/ from the unit test), so
-// that what is timed is the library's own planner, BPTT trainer and fitting loop.
+// passed in as `lib` (the built dist/ from scripts/bench.mjs, or src/ from the unit test: the
+// public API and models/normalizer's Normalizer), so that what is timed is the library's own
+// planner, BPTT trainer and fitting loop.
 //
 // Each workload runs `warmup + runs` timed units and returns the last `runs` durations in ms.
 // BPTT steps and fitting epochs happen inside one library call; they are timed between

@@ -8,24 +8,27 @@
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { ROOT, run } from "./lib.mjs";
+import { ROOT, UsageError, buildLibrary, exitWithError, parseCommandLine } from "./lib.mjs";
 import { SIZES, WORKLOADS, median } from "./bench-workloads.mjs";
 
 const USAGE = `usage: npm run bench [${Object.keys(WORKLOADS).join("|")} ...] [-- --json] [--quick] [--no-build]`;
 
-/** Parse `[names...] [--json] [--quick] [--no-build]`. */
+/** Parse `[names...] [--json] [--quick] [--no-build]`; throws a UsageError on anything else. */
 export function parseArgs(argv) {
-  /** @type {{ names: string[], json: boolean, quick: boolean, build: boolean, allBackends: boolean }} */
-  const o = { names: [], json: false, quick: false, build: true, allBackends: true };
-  for (const arg of argv) {
-    if (arg === "--json") Object.assign(o, { json: true, allBackends: false });
-    else if (arg === "--quick") o.quick = true;
-    else if (arg === "--no-build") o.build = false;
-    else if (arg in WORKLOADS) o.names.push(arg);
-    else throw new Error(`unknown ${arg.startsWith("--") ? "option" : "workload"} ${arg}; ${USAGE}`);
-  }
-  if (o.names.length === 0) o.names = Object.keys(WORKLOADS);
-  return o;
+  const { values, positionals } = parseCommandLine(
+    argv,
+    { json: { type: "boolean" }, quick: { type: "boolean" }, "no-build": { type: "boolean" } },
+    USAGE,
+  );
+  for (const name of positionals) if (!(name in WORKLOADS)) throw new UsageError(`unknown workload ${name}; ${USAGE}`);
+  return {
+    names: positionals.length > 0 ? positionals : Object.keys(WORKLOADS),
+    json: Boolean(values.json),
+    quick: Boolean(values.quick),
+    build: !values["no-build"],
+    // --json reports the active backend only, as compare.sh expects.
+    allBackends: !values.json,
+  };
 }
 
 /**
@@ -70,24 +73,14 @@ async function benchOn(lib, backend, { names, json, quick }, out, log) {
 }
 
 async function main() {
-  let options;
-  try {
-    options = parseArgs(process.argv.slice(2));
-  } catch (e) {
-    console.error(/** @type {Error} */ (e).message);
-    process.exit(2);
-  }
-  if (options.build) {
-    const r = run("npx", ["tsc", "-p", "tsconfig.json"]);
-    if (r.status !== 0) throw new Error(`building dist/ failed:\n${r.stdout}${r.stderr}`);
-  }
-  const lib = createRequire(import.meta.url)(join(ROOT, "dist", "index.js"));
+  const options = parseArgs(process.argv.slice(2));
+  if (options.build) buildLibrary();
+  // The public library, and the Normalizer the workloads set on their models (an internal).
+  const require = createRequire(import.meta.url);
+  const lib = { ...require(join(ROOT, "dist", "index.js")), ...require(join(ROOT, "dist", "models", "normalizer.js")) };
   await bench(lib, options);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((e) => {
-    console.error(e.stack ?? String(e));
-    process.exit(1);
-  });
+  main().catch((e) => exitWithError(e, { stack: true }));
 }

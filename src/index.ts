@@ -50,11 +50,8 @@ export {
   type LinearGaussianSimulationOptions,
 } from "./envs/linearGaussian";
 export {
-  PointMass,
   pointMassTask,
   POINT_MASS_DEFAULTS,
-  POINT_MASS_STATE,
-  pointMassReward,
   pointMassFeedbackPolicy,
   pointMassMiddleThenGapPolicy,
   pointMassOutcome,
@@ -69,18 +66,15 @@ export {
   PENDULUM_DEFAULTS,
   PENDULUM_STATE_NAMES,
   sampleStartStates,
-  sampleStartStateRows,
   PENDULUM_START_DEFAULTS,
   pendulumAngle,
   wrapAngle,
   type PendulumOptions,
   type PendulumStartOptions,
 } from "./envs/pendulum";
-export { LinearDynamics, quadraticReward, quadraticTerminalReward } from "./envs/linear";
 
 // Learned dynamics (models/).
 export { MLP, MLP_DEFAULTS, type MLPOptions } from "./models/mlp";
-export { Normalizer } from "./models/normalizer";
 export { DynamicsModel, DYNAMICS_MODEL_DEFAULTS, type DynamicsModelOptions } from "./models/dynamicsModel";
 export { transitionsFromEpisodes, type TransitionData, type Trajectories } from "./models/data";
 export { fitDynamics, FIT_DEFAULTS, type FitOptions, type FitProgress } from "./models/fit";
@@ -96,12 +90,6 @@ export {
 // Planning (planning/): open-loop returns, optimisers, execution, MPC, policy search.
 export { sequenceReturns, closedLoopReturns, RETURN_DEFAULTS, type ReturnOptions } from "./planning/returns";
 export type { Box, SearchObjective } from "./planning/search";
-export {
-  randomShooting,
-  RANDOM_SHOOTING_DEFAULTS,
-  type RandomShootingOptions,
-  type RandomShootingResult,
-} from "./planning/randomShooting";
 export { cem, CEM_DEFAULTS, type CemOptions, type CemProgress, type CemResult, type SearchSpace } from "./planning/cem";
 export {
   openLoopPlan,
@@ -127,14 +115,7 @@ export {
 } from "./planning/policySearch";
 
 // Control (control/): the recursive objective, BPTT, LQR.
-export {
-  policyReturns,
-  policyObjective,
-  openLoopReturns,
-  openLoopObjective,
-  ROLLOUT_DEFAULTS,
-  type RolloutOptions,
-} from "./control/rollout";
+export { policyObjective, openLoopObjective, ROLLOUT_DEFAULTS, type RolloutOptions } from "./control/rollout";
 export {
   trainBptt,
   BPTT_DEFAULTS,
@@ -162,7 +143,6 @@ export {
   type ScalarLQ,
 } from "./control/lqr";
 export {
-  shootingHessian,
   shootingConditionNumber,
   shootingOptimalActions,
   shootingGradientDescent,
@@ -175,7 +155,6 @@ export { lqTask, type LQTask } from "./control/lqTask";
 // Analysis (analysis/): statistics, gradient checks, landscapes, Jacobian products.
 export {
   meanCI,
-  overlaps,
   MEAN_CI_DEFAULTS,
   leastSquaresSlope,
   compareToExact,
@@ -239,7 +218,6 @@ export {
 export { pathwiseGradients, PATHWISE_DEFAULTS, type PathwiseOptions } from "./control/pathwiseGradient";
 export {
   totalVariance,
-  crossingPoint,
   bootstrapCrossing,
   BOOTSTRAP_CROSSING_DEFAULTS,
   type BootstrapCrossingOptions,
@@ -268,12 +246,7 @@ export {
   type TruncatedBpttOptions,
   type TruncatedBpttProgress,
 } from "./control/truncatedBptt";
-export {
-  collocationKkt,
-  collocationConditionNumber,
-  collocationOptimum,
-  policyCollocationJacobian,
-} from "./control/collocation";
+export { collocationConditionNumber, collocationOptimum, policyCollocationJacobian } from "./control/collocation";
 
 // Display (display/): the only outputs.
 export {
@@ -282,7 +255,6 @@ export {
   progress,
   lines,
   scatter,
-  trajectories,
   pathBundle,
   heatmap,
   PALETTE,

@@ -30,7 +30,32 @@ function exportedNames(): Map<string, { typeOnly: boolean }> {
   return names;
 }
 
-/** The `mbrl.name` uses in the code cells of every notebook. */
+/**
+ * The library names a notebook's code uses: `ns.name` for every `import * as ns from "../dist"`
+ * (the notebooks call it `mbrl`) and the names in `import { a, type B, c as d } from "../dist"`.
+ * An import from inside dist/ ("../dist/linalg") reaches past the public API: it is reported
+ * as the name `../dist/linalg`, which no export matches.
+ */
+function libraryNamesUsed(code: string): Set<string> {
+  const used = new Set<string>();
+  for (const [, ns] of code.matchAll(/import \* as (\w+) from "\.\.\/dist"/g)) {
+    for (const [, name] of code.matchAll(new RegExp(`\\b${ns}\\.(\\w+)`, "g"))) used.add(name);
+  }
+  for (const [, list] of code.matchAll(/import (?:type )?\{([^}]*)\} from "\.\.\/dist"/g)) {
+    for (const item of list.split(",")) {
+      const name = item
+        .trim()
+        .replace(/^type\s+/, "")
+        .split(/\s+as\s+/)[0];
+      if (name) used.add(name);
+    }
+  }
+  for (const [, path] of code.matchAll(/from "(\.\.\/dist\/[^"]+)"/g)) used.add(path);
+  for (const [, path] of code.matchAll(/require\("(\.\.\/dist\/[^"]+)"\)/g)) used.add(path);
+  return used;
+}
+
+/** For each library name the notebooks use, the notebooks that use it. */
 function notebookUses(): Map<string, Set<string>> {
   const uses = new Map<string, Set<string>>();
   for (const file of readdirSync(join(ROOT, "notebooks")).filter((f) => f.endsWith(".ipynb"))) {
@@ -39,18 +64,30 @@ function notebookUses(): Map<string, Set<string>> {
       .filter((c) => c.cell_type === "code")
       .map((c) => c.source.join(""))
       .join("\n");
-    for (const [, name] of code.matchAll(/\bmbrl\.(\w+)/g)) uses.set(name, (uses.get(name) ?? new Set()).add(file));
-    for (const [, list] of code.matchAll(/import \{([^}]*)\} from "\.\.\/dist"/g)) {
-      for (const name of list
-        .split(",")
-        .map((s) => s.trim().split(/\s+as\s+/)[0])
-        .filter(Boolean)) {
-        uses.set(name, (uses.get(name) ?? new Set()).add(file));
-      }
-    }
+    for (const name of libraryNamesUsed(code)) uses.set(name, (uses.get(name) ?? new Set()).add(file));
   }
   return uses;
 }
+
+describe("libraryNamesUsed", () => {
+  it("finds namespace uses, named and type imports, aliases, and imports from inside dist/", () => {
+    const code = [
+      'import * as mbrl from "../dist";',
+      'import * as dfd from "danfojs-node";',
+      'import {\n  tf,\n  type Policy,\n  rng as seeded,\n} from "../dist";',
+      'import { det } from "../dist/linalg";',
+      "const p: mbrl.Task = mbrl.pendulumTask(); dfd.readCSV(x); seeded(0);",
+    ].join("\n");
+    expect([...libraryNamesUsed(code)].sort()).toEqual([
+      "../dist/linalg",
+      "Policy",
+      "Task",
+      "pendulumTask",
+      "rng",
+      "tf",
+    ]);
+  });
+});
 
 describe("the public API", () => {
   const names = exportedNames();
