@@ -7,7 +7,9 @@
 // that `npm run setup` installs for notebooks/*.ipynb (.gitattributes).
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { NOTEBOOKS_DIR, listNotebooks } from "./lib.mjs";
+import { NOTEBOOKS_DIR, UsageError, exitWithError, listNotebooks, parseCommandLine } from "./lib.mjs";
+
+const USAGE = "usage: npm run clean [file ...], or node scripts/clean.mjs --filter < in.ipynb > out.ipynb";
 
 const CELL_KEYS = ["cell_type", "id", "metadata", "source", "attachments", "execution_count", "outputs"];
 const NOTEBOOK_KEYS = ["cells", "metadata", "nbformat", "nbformat_minor"];
@@ -44,11 +46,13 @@ function cleanFile(path) {
 }
 
 function main(argv) {
-  if (argv[0] === "--filter") {
+  const { values, positionals } = parseCommandLine(argv, { filter: { type: "boolean" } }, USAGE);
+  if (values.filter) {
+    if (positionals.length > 0) throw new UsageError(`--filter reads stdin and takes no files; ${USAGE}`);
     process.stdout.write(cleanNotebookText(readFileSync(0, "utf8")));
     return;
   }
-  const files = argv.length > 0 ? argv : listNotebooks().map((n) => join(NOTEBOOKS_DIR, `${n}.ipynb`));
+  const files = positionals.length > 0 ? positionals : listNotebooks().map((n) => join(NOTEBOOKS_DIR, `${n}.ipynb`));
   const changed = files.filter(cleanFile);
   console.log(
     `clean: ${changed.length} of ${files.length} notebooks had outputs${changed.length ? `: ${changed.join(", ")}` : ""}`,
@@ -59,7 +63,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   try {
     main(process.argv.slice(2));
   } catch (e) {
-    console.error(`clean: ${/** @type {Error} */ (e).message}`);
-    process.exit(1);
+    exitWithError(e, { prefix: "clean: " });
   }
 }

@@ -1,5 +1,6 @@
 // npm run lab [-- jupyter lab options, e.g. --no-browser --port 8899]: JupyterLab from the project's
 // .venv on notebooks/, with the tslab kernel of this project (installed there by npm run setup).
+// Its arguments are JupyterLab's, passed on unparsed (JupyterLab reports the bad ones).
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";

@@ -1,8 +1,9 @@
-// Shared helpers for the project's command-line scripts (setup, notebooks, site).
+// Shared helpers for the project's command-line scripts (setup, notebooks, site, bench, clean).
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 // The tests point these elsewhere to run scratch notebooks without touching the real ones.
@@ -29,6 +30,49 @@ export function run(cmd, args, { inherit = false, env = {}, cwd = ROOT } = {}) {
     stdout: r.stdout ?? "",
     stderr: r.stderr ?? (r.error ? String(r.error) : ""),
   };
+}
+
+/** Compile src/ into dist/ (the one build every script uses); throws with tsc's output on failure. */
+export function buildLibrary() {
+  const r = run("npx", ["tsc", "-p", "tsconfig.json"]);
+  if (r.status !== 0) throw new Error(`building dist/ failed:\n${r.stdout}${r.stderr}`);
+}
+
+/** A bad command line: the script prints the message (which ends with its usage line) and exits 2. */
+export class UsageError extends Error {}
+
+/**
+ * A script's command line, parsed by node:util's parseArgs (strict: unknown options are errors).
+ * @param {string[]} argv the arguments after the script's name
+ * @param {import("node:util").ParseArgsConfig["options"]} options as parseArgs takes them
+ * @param {string} usage the script's usage line, appended to every error
+ * @param {{ positionals?: boolean }} [rules] whether arguments other than options are allowed (default yes)
+ * @returns {{ values: Record<string, any>, positionals: string[] }}
+ */
+export function parseCommandLine(argv, options, usage, { positionals = true } = {}) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: positionals, strict: true });
+  } catch (e) {
+    const error = /** @type {Error & { code?: string }} */ (e);
+    if (!error.code?.startsWith("ERR_PARSE_ARGS")) throw e;
+    // parseArgs' own message is a paragraph; name the argument in a few words instead.
+    const argument = error.message.match(/'(-[^' ]*)/)?.[1];
+    const why =
+      error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ? `unknown option ${argument}` : error.message.split(".")[0];
+    throw new UsageError(`${why}; ${usage}`);
+  }
+}
+
+/**
+ * End a failed script: a usage error exits 2, anything else 1. `prefix` names the script;
+ * `stack` prints the stack of an unexpected error rather than its message.
+ * @returns {never}
+ */
+export function exitWithError(/** @type {unknown} */ e, { prefix = "", stack = false } = {}) {
+  const error = /** @type {Error} */ (e);
+  const usage = error instanceof UsageError;
+  console.error(`${prefix}${stack && !usage ? (error.stack ?? String(error)) : error.message}`);
+  process.exit(usage ? 2 : 1);
 }
 
 /**

@@ -15,6 +15,7 @@
 "use strict";
 const fs = require("fs");
 const path = require("path");
+const util = require("util");
 
 const SEED = 285;
 const EPISODES = 200;
@@ -23,19 +24,23 @@ const DECIMALS = 6;
 /** Starts cover the full circle and every speed the pendulum can reach. */
 const START = { angleCenter: 0, angleHalfWidth: Math.PI, speedHalfWidth: 8 };
 
+const USAGE = "usage: node scripts/make-pendulum-data.js [--out PATH] [--lib DIR]";
+
+/** `--out` and `--lib`, resolved; a bad command line prints the usage and exits 2. */
 function parseArgs(argv) {
-  const args = {
-    out: path.join(__dirname, "..", "data", "pendulum_random.csv"),
-    lib: path.join(__dirname, "..", "dist"),
-  };
-  for (let i = 0; i < argv.length; i += 2) {
-    const key = argv[i].replace(/^--/, "");
-    if (!(key in args) || argv[i + 1] === undefined) {
-      throw new Error(`make-pendulum-data: unknown or incomplete argument "${argv[i]}"; use --out PATH and --lib DIR`);
-    }
-    args[key] = path.resolve(argv[i + 1]);
+  try {
+    const { values } = util.parseArgs({
+      args: argv,
+      options: {
+        out: { type: "string", default: path.join(__dirname, "..", "data", "pendulum_random.csv") },
+        lib: { type: "string", default: path.join(__dirname, "..", "dist") },
+      },
+    });
+    return { out: path.resolve(values.out), lib: path.resolve(values.lib) };
+  } catch (e) {
+    console.error(`make-pendulum-data: ${e.message.split(".")[0]}; ${USAGE}`);
+    process.exit(2);
   }
-  return args;
 }
 
 function loadLibrary(dir) {

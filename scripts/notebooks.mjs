@@ -10,34 +10,27 @@ import {
   KERNEL_NAME,
   NOTEBOOKS_DIR,
   ROOT,
+  UsageError,
   VENV_JUPYTER,
+  buildLibrary,
+  exitWithError,
   findPython,
   jupyterEnv,
+  parseCommandLine,
   resolveNotebooks,
-  run,
 } from "./lib.mjs";
 
 // Per-cell lines are printed unless MBRL_QUIET is set (the tests set it).
 const QUIET = Boolean(process.env.MBRL_QUIET);
 
-/** Parse `[names...] [--timeout N]`. */
-export function parseArgs(argv) {
-  const names = [];
-  let timeout = 300;
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--timeout") timeout = Number(argv[++i]);
-    else if (argv[i].startsWith("--"))
-      throw new Error(`unknown option ${argv[i]}; usage: npm run notebooks [name ...] [-- --timeout SECONDS]`);
-    else names.push(argv[i]);
-  }
-  if (!(timeout > 0)) throw new Error("--timeout must be a positive number of seconds");
-  return { names, timeout };
-}
+const USAGE = "usage: npm run notebooks [name ...] [-- --timeout SECONDS]";
 
-/** Build the library, so notebooks import the current src/ through dist/. */
-export function buildLibrary() {
-  const r = run("npx", ["tsc", "-p", "tsconfig.json"]);
-  if (r.status !== 0) throw new Error(`building dist/ failed:\n${r.stdout}${r.stderr}`);
+/** Parse `[names...] [--timeout N]`; throws a UsageError on anything else. */
+export function parseArgs(argv) {
+  const { values, positionals } = parseCommandLine(argv, { timeout: { type: "string", default: "300" } }, USAGE);
+  const timeout = Number(values.timeout);
+  if (!(timeout > 0)) throw new UsageError(`--timeout must be a positive number of seconds; ${USAGE}`);
+  return { names: positionals, timeout };
 }
 
 /** Run a command, streaming its stderr (indented) to ours while keeping a copy. */
@@ -118,8 +111,5 @@ export async function main(argv) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  main(process.argv.slice(2)).catch((e) => {
-    console.error(`\n${e.message}`);
-    process.exit(1);
-  });
+  main(process.argv.slice(2)).catch((e) => exitWithError(e, { prefix: "\n" }));
 }

@@ -10,12 +10,30 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { KERNEL_NAME, ROOT, VENV, VENV_JUPYTER, findPython, run, venvCommand } from "./lib.mjs";
+import {
+  KERNEL_NAME,
+  ROOT,
+  VENV,
+  VENV_JUPYTER,
+  buildLibrary,
+  exitWithError,
+  findPython,
+  parseCommandLine,
+  run,
+  venvCommand,
+} from "./lib.mjs";
 import { native } from "./native.mjs";
 
 const REQUIREMENTS = join(ROOT, "requirements.txt");
 const STAMP = join(VENV, "mbrl-requirements.sha256");
-const args = new Set(process.argv.slice(2));
+const USAGE = "usage: npm run setup [-- --native]";
+const args = (() => {
+  try {
+    return parseCommandLine(process.argv.slice(2), { native: { type: "boolean" } }, USAGE, { positionals: false });
+  } catch (e) {
+    return exitWithError(e, { prefix: "setup: " });
+  }
+})();
 const started = Date.now();
 const missing = [];
 
@@ -144,8 +162,11 @@ function gitFilter() {
 }
 
 function build() {
-  const r = run("npx", ["tsc", "-p", "tsconfig.json"]);
-  if (r.status !== 0) fail(`building dist/ failed:\n${r.stdout}${r.stderr}`);
+  try {
+    buildLibrary();
+  } catch (e) {
+    fail(/** @type {Error} */ (e).message);
+  }
   return "dist/ built";
 }
 
@@ -156,7 +177,7 @@ step("tslab kernelspec", kernelspec);
 step("git filter", gitFilter);
 step("library", build);
 // --native: the tensorflow backend built from npm and PyPI packages (scripts/native.mjs).
-if (args.has("--native"))
+if (args.values.native)
   step("native backend", () => {
     try {
       return native();
