@@ -145,6 +145,53 @@ export function lines(spec: PlotSpec): Figure {
   };
 }
 
+/**
+ * A dashed horizontal reference at height `y` over the given x values (an optimum, a baseline's
+ * score), to lay over curves that should approach it.
+ * @param x the x values to draw it at (two suffice for a line)
+ */
+export function levelLine(name: string, x: ArrayLike<number>, y: number, color?: string): Series {
+  return { name, x: Array.from(x), y: Array.from(x, () => y), dash: true, ...(color === undefined ? {} : { color }) };
+}
+
+/**
+ * Dashed vertical lines at each of `xs`, spanning `yRange`, as one series (one legend entry):
+ * boundaries such as the edges of a stable band.
+ * @returns a series of 3·xs.length − 1 points, broken between lines
+ */
+export function verticalLines(
+  name: string,
+  xs: readonly number[],
+  yRange: readonly [number, number],
+  color?: string,
+): Series {
+  const { x, y } = pathBundle(xs.map((at) => ({ x: [at, at], y: [yRange[0], yRange[1]] })));
+  return { name, x, y, dash: true, ...(color === undefined ? {} : { color }) };
+}
+
+/**
+ * Means with their confidence intervals as error bars, joined by a line: one estimate per x
+ * (e.g. `meanCI` of the scores at each setting).
+ * @param estimates one { mean, halfWidth } per x
+ */
+export function meanCISeries(
+  name: string,
+  x: ArrayLike<number>,
+  estimates: readonly { mean: number; halfWidth: number }[],
+  color?: string,
+): Series {
+  if (estimates.length !== x.length)
+    throw new Error(`meanCISeries: "${name}" has ${x.length} x values but ${estimates.length} estimates`);
+  return {
+    name,
+    x: Array.from(x),
+    y: estimates.map((e) => e.mean),
+    errorY: estimates.map((e) => e.halfWidth),
+    mode: "lines+markers",
+    ...(color === undefined ? {} : { color }),
+  };
+}
+
 /** Points only: `lines` with every series drawn as markers. */
 export function scatter(spec: PlotSpec): Figure {
   return lines({ ...spec, series: spec.series.map((s) => ({ ...s, mode: s.mode ?? "markers" })) });

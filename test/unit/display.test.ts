@@ -7,7 +7,10 @@ import {
   figureOutput,
   formatCell,
   heatmap,
+  levelLine,
   lines,
+  meanCISeries,
+  PALETTE,
   pathBundle,
   PLOTLY_MIME,
   plotlyLoaderHtml,
@@ -16,6 +19,7 @@ import {
   show,
   tableOutput,
   trajectories,
+  verticalLines,
   withFallbackImage,
   type Figure,
 } from "../../src/display";
@@ -281,6 +285,46 @@ describe("figure builders", () => {
         { x: [0, 1], y: [0] },
       ]),
     ).toThrow(/pathBundle: path 1 has 2 x values but 1 y values/);
+  });
+
+  it("draw reference levels, vertical boundaries and means with error bars as the traces they stand for", () => {
+    const fig = lines({
+      title: "t",
+      x: { label: "a" },
+      y: { label: "b" },
+      series: [
+        meanCISeries(
+          "score",
+          [1, 5, 20],
+          [
+            { mean: -3, halfWidth: 0.5 },
+            { mean: -2, halfWidth: 0.25 },
+            { mean: -1, halfWidth: 0 },
+          ],
+        ),
+        levelLine("untrained", [1, 5, 20], -4),
+        verticalLines("stable band", [0.2, 2.2], [1, 100], "#7f7f7f"),
+      ],
+    });
+    expect(fig.data).toHaveLength(3);
+    expect(fig.data[0]).toMatchObject({
+      name: "score",
+      mode: "lines+markers",
+      x: [1, 5, 20],
+      y: [-3, -2, -1],
+      error_y: { type: "data", array: [0.5, 0.25, 0], visible: true },
+    });
+    expect(fig.data[1]).toMatchObject({ x: [1, 5, 20], y: [-4, -4, -4], line: { dash: "dash" } });
+    // Two lines joined by a gap, in the colour asked for; the level takes the palette's next colour.
+    expect(fig.data[2]).toMatchObject({
+      x: [0.2, 0.2, null, 2.2, 2.2],
+      y: [1, 100, null, 1, 100],
+      line: { dash: "dash", color: "#7f7f7f" },
+    });
+    expect((fig.data[1] as { line: { color: string } }).line.color).toBe(PALETTE[1]);
+    expect(() => meanCISeries("s", [1, 2], [{ mean: 0, halfWidth: 1 }])).toThrow(
+      /meanCISeries: "s" has 2 x values but 1 estimates/,
+    );
   });
 });
 
