@@ -90,6 +90,19 @@ export class Pendulum implements Dynamics {
   }
 
   /**
+   * log λ: how fast a small deviation from upright grows per step, λ being the larger eigenvalue
+   * of the step linearised at the top in (θ, θ̇) (no torque, no clipping). With c = 3g/(2l)·dt²
+   * and d = 1 − b·dt that matrix is [[1 + c, d·dt], [c/dt, d]], so λ = h + √(h² − d) with
+   * h = (1 + c + d)/2. Gradients through a rollout near the top grow like λ^H (notebooks 03, 04).
+   */
+  uprightLogGrowth(): number {
+    const { gravity, length, dt, damping } = this.options;
+    const c = ((3 * gravity) / (2 * length)) * dt * dt;
+    const half = 1 + c / 2 - (damping * dt) / 2;
+    return Math.log(half + Math.sqrt(half ** 2 - (1 - damping * dt)));
+  }
+
+  /**
    * One step for a batch of states.
    * @param states (B, 3) rows [cos θ, sin θ, θ̇]
    * @param actions (B, 1) torques (clipped to ±maxTorque)

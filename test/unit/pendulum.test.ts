@@ -213,6 +213,32 @@ describe("Pendulum dynamics", () => {
   });
 });
 
+describe("growth at the top", () => {
+  /** The step's Jacobian in (θ, θ̇) at the top, by central differences of stepScalar. */
+  function topJacobian(pendulum: Pendulum, h = 1e-6): number[][] {
+    const step = (theta: number, speed: number) => {
+      const [c, s, next] = pendulum.stepScalar([Math.cos(theta), Math.sin(theta), speed], 0);
+      return [Math.atan2(s, c), next];
+    };
+    const dTheta = [step(h, 0), step(-h, 0)];
+    const dSpeed = [step(0, h), step(0, -h)];
+    return [0, 1].map((row) => [
+      (dTheta[0][row] - dTheta[1][row]) / (2 * h),
+      (dSpeed[0][row] - dSpeed[1][row]) / (2 * h),
+    ]);
+  }
+
+  it("uprightLogGrowth is the log of the linearised step's larger eigenvalue, with and without damping", () => {
+    for (const options of [{}, { damping: 0.5 }, { dt: 0.1, length: 2 }]) {
+      const pendulum = new Pendulum(options);
+      const [[a, b], [c, d]] = topJacobian(pendulum);
+      const half = (a + d) / 2;
+      const largest = half + Math.sqrt(half * half - (a * d - b * c));
+      expect(pendulum.uprightLogGrowth()).toBeCloseTo(Math.log(largest), 6);
+    }
+  });
+});
+
 describe("pendulum task and start states", () => {
   it("bundles Gym's torque bounds with the dynamics and reward", () => {
     const task = pendulumTask({ maxTorque: 3 });
