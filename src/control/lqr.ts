@@ -64,7 +64,7 @@ function assertPsd(where: string, name: string, m: Matrix): void {
 }
 
 /** Check the shapes, symmetry and semi-definiteness of A, B, Q, R; errors name `problem.X`. */
-export function checkLQSystem(where: string, system: LQSystem): LQDims {
+function checkLQSystem(where: string, system: LQSystem): LQDims {
   check(system != null && typeof system === "object", where, "problem must be an object {A, B, Q, R, …}");
   const stateSize = assertSquare(where, "problem.A", system.A);
   const [, actionSize] = assertMatrix(where, "problem.B", system.B, stateSize, null);

@@ -36,7 +36,7 @@ export interface ShootingMatrices {
 }
 
 /** Build G and H with x = (x_1..x_T) = G x_0 + H u. */
-export function shootingMatrices(problem: LQProblem): ShootingMatrices {
+function shootingMatrices(problem: LQProblem): ShootingMatrices {
   const { stateSize: S, actionSize: U, horizon: T } = checkLQProblem("shootingMatrices", problem);
   const G = zeros(T * S, S);
   const H = zeros(T * S, T * U);

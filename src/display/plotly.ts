@@ -31,7 +31,7 @@ export const OUTPUT_KIND = "mbrl";
 const QUEUE = "_mbrlPlotQueue";
 
 /** JSON that is safe inside a <script>: `<` and the JS line separators escaped. */
-export function scriptJson(value: unknown): string {
+function scriptJson(value: unknown): string {
   return JSON.stringify(value)
     .replace(/</g, "\\u003c")
     .replace(/\u2028/g, "\\u2028")
@@ -39,7 +39,7 @@ export function scriptJson(value: unknown): string {
 }
 
 /** Significant digits kept in a figure's numbers: far below a pixel, and the outputs stay small. */
-export const FIGURE_DIGITS = 6;
+const FIGURE_DIGITS = 6;
 
 /** The figure's JSON with every non-integer number rounded to FIGURE_DIGITS significant digits. */
 function compactSpec(figure: Figure): Required<Figure> {

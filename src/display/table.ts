@@ -49,7 +49,7 @@ function isFrame(x: unknown): x is FrameLike {
 }
 
 /** Rows of a DataFrame as objects keyed by column, with its index as the first column. */
-export function frameRows(frame: FrameLike): Row[] {
+function frameRows(frame: FrameLike): Row[] {
   const rows = frame.values.map((r) => (Array.isArray(r) ? r : [r]));
   return rows.map((r, i) => {
     const row: Row = { "": frame.index?.[i] ?? i };

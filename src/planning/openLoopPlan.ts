@@ -135,7 +135,7 @@ export function planFlat(
 }
 
 /** Fill and check planning options (shared with `mpc`). */
-export function fillPlanOptions(where: string, given?: Partial<PlanOptions>): PlanOptions {
+function fillPlanOptions(where: string, given?: Partial<PlanOptions>): PlanOptions {
   const o = fillOptions(where, PLAN_DEFAULTS, given, PLAN_RULES);
   checkElites(where, o);
   return o;
