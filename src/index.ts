@@ -2,9 +2,11 @@
  * The course library: everything the notebooks compute comes from here.
  * Notebooks import the built copy: `import * as mbrl from "../dist";`.
  *
- * This list is the public API (src/README.md explains the conventions). Checks, matrix helpers,
- * batched planner variants and the fast MLP internals stay inside: import them from their
- * module in tests. test/unit/publicApi.test.ts fails when a notebook uses a name not listed here.
+ * This list is the public API (src/README.md explains the conventions and lists it): what the
+ * notebooks call, every algorithm with its options type and `*_DEFAULTS`, and the contracts
+ * (`System`, `Task`, `Policy`, ...). Checks, matrix helpers, batched planner variants, the parts a
+ * task factory assembles and the fast MLP path stay inside: tests import them from their module.
+ * test/unit/publicApi.test.ts fails when a notebook uses a name not listed here.
  */
 export * as tf from "@tensorflow/tfjs";
 export { initBackend, describeBackend, type BackendName, type BackendInfo } from "./backend";
