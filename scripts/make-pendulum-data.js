@@ -38,7 +38,7 @@ function parseArgs(argv) {
     });
     return { out: path.resolve(values.out), lib: path.resolve(values.lib) };
   } catch (e) {
-    console.error(`make-pendulum-data: ${e.message.split(".")[0]}; ${USAGE}`);
+    console.error(`make-pendulum-data: ${/** @type {Error} */ (e).message.split(".")[0]}; ${USAGE}`);
     process.exit(2);
   }
 }
