@@ -39,14 +39,15 @@ describe("fitDynamics", () => {
     const data = linearData(new Rng(1), 2000);
     const model = new DynamicsModel(2, 1, new Rng(2), { hiddenSizes: [32, 32] });
     const seen: FitProgress[] = [];
+    // 40 epochs at 6e-3 reach the bounds below as 80 at 3e-3 did, in half the time.
     const history = await fitDynamics(model, data, new Rng(0), {
-      epochs: 80,
+      epochs: 40,
       batchSize: 64,
-      learningRate: 3e-3,
+      learningRate: 6e-3,
       onProgress: (p) => seen.push(p),
     });
     expect(seen).toEqual(history);
-    expect(history.map((h) => h.epoch)).toEqual(Array.from({ length: 80 }, (_, i) => i + 1));
+    expect(history.map((h) => h.epoch)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
 
     // Validation error in normalised units: near zero relative to the targets' unit variance.
     const last = history[history.length - 1];
@@ -67,10 +68,10 @@ describe("fitDynamics", () => {
     expect(last.valStateMSE! / all.state).toBeGreaterThan(0.5);
     expect(last.valStateMSE! / all.state).toBeLessThan(2);
 
-    // Non-increasing in trend: each block of 10 epochs averages below the one before, overall 50x.
+    // Non-increasing in trend: each block of 5 epochs averages below the one before, overall 50x.
     const blocks = Array.from(
       { length: 8 },
-      (_, b) => history.slice(10 * b, 10 * b + 10).reduce((acc, h) => acc + h.trainLoss, 0) / 10,
+      (_, b) => history.slice(5 * b, 5 * b + 5).reduce((acc, h) => acc + h.trainLoss, 0) / 5,
     );
     blocks.slice(1).forEach((m, b) => expect(m).toBeLessThan(blocks[b]));
     expect(last.trainLoss).toBeLessThan(history[0].trainLoss / 50);
