@@ -182,7 +182,8 @@ let active: BackendInfo | undefined;
  * @param prefer force a backend for this process (overrides the environment variable).
  */
 export async function initBackend(prefer?: BackendName): Promise<BackendInfo> {
-  if (active && (!prefer || prefer === active.name)) return active;
+  // tfjs-node switches tfjs to itself when it is first loaded, even after a choice was made.
+  if (active && (!prefer || prefer === active.name) && tf.getBackend() === active.name) return active;
   const forced = prefer ?? forcedBackend();
   const available = registerBackends(forced);
   const name = chooseBackend(available, forced);
