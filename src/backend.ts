@@ -41,13 +41,16 @@ function tryRequire(id: string): boolean {
   }
 }
 
+/** Whether a backend choice may pick native TensorFlow: none forced, or tensorflow forced. */
+const mayUseNative = (forced: BackendName | undefined) => forced === undefined || forced === "tensorflow";
+
 /**
- * Register every backend that can load here, and return the names that registered. Native
- * TensorFlow is not loaded when another backend is forced: loading its library alone adds
- * ~290 MB to the process's resident memory, whether or not it runs anything.
+ * Register every backend that can load here, and return the names that registered.
+ * @param native also try native TensorFlow; by default only when MBRL_BACKEND does not force
+ *   another backend: loading its library alone adds ~290 MB to the process's resident memory
  */
-export function registerBackends(forced: BackendName | undefined = forcedBackend()): BackendName[] {
-  if (forced === undefined || forced === "tensorflow") tryRequire("@tensorflow/tfjs-node");
+export function registerBackends(native = mayUseNative(forcedBackend())): BackendName[] {
+  if (native) tryRequire("@tensorflow/tfjs-node");
   if (tryRequire("@tensorflow/tfjs-backend-wasm")) useWasmThreads(wasmThreads());
   return BACKENDS.filter((name) => tf.findBackendFactory(name) != null);
 }
@@ -178,14 +181,15 @@ export function chooseBackend(available: readonly BackendName[], forced?: Backen
 let active: BackendInfo | undefined;
 
 /**
- * Select and initialise the backend once per process; later calls return the same info.
+ * Select and initialise the backend once per process; later calls return the same info, unless
+ * they ask for another backend (`prefer`, or MBRL_BACKEND when called without one).
  * @param prefer force a backend for this process (overrides the environment variable).
  */
 export async function initBackend(prefer?: BackendName): Promise<BackendInfo> {
-  // tfjs-node switches tfjs to itself when it is first loaded, even after a choice was made.
-  if (active && (!prefer || prefer === active.name) && tf.getBackend() === active.name) return active;
   const forced = prefer ?? forcedBackend();
-  const available = registerBackends(forced);
+  // tfjs-node switches tfjs to itself when it is first loaded, even after a choice was made.
+  if (active && (forced ?? active.name) === active.name && tf.getBackend() === active.name) return active;
+  const available = registerBackends(mayUseNative(forced));
   const name = chooseBackend(available, forced);
   if (!(await tf.setBackend(name))) throw new Error(`tfjs could not initialise the ${name} backend`);
   await tf.ready();

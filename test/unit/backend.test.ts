@@ -42,7 +42,7 @@ describe("backend choice", () => {
     // danfojs-node's override installs plain tfjs under the tfjs-node name: it loads, registers
     // nothing. `npm run setup -- --native` puts the real one there, which registers tensorflow.
     expect(() => require("@tensorflow/tfjs-node")).not.toThrow();
-    expect(registerBackends("tensorflow")).toEqual(REAL_TFJS_NODE ? ["tensorflow", "wasm", "cpu"] : ["wasm", "cpu"]);
+    expect(registerBackends(true)).toEqual(REAL_TFJS_NODE ? ["tensorflow", "wasm", "cpu"] : ["wasm", "cpu"]);
   });
 
   it("initialises the preferred backend by default here and can switch on request", async () => {
