@@ -60,8 +60,8 @@ export const WASM_THREADS_ENV = "MBRL_WASM_THREADS";
 
 /**
  * The wasm backend's threads: MBRL_WASM_THREADS, else 1; always 1 in a browser. One by default:
- * on this project's shared 2-core machines, two threads made a CEM plan 1.5x slower and used
- * 1.7x the CPU time (README, "Native speed").
+ * on this project's shared 2-core machines, two threads made a CEM plan 1.3-1.8x slower and
+ * small products several times slower (README, "Native speed").
  */
 export function wasmThreads(env: Record<string, string | undefined> = processEnv()): number {
   const raw = env[WASM_THREADS_ENV]?.trim();
