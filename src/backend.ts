@@ -93,49 +93,51 @@ let wasmThreadsRegistered = 1;
  */
 function useWasmThreads(threads: number): void {
   if (wasmThreadsRegistered === threads) return;
+  tf.removeBackend("wasm");
+  tf.registerBackend("wasm", () => threadedWasmBackend(threads), 2);
+  wasmThreadsRegistered = threads;
+}
+
+/** tfjs's threaded wasm build, loaded the Node way (see `useWasmThreads`), as a tfjs backend. */
+async function threadedWasmBackend(threads: number): Promise<tf.KernelBackend> {
   const path = nodeRequire("path");
   const wasm = nodeRequire("@tensorflow/tfjs-backend-wasm");
   const dir = path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json"));
-  const file = (...parts: string[]) => path.join(dir, ...parts);
-  const factoryFile = file("wasm-out", "tfjs-backend-wasm-threaded-simd.js");
-  const workerFile = file("wasm-out", "tfjs-backend-wasm-threaded-simd.worker.js");
-  const binary = file("dist", "tfjs-backend-wasm-threaded-simd.wasm");
+  const factoryFile = path.join(dir, "wasm-out", "tfjs-backend-wasm-threaded-simd.js");
+  const workerFile = path.join(dir, "wasm-out", "tfjs-backend-wasm-threaded-simd.worker.js");
+  const binary = path.join(dir, "dist", "tfjs-backend-wasm-threaded-simd.wasm");
   const prelude =
     `import { createRequire } from "node:module"; const require = createRequire(${JSON.stringify(workerFile)});` +
     `const __filename = ${JSON.stringify(workerFile)};`;
   // tfjs's own loader escapes the script's newlines the same way before loading it.
   const workerSource = prelude + nodeRequire(workerFile).wasmWorkerContents.replace(/\n/g, "\\n");
   const workerUrl = new URL(`data:text/javascript,${encodeURIComponent(workerSource)}`);
-  const create = async () => {
-    const module = await nodeRequire(factoryFile)({
-      locateFile: (name: string) => (name.endsWith(".worker.js") ? workerUrl : binary),
-      mainScriptUrlOrBlob: factoryFile,
-      instantiateWasm: (imports: { env: Record<string, unknown> }, done: (i: unknown, m: unknown) => void) => {
-        imports.env.emscripten_num_logical_cores = () => 2 * threads;
-        webAssembly()
-          .instantiate(nodeRequire("fs").readFileSync(binary), imports)
-          .then((r) => done(r.instance, r.module));
-        return {};
-      },
-    });
-    const call = (name: string, returns: string | null, args: string[]) => module.cwrap(name, returns, args);
-    module.tfjs = {
-      init: call("init", null, []),
-      initWithThreadsCount: call("init_with_threads_count", null, ["number"]),
-      getThreadsCount: call("get_threads_count", "number", []),
-      registerTensor: call("register_tensor", null, ["number", "number", "number"]),
-      disposeData: call("dispose_data", null, ["number"]),
-      dispose: call("dispose", null, []),
-    };
-    wasm.setThreadsCount(threads);
-    const backend = new wasm.BackendWasm(module);
-    for (const worker of module.PThread.unusedWorkers.splice(0)) worker.terminate();
-    for (const worker of module.PThread.runningWorkers) worker.unref();
-    return backend;
+  const module = await nodeRequire(factoryFile)({
+    locateFile: (name: string) => (name.endsWith(".worker.js") ? workerUrl : binary),
+    mainScriptUrlOrBlob: factoryFile,
+    instantiateWasm: (imports: { env: Record<string, unknown> }, done: (i: unknown, m: unknown) => void) => {
+      imports.env.emscripten_num_logical_cores = () => 2 * threads;
+      webAssembly()
+        .instantiate(nodeRequire("fs").readFileSync(binary), imports)
+        .then((r) => done(r.instance, r.module));
+      return {};
+    },
+  });
+  // What tfjs's own loader adds to the module before handing it to the backend.
+  const call = (name: string, returns: string | null, args: string[]) => module.cwrap(name, returns, args);
+  module.tfjs = {
+    init: call("init", null, []),
+    initWithThreadsCount: call("init_with_threads_count", null, ["number"]),
+    getThreadsCount: call("get_threads_count", "number", []),
+    registerTensor: call("register_tensor", null, ["number", "number", "number"]),
+    disposeData: call("dispose_data", null, ["number"]),
+    dispose: call("dispose", null, []),
   };
-  tf.removeBackend("wasm");
-  tf.registerBackend("wasm", create, 2);
-  wasmThreadsRegistered = threads;
+  wasm.setThreadsCount(threads);
+  const backend = new wasm.BackendWasm(module);
+  for (const worker of module.PThread.unusedWorkers.splice(0)) worker.terminate();
+  for (const worker of module.PThread.runningWorkers) worker.unref();
+  return backend;
 }
 
 /** WebAssembly's instantiate (the library's ES2020 typings do not declare WebAssembly). */
