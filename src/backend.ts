@@ -41,11 +41,110 @@ function tryRequire(id: string): boolean {
   }
 }
 
-/** Register every backend that can load here, and return the names that registered. */
-export function registerBackends(): BackendName[] {
-  tryRequire("@tensorflow/tfjs-node");
-  tryRequire("@tensorflow/tfjs-backend-wasm");
+/** Whether a backend choice may pick native TensorFlow: none forced, or tensorflow forced. */
+const mayUseNative = (forced: BackendName | undefined) => forced === undefined || forced === "tensorflow";
+
+/**
+ * Register every backend that can load here, and return the names that registered.
+ * @param native also try native TensorFlow; by default only when MBRL_BACKEND does not force
+ *   another backend: loading its library alone adds ~290 MB to the process's resident memory
+ */
+export function registerBackends(native = mayUseNative(forcedBackend())): BackendName[] {
+  if (native) tryRequire("@tensorflow/tfjs-node");
+  if (tryRequire("@tensorflow/tfjs-backend-wasm")) useWasmThreads(wasmThreads());
   return BACKENDS.filter((name) => tf.findBackendFactory(name) != null);
+}
+
+/** The environment variable that gives the wasm backend more than one thread (Node only). */
+export const WASM_THREADS_ENV = "MBRL_WASM_THREADS";
+
+/**
+ * The wasm backend's threads: MBRL_WASM_THREADS, else 1; always 1 in a browser. One by default:
+ * on this project's shared 2-core machines, two threads made a CEM plan 1.3-1.8x slower and
+ * small products several times slower (README, "Native speed").
+ */
+export function wasmThreads(env: Record<string, string | undefined> = processEnv()): number {
+  const raw = env[WASM_THREADS_ENV]?.trim();
+  if (!raw || typeof process === "undefined") return 1;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 8) {
+    throw new Error(`${WASM_THREADS_ENV}="${raw}" must be an integer from 1 to 8 (tfjs's wasm thread pool holds 8)`);
+  }
+  return n;
+}
+
+/** `require` of a module named at run time, which the site's browser bundler leaves alone. */
+const nodeRequire = (id: string) => require(id);
+
+let wasmThreadsRegistered = 1;
+
+/**
+ * Make the `wasm` backend tfjs's multi-threaded build, whose matrix products (XNNPACK) split
+ * their output tiles over `threads` threads. Each output element is computed by the same code
+ * whatever the thread count, so the numbers do not change with it (test/unit/backend.test.ts).
+ *
+ * tfjs-backend-wasm uses that build only in browsers (tfjs issue #3830): its loader hands the
+ * pthread workers Blob URLs, which Node's worker_threads cannot load. The build itself supports
+ * Node, so here it is created with what Node can load: the worker script as a data: URL (an ES
+ * module, given the `require` and `__filename` the script expects) and the factory's own file as
+ * the script each worker imports. Emscripten sizes the pool from the logical cores / 2, so the
+ * core count it reads is set to 2·threads; of the 8 workers it starts, those the pool did not
+ * take are stopped, and the pool's own are unref'd so that they do not keep Node alive.
+ */
+function useWasmThreads(threads: number): void {
+  if (wasmThreadsRegistered === threads) return;
+  tf.removeBackend("wasm");
+  tf.registerBackend("wasm", () => threadedWasmBackend(threads), 2);
+  wasmThreadsRegistered = threads;
+}
+
+/** tfjs's threaded wasm build, loaded the Node way (see `useWasmThreads`), as a tfjs backend. */
+async function threadedWasmBackend(threads: number): Promise<tf.KernelBackend> {
+  const path = nodeRequire("path");
+  const wasm = nodeRequire("@tensorflow/tfjs-backend-wasm");
+  const dir = path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json"));
+  const factoryFile = path.join(dir, "wasm-out", "tfjs-backend-wasm-threaded-simd.js");
+  const workerFile = path.join(dir, "wasm-out", "tfjs-backend-wasm-threaded-simd.worker.js");
+  const binary = path.join(dir, "dist", "tfjs-backend-wasm-threaded-simd.wasm");
+  const prelude =
+    `import { createRequire } from "node:module"; const require = createRequire(${JSON.stringify(workerFile)});` +
+    `const __filename = ${JSON.stringify(workerFile)};`;
+  // tfjs's own loader escapes the script's newlines the same way before loading it.
+  const workerSource = prelude + nodeRequire(workerFile).wasmWorkerContents.replace(/\n/g, "\\n");
+  const workerUrl = new URL(`data:text/javascript,${encodeURIComponent(workerSource)}`);
+  const module = await nodeRequire(factoryFile)({
+    locateFile: (name: string) => (name.endsWith(".worker.js") ? workerUrl : binary),
+    mainScriptUrlOrBlob: factoryFile,
+    instantiateWasm: (imports: { env: Record<string, unknown> }, done: (i: unknown, m: unknown) => void) => {
+      imports.env.emscripten_num_logical_cores = () => 2 * threads;
+      webAssembly()
+        .instantiate(nodeRequire("fs").readFileSync(binary), imports)
+        .then((r) => done(r.instance, r.module));
+      return {};
+    },
+  });
+  // What tfjs's own loader adds to the module before handing it to the backend.
+  const call = (name: string, returns: string | null, args: string[]) => module.cwrap(name, returns, args);
+  module.tfjs = {
+    init: call("init", null, []),
+    initWithThreadsCount: call("init_with_threads_count", null, ["number"]),
+    getThreadsCount: call("get_threads_count", "number", []),
+    registerTensor: call("register_tensor", null, ["number", "number", "number"]),
+    disposeData: call("dispose_data", null, ["number"]),
+    dispose: call("dispose", null, []),
+  };
+  wasm.setThreadsCount(threads);
+  const backend = new wasm.BackendWasm(module);
+  for (const worker of module.PThread.unusedWorkers.splice(0)) worker.terminate();
+  for (const worker of module.PThread.runningWorkers) worker.unref();
+  return backend;
+}
+
+/** WebAssembly's instantiate (the library's ES2020 typings do not declare WebAssembly). */
+function webAssembly(): {
+  instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: unknown; module: unknown }>;
+} {
+  return (globalThis as unknown as { WebAssembly: ReturnType<typeof webAssembly> }).WebAssembly;
 }
 
 /** The process environment, or an empty one in a browser (which has no `process`). */
@@ -84,13 +183,15 @@ export function chooseBackend(available: readonly BackendName[], forced?: Backen
 let active: BackendInfo | undefined;
 
 /**
- * Select and initialise the backend once per process; later calls return the same info.
+ * Select and initialise the backend once per process; later calls return the same info, unless
+ * they ask for another backend (`prefer`, or MBRL_BACKEND when called without one).
  * @param prefer force a backend for this process (overrides the environment variable).
  */
 export async function initBackend(prefer?: BackendName): Promise<BackendInfo> {
-  if (active && (!prefer || prefer === active.name)) return active;
-  const available = registerBackends();
   const forced = prefer ?? forcedBackend();
+  // tfjs-node switches tfjs to itself when it is first loaded, even after a choice was made.
+  if (active && (forced ?? active.name) === active.name && tf.getBackend() === active.name) return active;
+  const available = registerBackends(mayUseNative(forced));
   const name = chooseBackend(available, forced);
   if (!(await tf.setBackend(name))) throw new Error(`tfjs could not initialise the ${name} backend`);
   await tf.ready();
@@ -107,5 +208,6 @@ export async function initBackend(prefer?: BackendName): Promise<BackendInfo> {
 
 /** One line saying which backend is in use, for notebooks and logs. */
 export function describeBackend(info: BackendInfo): string {
-  return `tfjs ${tf.version.tfjs} on the ${info.name} backend (${info.reason}; available: ${info.available.join(", ")})`;
+  const threads = info.name === "wasm" && wasmThreads() > 1 ? ` with ${wasmThreads()} threads` : "";
+  return `tfjs ${tf.version.tfjs} on the ${info.name} backend${threads} (${info.reason}; available: ${info.available.join(", ")})`;
 }
