@@ -67,7 +67,8 @@ function factors(l: number, L: number): { st: number; t: number } {
  * The kept weights of one member (new tensors, for the caller to keep and free).
  * @param w per layer W_l (1, in, out)
  * @param b per layer b_l (1, 1, out)
- * @param inputWidths the widths of the column blocks the input comes in, summing to in
+ * @param inputWidths the widths of the column blocks the input comes in, summing to in; none
+ *   (`[]`) when no gradient with respect to the input will be asked for (`back[0]` is then empty)
  */
 export function memberWeights(
   w: tf.Tensor3D[],
@@ -93,7 +94,8 @@ export function memberWeights(
     back[last] = tf.mul(back[last], scaling.outScale.reshape([1, nOut, 1]));
     c[last] = tf.add(tf.mul(c[last], scaling.outScale), scaling.outShift);
   }
-  const firstBack = inputWidths.length === 1 ? [back[0]] : (tf.split(back[0], inputWidths, 2) as tf.Tensor3D[]);
+  const firstBack =
+    inputWidths.length <= 1 ? inputWidths.map(() => back[0]) : (tf.split(back[0], inputWidths, 2) as tf.Tensor3D[]);
   return { a, c, back: back.map((bl, l) => (l === 0 ? firstBack : [bl])) };
 }
 
@@ -129,7 +131,7 @@ export function forwardMember(x: tf.Tensor3D, p: MemberWeights): { out: tf.Tenso
  * @param dy ∂L/∂y (1, N, out)
  * @param u [x, u_1, …, u_{L−1}], as returned by `forwardMember`
  * @param back the member's `back` weights
- * @returns ∂L/∂x per input block (1, N, width), and per layer the upstream gradient g_l
+ * @returns ∂L/∂x per input block (1, N, width), none if `back[0]` is empty, and per layer the upstream gradient g_l
  *   (1, N, out_l), except that with a scaling the last one is ∂L/∂y itself (see `weightGradients`)
  */
 export function backwardMember(
