@@ -149,6 +149,30 @@ export function backwardMember(
 }
 
 /**
+ * uᵀg (1, in, out) and Σ_rows g (1, 1, out): products over the N rows of a batch. wasm's fast
+ * product repacks its right operand whenever it is a new tensor, so the narrower of u and g
+ * goes there and the other is transposed; and it sums rows by transposing first, so Σ_rows g
+ * is taken over a transposed g when there is one, else as the product 1ᵀg (whose right
+ * operand, g, is then already packed).
+ * @param u (1, N, in)
+ * @param g (1, N, out)
+ */
+function contractRows(u: tf.Tensor3D, g: tf.Tensor3D): { uTg: tf.Tensor3D; db: tf.Tensor3D } {
+  const [, N, inW] = u.shape;
+  if (inW <= g.shape[2]) {
+    const gT = tf.transpose(g, [0, 2, 1]);
+    return {
+      uTg: tf.transpose(tf.matMul(gT, u), [0, 2, 1]) as tf.Tensor3D,
+      db: tf.sum(gT, 2).reshape([1, 1, -1]) as tf.Tensor3D,
+    };
+  }
+  return {
+    uTg: tf.matMul(tf.transpose(u, [0, 2, 1]), g),
+    db: tf.matMul(tf.ones([1, 1, N]), g),
+  };
+}
+
+/**
  * One member's parameter gradients from what its backward pass found.
  * @param u [x, u_1, …, u_{L−1}] from `forwardMember`
  * @param g the upstream gradients from `backwardMember`
@@ -165,10 +189,10 @@ export function weightGradients(
     h[0] = tf.div(u[0], scaling.inScale.reshape([1, 1, -1])); // the normalised input
     gz[L - 1] = tf.mul(g[L - 1], scaling.outScale.reshape([1, 1, -1])); // ∂L/∂z of the last layer
   }
-  const db = gz.map((gl) => tf.sum(gl, 1, true) as tf.Tensor3D);
-  const dw = gz.map((gl, l) => {
-    const uTg = tf.matMul(tf.transpose(h[l], [0, 2, 1]), gl) as tf.Tensor3D;
-    return l === 0 ? uTg : (tf.sub(tf.mul(uTg, 2), db[l]) as tf.Tensor3D); // h_lᵀ g
+  const layers = gz.map((gl, l) => {
+    const { uTg, db } = contractRows(h[l], gl);
+    return { db, dw: l === 0 ? uTg : (tf.sub(tf.mul(uTg, 2), db) as tf.Tensor3D) }; // h_lᵀ g
   });
+  const [dw, db] = [layers.map((x) => x.dw), layers.map((x) => x.db)];
   return { dw, db };
 }
