@@ -2,17 +2,18 @@
  * Adam (Kingma & Ba) that updates all of its variables as ONE flat vector, in plain JavaScript.
  *
  * It is the same algorithm as `tf.train.adam`, with the same defaults (β1 = 0.9, β2 = 0.999,
- * ε = the backend's epsilon): per parameter θ with gradient g at step t,
+ * ε = the backend's epsilon), in float32: per parameter θ with gradient g at step t,
  *
  *   m ← β1 m + (1 − β1) g,   v ← β2 v + (1 − β2) g²,
  *   θ ← θ − lr · (m / (1 − β1^t)) / (√(v / (1 − β2^t)) + ε).
  *
  * Why in JavaScript: tfjs's Adam runs ~14 element-wise kernels per variable, each with a fixed
  * cost (~18 µs on wasm, ~35 µs on native TensorFlow) that dwarfs the arithmetic for the small
- * networks of this course (5,000 parameters in BPTT and model fitting: a few µs as a loop).
+ * networks of this course (5,000 parameters in the benchmark's model: a few µs as a loop).
  * So the gradients are read once, the formulas run on Float32Arrays, and each variable is
- * written back once. The same holds for plain gradient descent (`sgdStep`).
- * Internal to the library: `trainBptt`, `fitDynamics` and `fitValueFunction` use it.
+ * written back once. Internal to the library: `fitDynamics` and `fitValueFunction` use it.
+ * (`trainBptt` keeps `tf.train.adam`: its step is dominated by the rollout, and its notebooks'
+ * numbers are tied to that optimiser's float32 arithmetic.)
  */
 import * as tf from "@tensorflow/tfjs";
 
@@ -35,13 +36,6 @@ function assignFlat(variables: tf.Variable[], flat: Float32Array): void {
     tf.tidy(() => x.assign(tf.tensor(block, x.shape, "float32")));
     offset += x.size;
   }
-}
-
-/** One step of gradient descent, θ ← θ − lr·g, with g the flat gradient (variables' order). */
-export function sgdStep(variables: tf.Variable[], g: Float32Array, learningRate: number): void {
-  const theta = readFlat(variables);
-  for (let i = 0; i < theta.length; i++) theta[i] -= learningRate * g[i];
-  assignFlat(variables, theta);
 }
 
 export class FlatAdam extends tf.Optimizer {
@@ -85,13 +79,19 @@ export class FlatAdam extends tf.Optimizer {
       g.length,
     );
     this.t += 1;
-    const [b1, b2, lr, eps] = [this.beta1, this.beta2, this.learningRate, this.epsilon];
-    const [c1, c2] = [1 - b1 ** this.t, 1 - b2 ** this.t];
+    // Every operation rounded to float32 (Math.fround), in the order of the tfjs kernels this
+    // replaces, so that the numbers are the same, bit for bit, as with those kernels.
+    const f = Math.fround;
+    const [b1, b2, a1, a2] = [f(this.beta1), f(this.beta2), f(1 - this.beta1), f(1 - this.beta2)];
+    const [c1, c2] = [f(1 - this.beta1 ** this.t), f(1 - this.beta2 ** this.t)];
+    const [eps, minusLr] = [f(this.epsilon), f(-this.learningRate)];
     const theta = readFlat(variables);
     for (let i = 0; i < theta.length; i++) {
-      m[i] = b1 * m[i] + (1 - b1) * g[i];
-      v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
-      theta[i] -= (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + eps);
+      m[i] = f(m[i] * b1) + f(g[i] * a1);
+      v[i] = f(v[i] * b2) + f(f(g[i] * g[i]) * a2);
+      const mHat = f(m[i] / c1);
+      const vHat = f(v[i] / c2);
+      theta[i] += f(f(mHat / f(f(Math.sqrt(vHat)) + eps)) * minusLr);
     }
     assignFlat(variables, theta);
     this.incrementIterations();

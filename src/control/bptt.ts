@@ -12,7 +12,6 @@ import { assertShape, check, fillOptions, inRange, positive, positiveInt, type R
 import type { Rng } from "../random";
 import type { Policy, System } from "../envs/types";
 import { policyObjective } from "./rollout";
-import { FlatAdam, readFlat, sgdStep } from "../flatAdam";
 
 /** A policy and the variables it closes over: the only things training updates. */
 export interface TrainablePolicy {
@@ -137,49 +136,35 @@ export function drawStartStates(
   return { states, owned: true };
 }
 
-/**
- * f's value and gradients read from the device as plain numbers: [value, g], with g the
- * gradients of all variables one after another (each row-major), so that the checks, the
- * norms and the update below are loops over one Float32Array rather than tfjs kernels.
- */
-function valueAndFlatGrads(f: () => tf.Scalar, variables: tf.Variable[]): { value: number; g: Float32Array } {
+/** f's value and gradients, with [value, ‖g_0‖², ‖g_1‖², …] read from the device at once. */
+function valueAndGrads(f: () => tf.Scalar, variables: tf.Variable[]) {
   const { value, grads } = tf.variableGrads(f, variables);
-  try {
-    return { value: value.dataSync()[0], g: readFlat(variables.map((v) => grads[v.name])) };
-  } finally {
-    tf.dispose([value, ...Object.values(grads)]);
-  }
+  const numbers = tf.tidy(
+    () => tf.stack([value, ...variables.map((v) => tf.sum(tf.square(grads[v.name])))]).dataSync() as Float32Array,
+  );
+  return { value, grads, numbers };
 }
 
-/** ‖g_i‖² of each variable's block of the flat gradient. */
-function squaredNorms(g: Float32Array, variables: tf.Variable[]): number[] {
-  let offset = 0;
-  return variables.map((v) => {
-    let sum = 0;
-    for (let i = offset; i < offset + v.size; i++) sum += g[i] * g[i];
-    offset += v.size;
-    return sum;
-  });
-}
-
-const sumOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+const disposeAll = (value: tf.Tensor, grads: tf.NamedTensorMap) => tf.dispose([value, ...Object.values(grads)]);
+const globalNorm = (numbers: Float32Array) => Math.sqrt(numbers.slice(1).reduce((a, b) => a + b, 0));
 
 /**
  * The value of f and the global norm of its gradient with respect to the variables, read from
- * the device at once; nothing is kept. Non-finite values are returned as they are.
+ * the device in one transfer; nothing is kept. Non-finite values are returned as they are.
  */
 export function valueAndGradNorm(f: () => tf.Scalar, variables: tf.Variable[]): { value: number; gradNorm: number } {
-  const { value, g } = valueAndFlatGrads(f, variables);
-  return { value, gradNorm: Math.sqrt(sumOf(squaredNorms(g, variables))) };
+  const { value, grads, numbers } = valueAndGrads(f, variables);
+  disposeAll(value, grads);
+  return { value: numbers[0], gradNorm: globalNorm(numbers) };
 }
 
-/** The first non-finite number among the loss and the ‖g_i‖², described by name; undefined if all finite. */
-function describeNonFinite(loss: number, norms: number[], variables: tf.Variable[]): string | undefined {
-  if (!Number.isFinite(loss)) return `loss (${loss})`;
-  const i = norms.findIndex((n) => !Number.isFinite(n));
+/** The first non-finite number among [loss, ‖g_i‖²], described by name; undefined if all finite. */
+function describeNonFinite(numbers: Float32Array, variables: tf.Variable[]): string | undefined {
+  if (!Number.isFinite(numbers[0])) return `loss (${numbers[0]})`;
+  const i = variables.findIndex((_, k) => !Number.isFinite(numbers[k + 1]));
   if (i < 0) return undefined;
   const v = variables[i];
-  return `gradient of variables[${i}] (name "${v.name}", shape [${v.shape}]), squared norm ${norms[i]}`;
+  return `gradient of variables[${i}] (name "${v.name}", shape [${v.shape}]), squared norm ${numbers[i + 1]}`;
 }
 
 /** Throw unless t is a policy function with a non-empty list of variables. */
@@ -230,7 +215,7 @@ export function trainBptt(
   const B = o.batchSize as number;
   const [startRng, noiseRng] = [rng.split(), rng.split()];
   const { policy, variables } = trainable;
-  const adam = o.optimizer === "adam" ? new FlatAdam(o.learningRate) : undefined;
+  const optimizer = o.optimizer === "adam" ? tf.train.adam(o.learningRate) : tf.train.sgd(o.learningRate);
   const history: BpttProgress[] = [];
   try {
     for (let iteration = 0; iteration < o.iterations; iteration++) {
@@ -244,25 +229,30 @@ export function trainBptt(
         );
       let computed;
       try {
-        computed = valueAndFlatGrads(loss, variables);
+        computed = valueAndGrads(loss, variables);
       } finally {
         if (starts.owned) starts.states.dispose();
       }
-      const { value, g } = computed;
-      const norms = squaredNorms(g, variables);
-      const bad = describeNonFinite(value, norms, variables);
-      if (bad !== undefined) return { status: "non-finite", history, nonFinite: { iteration, what: bad } };
-      const gradNorm = Math.sqrt(sumOf(norms));
+      const { value, grads, numbers } = computed;
+      const bad = describeNonFinite(numbers, variables);
+      if (bad !== undefined) {
+        disposeAll(value, grads);
+        return { status: "non-finite", history, nonFinite: { iteration, what: bad } };
+      }
+      const gradNorm = globalNorm(numbers);
       const scale = o.maxGradNorm !== undefined && gradNorm > o.maxGradNorm ? o.maxGradNorm / gradNorm : 1;
-      if (scale !== 1) g.forEach((x, i) => (g[i] = x * scale));
-      if (adam) adam.applyFlat(variables, g);
-      else sgdStep(variables, g, o.learningRate);
-      const progress = { iteration, loss: value, gradNorm };
+      tf.tidy(() =>
+        optimizer.applyGradients(
+          variables.map((v) => ({ name: v.name, tensor: scale === 1 ? grads[v.name] : grads[v.name].mul(scale) })),
+        ),
+      );
+      disposeAll(value, grads);
+      const progress = { iteration, loss: numbers[0], gradNorm };
       history.push(progress);
       o.onProgress?.(progress);
     }
   } finally {
-    adam?.dispose();
+    optimizer.dispose();
   }
   return { status: "finished", history };
 }
