@@ -44,7 +44,10 @@ describe("FlatAdam", () => {
     const kernels = problem(3);
     const [lr, b1, b2] = [0.05, 0.9, 0.999];
     const eps = tf.backend().epsilon();
-    const moments = kernels.variables.map((v) => ({ m: tf.zerosLike(v), v: tf.zerosLike(v) }));
+    const moments: { m: tf.Tensor; v: tf.Tensor }[] = kernels.variables.map((v) => ({
+      m: tf.zerosLike(v),
+      v: tf.zerosLike(v),
+    }));
     const flat = new FlatAdam(lr);
     for (let t = 1; t <= 8; t++) {
       tf.tidy(() => {
