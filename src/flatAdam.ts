@@ -1,26 +1,48 @@
 /**
- * Adam (Kingma & Ba) that updates all of its variables as ONE flat vector.
+ * Adam (Kingma & Ba) that updates all of its variables as ONE flat vector, in plain JavaScript.
  *
  * It is the same algorithm as `tf.train.adam`, with the same defaults (β1 = 0.9, β2 = 0.999,
- * ε = the backend's epsilon): per parameter θ with gradient g at step t,
+ * ε = the backend's epsilon), in float32: per parameter θ with gradient g at step t,
  *
  *   m ← β1 m + (1 − β1) g,   v ← β2 v + (1 − β2) g²,
  *   θ ← θ − lr · (m / (1 − β1^t)) / (√(v / (1 − β2^t)) + ε).
  *
- * tfjs's Adam runs those ~14 element-wise kernels once per variable; an MLP has two variables
- * per layer, and for the small networks of model fitting that was half of the kernels of each
- * minibatch step, each with a fixed cost. Here the gradients are joined into one vector, the
- * same formulas run once on it, and the update is cut back into the variables' shapes.
- * Internal to the library: `fitDynamics` uses it. (BPTT steps are dominated by the rollout, so
- * `trainBptt` keeps tf.train.adam.)
+ * Why in JavaScript: tfjs's Adam runs ~14 element-wise kernels per variable, each with a fixed
+ * cost (~18 µs on wasm, ~35 µs on native TensorFlow) that dwarfs the arithmetic for the small
+ * networks of this course (5,000 parameters in the benchmark's model: a few µs as a loop).
+ * So the gradients are read once, the formulas run on Float32Arrays, and each variable is
+ * written back once. Internal to the library: `fitDynamics` and `fitValueFunction` use it.
+ * (`trainBptt` keeps `tf.train.adam`: its step is dominated by the rollout, and its notebooks'
+ * numbers are tied to that optimiser's float32 arithmetic.)
  */
 import * as tf from "@tensorflow/tfjs";
+
+/** The tensors' values one after another in one Float32Array (each row-major). */
+export function readFlat(tensors: tf.Tensor[]): Float32Array {
+  const flat = new Float32Array(tensors.reduce((n, t) => n + t.size, 0));
+  let offset = 0;
+  for (const t of tensors) {
+    flat.set(t.dataSync() as Float32Array, offset);
+    offset += t.size;
+  }
+  return flat;
+}
+
+/** Set every variable from its block of a flat vector laid out as `readFlat` reads them. */
+function assignFlat(variables: tf.Variable[], flat: Float32Array): void {
+  let offset = 0;
+  for (const x of variables) {
+    const block = flat.subarray(offset, offset + x.size);
+    tf.tidy(() => x.assign(tf.tensor(block, x.shape, "float32")));
+    offset += x.size;
+  }
+}
 
 export class FlatAdam extends tf.Optimizer {
   static readonly className = "FlatAdam";
   private readonly epsilon = tf.backend().epsilon();
   /** The first and second moments (P), made at the first step; t counts the steps. */
-  private moments: { names: string[]; m: tf.Variable; v: tf.Variable } | undefined;
+  private moments: { names: string[]; m: Float32Array; v: Float32Array } | undefined;
   private t = 0;
 
   constructor(
@@ -44,33 +66,40 @@ export class FlatAdam extends tf.Optimizer {
       if (v === undefined) throw new Error(`FlatAdam: no variable named ${name}`);
       return v;
     });
-    const moments = this.momentsFor(
-      named.map(({ name }) => name),
-      variables,
+    this.applyFlat(variables, readFlat(named.map(({ tensor }) => tensor)));
+  }
+
+  /**
+   * One Adam step from the gradient already read as one flat vector.
+   * @param g (P) the gradients of `variables`, one after another, each row-major
+   */
+  applyFlat(variables: tf.Variable[], g: Float32Array): void {
+    const { m, v } = this.momentsFor(
+      variables.map((x) => x.name),
+      g.length,
     );
     this.t += 1;
-    tf.tidy(() => {
-      const g = tf.concat(named.map(({ tensor }) => tensor.reshape([-1])));
-      const m = tf.add(tf.mul(moments.m, this.beta1), tf.mul(g, 1 - this.beta1));
-      const v = tf.add(tf.mul(moments.v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
-      moments.m.assign(m);
-      moments.v.assign(v);
-      const mHat = tf.div(m, 1 - this.beta1 ** this.t);
-      const vHat = tf.div(v, 1 - this.beta2 ** this.t);
-      const step = tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), this.epsilon)), -this.learningRate);
-      const parts = tf.split(
-        step,
-        variables.map((x) => x.size),
-      );
-      variables.forEach((x, i) => x.assign(tf.add(x, parts[i].reshape(x.shape))));
-    });
+    // Every operation rounded to float32 (Math.fround), in the order of the tfjs kernels this
+    // replaces, so that the numbers are the same, bit for bit, as with those kernels.
+    const f = Math.fround;
+    const [b1, b2, a1, a2] = [f(this.beta1), f(this.beta2), f(1 - this.beta1), f(1 - this.beta2)];
+    const [c1, c2] = [f(1 - this.beta1 ** this.t), f(1 - this.beta2 ** this.t)];
+    const [eps, minusLr] = [f(this.epsilon), f(-this.learningRate)];
+    const theta = readFlat(variables);
+    for (let i = 0; i < theta.length; i++) {
+      m[i] = f(m[i] * b1) + f(g[i] * a1);
+      v[i] = f(v[i] * b2) + f(f(g[i] * g[i]) * a2);
+      const mHat = f(m[i] / c1);
+      const vHat = f(v[i] / c2);
+      theta[i] += f(f(mHat / f(f(Math.sqrt(vHat)) + eps)) * minusLr);
+    }
+    assignFlat(variables, theta);
     this.incrementIterations();
   }
 
-  /** Free the moments. */
+  /** Forget the moments. */
   dispose(): void {
     super.dispose();
-    if (this.moments) tf.dispose([this.moments.m, this.moments.v]);
     this.moments = undefined;
   }
 
@@ -79,11 +108,9 @@ export class FlatAdam extends tf.Optimizer {
   }
 
   /** The moments, made as zeros at the first step; later steps must update the same variables. */
-  private momentsFor(names: string[], variables: tf.Variable[]): { m: tf.Variable; v: tf.Variable } {
+  private momentsFor(names: string[], size: number): { m: Float32Array; v: Float32Array } {
     if (this.moments === undefined) {
-      const size = variables.reduce((n, x) => n + x.size, 0);
-      const zeros = () => tf.tidy(() => tf.variable(tf.zeros([size]), false));
-      this.moments = { names, m: zeros(), v: zeros() };
+      this.moments = { names, m: new Float32Array(size), v: new Float32Array(size) };
     } else if (names.join("\n") !== this.moments.names.join("\n")) {
       throw new Error(`FlatAdam: every step must update the same variables [${this.moments.names}], got [${names}]`);
     }

@@ -9,10 +9,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { check, fillOptions, inRange, positive, positiveInt } from "../checks";
-import { FlatAdam } from "../flatAdam";
+import { FlatAdam, readFlat } from "../flatAdam";
 import { Rng } from "../random";
 import { dataTensor, type TransitionData } from "./data";
 import type { DynamicsModel } from "./dynamicsModel";
+import { mseGradients } from "./fast";
 import { Normalizer } from "./normalizer";
 
 /** Options of `fitDynamics`. */
@@ -86,7 +87,7 @@ function memberRows(nTrain: number, bootstrap: boolean, rng: Rng): Int32Array {
   return rows;
 }
 
-/** The minibatch of every member stacked member-major: batch j of each member's shuffled rows. */
+/** Row indices of every member's minibatch stacked member-major: batch j of each member's shuffled rows. */
 function minibatchRows(orders: Int32Array[], rows: Int32Array[], start: number, size: number): Int32Array {
   const out = new Int32Array(orders.length * size);
   orders.forEach((order, m) => {
@@ -95,11 +96,23 @@ function minibatchRows(orders: Int32Array[], rows: Int32Array[], start: number, 
   return out;
 }
 
+/**
+ * The given rows of a row-major table, as a (M, n, width) tensor. The training data stay in
+ * JavaScript and each minibatch is copied out here: on wasm that costs less than a gather kernel.
+ */
+function rowsTensor(table: Float32Array, width: number, rows: Int32Array, members: number): tf.Tensor3D {
+  const out = new Float32Array(rows.length * width);
+  rows.forEach((r, i) => out.set(table.subarray(r * width, (r + 1) * width), i * width));
+  return tf.tensor3d(out, [members, rows.length / members, width]);
+}
+
 /** The training and validation data, normalised for the network, and every tensor to free. */
 interface Prepared {
-  /** Normalised inputs (N_train, S + A) and target deltas (N_train, S). */
-  xTrain: tf.Tensor2D;
-  yTrain: tf.Tensor2D;
+  /** Training rows. */
+  nTrain: number;
+  /** Normalised inputs (N_train, S + A) and target deltas (N_train, S), row-major. */
+  xTrain: Float32Array;
+  yTrain: Float32Array;
   /** Raw validation transitions [states, actions, nextStates], empty without validation. */
   validation: tf.Tensor2D[];
   owned: tf.Tensor[];
@@ -142,9 +155,15 @@ function prepare(model: DynamicsModel, data: TransitionData, o: FitOptions, spli
       return stats;
     };
     model.setNormalization(statsOf(tf.concat([s, a], 1)), statsOf(tf.sub(next, s)));
+    const read = (t: tf.Tensor2D) => {
+      const values = t.dataSync() as Float32Array;
+      t.dispose();
+      return values;
+    };
     return {
-      xTrain: keep(model.normalizedInputs(s, a)),
-      yTrain: keep(model.normalizedDeltas(s, next)),
+      nTrain: n - nVal,
+      xTrain: read(model.normalizedInputs(s, a)),
+      yTrain: read(model.normalizedDeltas(s, next)),
       validation: nVal > 0 ? pick(perm.subarray(n - nVal)) : [],
       owned,
     };
@@ -161,34 +180,37 @@ function prepare(model: DynamicsModel, data: TransitionData, o: FitOptions, spli
  */
 function trainEpoch(
   model: DynamicsModel,
-  optimizer: tf.Optimizer,
+  optimizer: FlatAdam,
   p: Prepared,
   rows: Int32Array[],
   memberRngs: Rng[],
   batchSize: number,
 ): number {
-  const nTrain = p.xTrain.shape[0];
+  const { nTrain } = p;
+  const { members, net } = model;
+  const [inWidth, outWidth] = [net.inputSize, net.outputSize];
+  const variables = net.variables(); // W_0, b_0, W_1, b_1, …
   const orders = memberRngs.map((r) => r.permutation(nTrain));
-  let lossSum: tf.Tensor = tf.scalar(0);
+  let lossSum = 0;
   for (let start = 0; start < nTrain; start += batchSize) {
     const size = Math.min(batchSize, nTrain - start);
     const batchRows = minibatchRows(orders, rows, start, size);
-    const next = tf.tidy(() => {
-      const idx = tf.tensor1d(batchRows, "int32");
-      const x = tf.gather(p.xTrain, idx);
-      const y = tf.gather(p.yTrain, idx);
-      // The mean over all members' rows is the mean of the member MSEs; × M makes it their sum.
-      // (tf.losses.meanSquaredError is the same number with ~3x the kernels, for its weights.)
-      const loss = () => tf.mul(tf.mean(tf.squaredDifference(model.net.forward(x), y)), model.members) as tf.Scalar;
-      const cost = optimizer.minimize(loss, true, model.net.variables()) as tf.Scalar;
-      return tf.add(lossSum, tf.mul(cost, size / model.members));
-    });
-    lossSum.dispose();
-    lossSum = next;
+    // The loss is the sum over members of their own MSE, so each member's gradient is exactly
+    // that of its own loss (see mseGradients).
+    const { loss, dw, db } = tf.tidy(() =>
+      mseGradients(
+        net.weights,
+        net.biases,
+        rowsTensor(p.xTrain, inWidth, batchRows, members),
+        rowsTensor(p.yTrain, outWidth, batchRows, members),
+      ),
+    );
+    const g = readFlat(dw.flatMap((d, l) => [d, db[l]]));
+    lossSum += (loss.dataSync()[0] * size) / members;
+    tf.dispose([loss, ...dw, ...db]);
+    optimizer.applyFlat(variables, g);
   }
-  const total = lossSum.dataSync()[0];
-  lossSum.dispose();
-  return total / nTrain;
+  return lossSum / nTrain;
 }
 
 /**
@@ -229,7 +251,7 @@ export async function fitDynamics(
   const optimizer = new FlatAdam(o.learningRate);
   try {
     const memberRngs = rng.splitN(model.members);
-    const rows = memberRngs.map((r) => memberRows(p.xTrain.shape[0], o.bootstrap, r));
+    const rows = memberRngs.map((r) => memberRows(p.nTrain, o.bootstrap, r));
     const history: FitProgress[] = [];
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
       const trainLoss = trainEpoch(model, optimizer, p, rows, memberRngs, o.batchSize);

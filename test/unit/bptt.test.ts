@@ -4,6 +4,9 @@ import { Rng } from "../../src/random";
 import { trainBptt, type BpttProgress } from "../../src/control/bptt";
 import type { Dynamics, RewardFn } from "../../src/envs/types";
 import { closedForm, linearPolicy, quadratic, scalarSystem } from "./scalarLq";
+import { policyObjective } from "../../src/control/rollout";
+import { DynamicsModel } from "../../src/models/dynamicsModel";
+import { mlpPolicy } from "../../src/control/mlpPolicy";
 
 /** The infinite-horizon LQR gain from the scalar DARE b²P² + (r − q b² − a² r) P − q r = 0. */
 function lqrGain(a: number, b: number, q: number, r: number): number {
@@ -140,6 +143,49 @@ describe("trainBptt", () => {
       applied.forEach((x, i) => expect(x).toBeCloseTo((g[i] * want) / norm, 2));
     }
     tf.dispose([k, c, starts]);
+  });
+
+  it("takes tf.train.adam's steps on a clipped gradient, variable by variable (MLP policy, learned model)", () => {
+    // The independent answer: the same objective differentiated by tf.variableGrads, clipped
+    // and applied by tfjs's own Adam, on a copy of the policy with the same initial weights.
+    const model = new DynamicsModel(3, 1, new Rng(7), { hiddenSizes: [16, 16] });
+    const reward: RewardFn = (s, a) =>
+      tf.tidy(() => s.square().sum(1).add(a.square().sum(1).mul(0.01)).neg() as tf.Tensor1D);
+    const system = { dynamics: model, reward };
+    const [ours, theirs] = [
+      mlpPolicy(new Rng(8), { hiddenSizes: [8, 8] }),
+      mlpPolicy(new Rng(8), { hiddenSizes: [8, 8] }),
+    ];
+    const starts = tf.tensor2d(new Rng(9).normalArray(32 * 3), [32, 3]);
+    const [lr, maxGradNorm, iterations, horizon] = [0.05, 0.5, 4, 6];
+    const result = trainBptt(system, ours, starts, new Rng(0), { horizon, learningRate: lr, maxGradNorm, iterations });
+    const adam = tf.train.adam(lr);
+    for (let i = 0; i < iterations; i++) {
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(
+          () => tf.neg(policyObjective(system, theirs.policy, starts, undefined, { horizon })),
+          theirs.variables,
+        );
+        const norm = Math.sqrt(
+          theirs.variables.reduce((n, v) => n + tf.sum(tf.square(grads[v.name])).dataSync()[0], 0),
+        );
+        // float32 on both sides, summed in different orders: agreement to ~1e-5 relative
+        const loss = value.dataSync()[0];
+        expect(Math.abs(result.history[i].loss - loss)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(loss)));
+        expect(Math.abs(result.history[i].gradNorm - norm)).toBeLessThanOrEqual(1e-4 * (1 + norm));
+        const scale = norm > maxGradNorm ? maxGradNorm / norm : 1;
+        adam.applyGradients(theirs.variables.map((v) => ({ name: v.name, tensor: grads[v.name].mul(scale) })));
+      });
+    }
+    expect(result.history[0].gradNorm).toBeGreaterThan(maxGradNorm); // the clipping was exercised
+    ours.variables.forEach((v, i) => {
+      const [x, y] = [v.dataSync(), theirs.variables[i].dataSync()];
+      x.forEach((xi, j) => expect(Math.abs(xi - y[j])).toBeLessThanOrEqual(1e-5));
+    });
+    adam.dispose();
+    tf.dispose(starts);
+    [ours, theirs].forEach((p) => p.net.dispose());
+    model.dispose();
   });
 
   it("is seeded: the same seed repeats the history, another seed changes it", () => {

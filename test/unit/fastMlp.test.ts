@@ -7,6 +7,7 @@ import { MLP } from "../../src/models/mlp";
 import { Normalizer } from "../../src/models/normalizer";
 import { policyObjective } from "../../src/control/rollout";
 import { referenceForward, referenceStep } from "../../src/models/reference";
+import { mseGradients } from "../../src/models/fast";
 import { initBackend, registerBackends, type BackendName } from "../../src/backend";
 
 // The library's MLP runs a fused σ-form forward pass and a hand-written backward pass
@@ -178,6 +179,53 @@ describe.each(registerBackends())("the MLP's fast path against the reference, on
     );
     x.dispose();
     net.dispose();
+  });
+
+  it("gives model fitting's loss and gradients off the tape (mseGradients), for one member and an ensemble", () => {
+    for (const members of [1, 3]) {
+      const rng = new Rng(60 + members);
+      const net = new MLP([4, 8, 8, 3], rng, { members });
+      net.setFlat(rng.normalArray(net.parameterCount(), 0, 0.5));
+      const N = 5;
+      const x = tf.tensor3d(rng.normalArray(members * N * 4), [members, N, 4]);
+      const y = tf.tensor3d(rng.normalArray(members * N * 3), [members, N, 3]);
+      // The plain loss: Σ_m mean over member m's rows and outputs of the squared error.
+      const plainLoss = () =>
+        tf.tidy(() => {
+          const err = tf.sub(plainForward(net, x.reshape([members * N, 4])), y.reshape([members * N, 3]));
+          return tf.mul(tf.mean(tf.square(err)), members) as tf.Scalar;
+        });
+      const ours = tf.tidy(() => {
+        const { loss, dw, db } = mseGradients(net.weights, net.biases, x, y);
+        const byName = net.variables().map((v, i) => [v.name, (i % 2 === 0 ? dw : db)[i >> 1].dataSync()]);
+        return { loss: loss.dataSync()[0], grads: Object.fromEntries(byName) as Record<string, Float32Array> };
+      });
+      const plainValue = tf.tidy(() => plainLoss().dataSync()[0]);
+      expect(Math.abs(ours.loss - plainValue)).toBeLessThanOrEqual(1e-5 * (1 + plainValue));
+      expectSameGradients(ours.grads, gradients(plainLoss, net.variables()));
+      // And one entry of each layer's W against a central finite difference of the plain loss.
+      const flat = net.getFlat();
+      const P = net.memberParameterCount();
+      const last = members - 1;
+      let offset = 0;
+      for (let l = 0; l + 1 < net.sizes.length; l++) {
+        const [inW, outW] = [net.sizes[l], net.sizes[l + 1]];
+        const k = last * P + offset + inW * outW - 1; // member `last`, W_l's last entry
+        const h = 1e-2;
+        const at = (d: number) => {
+          net.setFlat(flat.map((v, i) => (i === k ? v + d : v)));
+          return tf.tidy(() => plainLoss().dataSync()[0]);
+        };
+        const fd = (at(h) - at(-h)) / (2 * h);
+        net.setFlat(flat);
+        const W = ours.grads[net.weights[l].name];
+        const analytic = W[last * inW * outW + inW * outW - 1];
+        expect(Math.abs(analytic - fd)).toBeLessThanOrEqual(2e-3 * (1 + Math.abs(fd)));
+        offset += (inW + 1) * outW;
+      }
+      tf.dispose([x, y]);
+      net.dispose();
+    }
   });
 
   it("leaks no tensors across repeated gradients and weight changes", () => {

@@ -1,6 +1,7 @@
 /**
  * The fast path of the MLP, behind one seam: `MLP.forward` and `DynamicsModel.step` call
- * `EnsembleLayers`, and nothing else in the library reaches in here.
+ * `EnsembleLayers`, `fitDynamics` calls `mseGradients` (its minibatch gradient, off the tape),
+ * and nothing else in the library reaches in here.
  *
  * Why it exists: on the default wasm backend, the readable forward pass (`models/reference.ts`:
  * tanh layers, one member at a time, tfjs autodiff) spends most of its time in per-kernel
@@ -16,3 +17,4 @@
  */
 export { EnsembleLayers, type ApplyOptions } from "./ensembleLayers";
 export type { Scaling } from "./mlpPasses";
+export { mseGradients } from "./mseGradients";

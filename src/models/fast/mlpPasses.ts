@@ -67,7 +67,8 @@ function factors(l: number, L: number): { st: number; t: number } {
  * The kept weights of one member (new tensors, for the caller to keep and free).
  * @param w per layer W_l (1, in, out)
  * @param b per layer b_l (1, 1, out)
- * @param inputWidths the widths of the column blocks the input comes in, summing to in
+ * @param inputWidths the widths of the column blocks the input comes in, summing to in; none
+ *   (`[]`) when no gradient with respect to the input will be asked for (`back[0]` is then empty)
  */
 export function memberWeights(
   w: tf.Tensor3D[],
@@ -93,7 +94,8 @@ export function memberWeights(
     back[last] = tf.mul(back[last], scaling.outScale.reshape([1, nOut, 1]));
     c[last] = tf.add(tf.mul(c[last], scaling.outScale), scaling.outShift);
   }
-  const firstBack = inputWidths.length === 1 ? [back[0]] : (tf.split(back[0], inputWidths, 2) as tf.Tensor3D[]);
+  const firstBack =
+    inputWidths.length <= 1 ? inputWidths.map(() => back[0]) : (tf.split(back[0], inputWidths, 2) as tf.Tensor3D[]);
   return { a, c, back: back.map((bl, l) => (l === 0 ? firstBack : [bl])) };
 }
 
@@ -129,7 +131,7 @@ export function forwardMember(x: tf.Tensor3D, p: MemberWeights): { out: tf.Tenso
  * @param dy ∂L/∂y (1, N, out)
  * @param u [x, u_1, …, u_{L−1}], as returned by `forwardMember`
  * @param back the member's `back` weights
- * @returns ∂L/∂x per input block (1, N, width), and per layer the upstream gradient g_l
+ * @returns ∂L/∂x per input block (1, N, width), none if `back[0]` is empty, and per layer the upstream gradient g_l
  *   (1, N, out_l), except that with a scaling the last one is ∂L/∂y itself (see `weightGradients`)
  */
 export function backwardMember(
@@ -144,6 +146,30 @@ export function backwardMember(
     g[l - 1] = tf.mul(dh, tf.mul(u[l], tf.sub(1, u[l]))); // ∂L/∂h_l ⊙ 4u(1 − u)
   }
   return { dx: back[0].map((block) => tf.matMul(g[0], block) as tf.Tensor3D), g };
+}
+
+/**
+ * uᵀg (1, in, out) and Σ_rows g (1, 1, out): products over the N rows of a batch. wasm's fast
+ * product repacks its right operand whenever it is a new tensor, so the narrower of u and g
+ * goes there and the other is transposed; and it sums rows by transposing first, so Σ_rows g
+ * is taken over a transposed g when there is one, else as the product 1ᵀg (whose right
+ * operand, g, is then already packed).
+ * @param u (1, N, in)
+ * @param g (1, N, out)
+ */
+function contractRows(u: tf.Tensor3D, g: tf.Tensor3D): { uTg: tf.Tensor3D; db: tf.Tensor3D } {
+  const [, N, inW] = u.shape;
+  if (inW <= g.shape[2]) {
+    const gT = tf.transpose(g, [0, 2, 1]);
+    return {
+      uTg: tf.transpose(tf.matMul(gT, u), [0, 2, 1]) as tf.Tensor3D,
+      db: tf.sum(gT, 2).reshape([1, 1, -1]) as tf.Tensor3D,
+    };
+  }
+  return {
+    uTg: tf.matMul(tf.transpose(u, [0, 2, 1]), g),
+    db: tf.matMul(tf.ones([1, 1, N]), g),
+  };
 }
 
 /**
@@ -163,10 +189,10 @@ export function weightGradients(
     h[0] = tf.div(u[0], scaling.inScale.reshape([1, 1, -1])); // the normalised input
     gz[L - 1] = tf.mul(g[L - 1], scaling.outScale.reshape([1, 1, -1])); // ∂L/∂z of the last layer
   }
-  const db = gz.map((gl) => tf.sum(gl, 1, true) as tf.Tensor3D);
-  const dw = gz.map((gl, l) => {
-    const uTg = tf.matMul(tf.transpose(h[l], [0, 2, 1]), gl) as tf.Tensor3D;
-    return l === 0 ? uTg : (tf.sub(tf.mul(uTg, 2), db[l]) as tf.Tensor3D); // h_lᵀ g
+  const layers = gz.map((gl, l) => {
+    const { uTg, db } = contractRows(h[l], gl);
+    return { db, dw: l === 0 ? uTg : (tf.sub(tf.mul(uTg, 2), db) as tf.Tensor3D) }; // h_lᵀ g
   });
+  const [dw, db] = [layers.map((x) => x.dw), layers.map((x) => x.db)];
   return { dw, db };
 }
