@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { executeWithProgress, prepareRun } from "./notebooks.mjs";
 import { ROOT, listNotebooks } from "./lib.mjs";
-import { inputKey, isLibraryBuilt, isUpToDate, recordKey, recordLibraryBuilt } from "./site/cache.mjs";
+import { SITE_CACHE, inputKey, isLibraryBuilt, isUpToDate, recordKey, recordLibraryBuilt } from "./site/cache.mjs";
 import { addFallbacks, launchBrowser } from "./site/fallbacks.mjs";
 import { writeSite } from "./site/pages.mjs";
 
@@ -77,6 +77,7 @@ function swapIn(dir) {
 async function main(argv) {
   const { force } = parseCommandLine(argv);
   const started = Date.now();
+  if (force) rmSync(SITE_CACHE, { recursive: true, force: true }); // from scratch: no page or model from before
   const names = listNotebooks();
   const executed = await executeChanged(names, force);
   const tmp = `${SITE}.tmp-${process.pid}`;
