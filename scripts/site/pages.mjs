@@ -137,6 +137,17 @@ function pageChrome(entries, e) {
 
 /** What nbconvert's page depends on besides the page's notebook: the template and nbconvert's version. */
 const PAGE_INPUTS = ["scripts/site/template", "requirements.txt"];
+const TEMPLATE_DIR = join(ROOT, "scripts", "site", "template");
+/** nbconvert's options for every page (they are part of each cached page's key). */
+const NBCONVERT_OPTIONS = [
+  "--to",
+  "html",
+  "--template",
+  "mbrl",
+  `--TemplateExporter.extra_template_basedirs=${TEMPLATE_DIR}`,
+  "--HTMLExporter.require_js_url=assets/require.js",
+  `--HTMLExporter.mathjax_url=${MATHJAX_URL}`,
+];
 
 /**
  * Export every notebook's page into `dir` with nbconvert, which takes 10-30 s even for one page
@@ -144,7 +155,7 @@ const PAGE_INPUTS = ["scripts/site/template", "requirements.txt"];
  * template changed go through it; the others come from the cache of earlier builds.
  */
 function exportPages(entries, dir, work) {
-  const template = filesKey(PAGE_INPUTS);
+  const template = filesKey(PAGE_INPUTS, NBCONVERT_OPTIONS);
   const pages = entries.map((e, i) => {
     const site = {
       ...pageChrome(entries, e),
@@ -176,23 +187,9 @@ function exportPages(entries, dir, work) {
 
 /** Convert the page notebooks `files` into HTML pages in `outDir`. */
 function nbconvert(files, outDir) {
-  const r = run(
-    venvCommand("jupyter"),
-    [
-      "nbconvert",
-      "--to",
-      "html",
-      "--template",
-      "mbrl",
-      `--TemplateExporter.extra_template_basedirs=${join(ROOT, "scripts", "site", "template")}`,
-      "--HTMLExporter.require_js_url=assets/require.js",
-      `--HTMLExporter.mathjax_url=${MATHJAX_URL}`,
-      "--output-dir",
-      outDir,
-      ...files,
-    ],
-    { env: jupyterEnv() },
-  );
+  const r = run(venvCommand("jupyter"), ["nbconvert", ...NBCONVERT_OPTIONS, "--output-dir", outDir, ...files], {
+    env: jupyterEnv(),
+  });
   if (r.status !== 0) throw new Error(`nbconvert failed:\n${r.stderr}`);
 }
 
