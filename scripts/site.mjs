@@ -1,36 +1,56 @@
 // npm run site [-- --force]: the course site in site/, ready for any static host or file://.
 //   1. execute the notebooks whose source, library or data changed (all of them with --force),
-//      and draw static PNG fallbacks of their figures in headless Chromium (for the pages);
-//   2. export every executed notebook with nbconvert and the course template, copy the downloads
-//      and the shared assets (plotly.js, MathJax, require.js), and write the index page.
+//      and draw static fallback images of their figures in headless Chromium (for the pages);
+//   2. export every executed notebook with nbconvert and the course template (pages whose
+//      notebook and template are unchanged come from the cache of the last build), copy the
+//      downloads and the shared assets (plotly.js, MathJax, require.js), and write the index page.
 // The site is built in a temporary folder and swapped in, so a failed build keeps the old one.
 import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import { executeWithProgress, prepareRun } from "./notebooks.mjs";
 import { ROOT, listNotebooks } from "./lib.mjs";
-import { inputKey, isUpToDate, recordKey } from "./site/cache.mjs";
+import { SITE_CACHE, inputKey, isLibraryBuilt, isUpToDate, recordKey, recordLibraryBuilt } from "./site/cache.mjs";
 import { addFallbacks, launchBrowser } from "./site/fallbacks.mjs";
 import { writeSite } from "./site/pages.mjs";
 
 const SITE = join(ROOT, "site");
+const USAGE = "usage: npm run site [-- --force]";
 
-function parseArgs(argv) {
-  for (const a of argv) if (a !== "--force") throw new Error(`unknown option ${a}; usage: npm run site [-- --force]`);
-  return { force: argv.includes("--force") };
+/** A command line the script does not take: it prints the message and exits 2. */
+class UsageError extends Error {}
+
+/** `[--force]`; anything else is a UsageError. */
+function parseCommandLine(argv) {
+  try {
+    const { values } = parseArgs({ args: argv, options: { force: { type: "boolean" } }, strict: true });
+    return { force: Boolean(values.force) };
+  } catch (e) {
+    const error = /** @type {Error & { code?: string }} */ (e);
+    if (!error.code?.startsWith("ERR_PARSE_ARGS")) throw e;
+    // parseArgs' own message is a paragraph: name the argument in a few words instead.
+    const argument = error.message.match(/'([^' ]+)/)?.[1] ?? "";
+    const why = {
+      ERR_PARSE_ARGS_UNKNOWN_OPTION: `unknown option ${argument}`,
+      ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL: `unexpected argument ${argument}`,
+    }[error.code];
+    throw new UsageError(`${why ?? error.message.split(".")[0]}; ${USAGE}`);
+  }
 }
 
 /** Execute what changed; returns how many notebooks ran. */
 async function executeChanged(names, force) {
   // Keys first, then the build: a key must never describe a newer src/ than the dist/ that ran.
   const keys = new Map(names.map((name) => [name, inputKey(name)]));
-  const python = prepareRun();
+  const stale = names.filter((name) => force || !isUpToDate(name, keys.get(name)));
+  // dist/ is needed even when nothing runs (the pages use its display helpers); tsc only when it may be stale.
+  const python = stale.length > 0 || !isLibraryBuilt() ? prepareRun() : undefined;
+  if (python) recordLibraryBuilt();
   let browser;
-  let executed = 0;
   try {
     for (const [i, name] of names.entries()) {
       const label = `site: [${i + 1}/${names.length}]`;
-      const key = keys.get(name);
-      if (!force && isUpToDate(name, key)) {
+      if (!stale.includes(name)) {
         console.log(`${label} ${name} ... up to date`);
         continue;
       }
@@ -38,13 +58,12 @@ async function executeChanged(names, force) {
       browser ??= await launchBrowser();
       const figures = await addFallbacks(browser, name);
       console.log(`${label} ${name} ... ${figures} figure fallbacks drawn`);
-      recordKey(name, key);
-      executed++;
+      recordKey(name, keys.get(name));
     }
   } finally {
     await browser?.close();
   }
-  return executed;
+  return stale.length;
 }
 
 /** Replace site/ with the freshly built folder in two renames. */
@@ -56,27 +75,30 @@ function swapIn(dir) {
 }
 
 async function main(argv) {
-  const { force } = parseArgs(argv);
+  const { force } = parseCommandLine(argv);
   const started = Date.now();
+  if (force) rmSync(SITE_CACHE, { recursive: true, force: true }); // from scratch: no page or model from before
   const names = listNotebooks();
   const executed = await executeChanged(names, force);
   const tmp = `${SITE}.tmp-${process.pid}`;
   const work = join(ROOT, "build", `site-work-${process.pid}`);
+  let converted;
   try {
     mkdirSync(tmp, { recursive: true });
     mkdirSync(work, { recursive: true });
-    writeSite(names, tmp, work);
+    converted = writeSite(names, tmp, work);
     swapIn(tmp);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
     rmSync(work, { recursive: true, force: true });
   }
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(
-    `site: ${names.length} pages (${executed} notebooks executed) in ${((Date.now() - started) / 1000).toFixed(1)} s -> ${join(SITE, "index.html")}`,
+    `site: ${names.length} pages (${executed} notebooks executed) in ${seconds} s, ${converted} converted by nbconvert -> ${join(SITE, "index.html")}`,
   );
 }
 
 main(process.argv.slice(2)).catch((e) => {
   console.error(`\n${e.message}`);
-  process.exit(1);
+  process.exit(e instanceof UsageError ? 2 : 1);
 });

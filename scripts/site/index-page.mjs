@@ -1,6 +1,6 @@
 // The site's front page: the lecture's overview and a card per notebook with the notebook's own
 // title and summary, and its key figure as a thumbnail with a line saying what it shows.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SCRIPTS_HTML, headHtml, sidebarHtml, topbarHtml } from "./chrome.mjs";
 import { joinLines } from "./fallbacks.mjs";
@@ -40,21 +40,21 @@ export function keyFigure(nb) {
 }
 
 /**
- * The PNG (base64) of the page's figure number `index`: the fallback image the site's page carries
- * inside each figure (wherever the build keeps them, the page has them, in order).
+ * The image of the page's figure number `index`: the src of the fallback image the site's page
+ * carries inside each figure (in order), which the card shows as its thumbnail.
  */
-export function pagePng(html, index) {
+export function fallbackSrc(html, index) {
   const fallbacks = [...html.matchAll(/<img\b[^>]*>/g)]
     .map((m) => m[0])
     .filter((tag) => /\bclass="mbrl-fallback"/.test(tag));
-  return fallbacks[index]?.match(/\bsrc="data:image\/png;base64,([^"]+)"/)?.[1]; // attributes in any order (nbconvert 7 sorts them)
+  return fallbacks[index]?.match(/\bsrc="([^"]+)"/)?.[1]; // attributes in any order (nbconvert 7 sorts them)
 }
 
-function card(e, escapeHtml, hasThumb) {
+function card(e, escapeHtml, thumbSrc) {
   const figure = keyFigure(e.nb);
   const thumb =
-    hasThumb && figure
-      ? `\n  <img class="mbrl-thumb" src="assets/thumbs/${e.name}.png" alt="${escapeHtml(`Key figure: ${figure.title}`)}" loading="lazy">`
+    thumbSrc && figure
+      ? `\n  <img class="mbrl-thumb" src="${escapeHtml(thumbSrc)}" alt="${escapeHtml(`Key figure: ${figure.title}`)}" loading="lazy">`
       : "";
   const sees = figure ? `\n  <p class="mbrl-sees">You will see: ${escapeHtml(figure.title)}.</p>` : "";
   return `<article class="mbrl-card">
@@ -64,14 +64,11 @@ function card(e, escapeHtml, hasThumb) {
 </article>`;
 }
 
-/** The thumbnails: each notebook's key figure, from its page, as assets/thumbs/NAME.png; returns who has one. */
-function writeThumbnails(entries, dir) {
-  mkdirSync(join(dir, "assets", "thumbs"), { recursive: true });
+/** The thumbnails: each notebook's key figure, the fallback image its page shows (no copy); undefined where none. */
+function thumbnails(entries, dir) {
   return entries.map((e) => {
     const figure = keyFigure(e.nb);
-    const png = figure && pagePng(readFileSync(join(dir, `${e.name}.html`), "utf8"), figure.index);
-    if (png) writeFileSync(join(dir, "assets", "thumbs", `${e.name}.png`), Buffer.from(png, "base64"));
-    return Boolean(png);
+    return figure && fallbackSrc(readFileSync(join(dir, `${e.name}.html`), "utf8"), figure.index);
   });
 }
 
@@ -81,7 +78,7 @@ function writeThumbnails(entries, dir) {
  * @param pages [{href, title}] the sidebar's list, the overview first
  */
 export function writeIndex(entries, pages, dir, { course, mathjaxUrl, escapeHtml }) {
-  const thumbs = writeThumbnails(entries, dir);
+  const thumbs = thumbnails(entries, dir);
   writeFileSync(
     join(dir, "index.html"),
     `<!DOCTYPE html>

@@ -1,23 +1,25 @@
 // The site's pages: each executed notebook exported by nbconvert with the course template
 // (JupyterLab's look plus navigation and downloads), the downloads themselves, the shared
 // assets, and an index page built from the notebooks' own titles and summaries.
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { copyFileSync, cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BUILD_DIR, NOTEBOOKS_DIR, ROOT, jupyterEnv, notebookTitle, run, venvCommand } from "../lib.mjs";
 import { SCRIPTS_HTML, headHtml, sidebarHtml, topbarHtml } from "./chrome.mjs";
-import { figureOutputs, joinLines, readFallbacks, splitLines } from "./fallbacks.mjs";
+import { FALLBACK_FORMAT, PLOTLY_JS, figureOutputs, joinLines, readFallbacks, splitLines } from "./fallbacks.mjs";
 import { writeIndex } from "./index-page.mjs";
 import { writeSearchIndex } from "./search.mjs";
 import { shareStyles } from "./shared-css.mjs";
 import { writePanels } from "./bundle.mjs";
+import { SITE_CACHE, cachedFile, filesKey, storeCached } from "./cache.mjs";
 
 const require = createRequire(import.meta.url);
 /** The library's display helpers, loaded when first needed: after prepareRun has built dist/. */
 const display = () => require(join(ROOT, "dist", "display"));
 export const COURSE = "CS285 Lecture 11: Model-based policy learning";
 const MATHJAX = join(ROOT, "node_modules", "mathjax");
-/** The parts of MathJax 2 that the TeX-AMS_CHTML-full configuration loads. */
+/** The parts of MathJax 2 that the TeX-AMS_CHTML-full configuration loads (and its menu may). */
 const MATHJAX_PARTS = [
   "MathJax.js",
   "config/TeX-AMS_CHTML-full.js",
@@ -52,17 +54,24 @@ export function notebookSummary(nb) {
   return own.replace(/\*\*|`/g, ""); // bold and code marks; math stays for MathJax
 }
 
+/**
+ * Files of the MathJax parts that the site leaves out: the accessibility explorer's speech maps
+ * for Internet Explorer (mathmaps_ie.js, 1.4 MB, a repeat of the others) and for the languages
+ * the site is not written in (Spanish, German, French: 0.8 MB). English speech and Nemeth
+ * Braille stay, so the explorer works as before for this English text.
+ */
+const MATHJAX_LEFT_OUT = /\/mathmaps(_ie\.js|\/(es|de|fr)\.js)$/;
+const isMathJaxNeeded = (src) => !MATHJAX_LEFT_OUT.test(src);
+
 export function copyAssets(dir) {
   const assets = join(dir, "assets");
   mkdirSync(assets, { recursive: true });
-  copyFileSync(require.resolve("plotly.js-dist-min/plotly.min.js"), join(assets, "plotly.min.js"));
+  copyFileSync(PLOTLY_JS, join(assets, "plotly.min.js"));
   copyFileSync(require.resolve("requirejs/require.js"), join(assets, "require.js"));
   copyFileSync(join(ROOT, "scripts", "site", "site.css"), join(assets, "site.css"));
   copyFileSync(join(ROOT, "scripts", "site", "site.js"), join(assets, "site.js"));
-  // mathmaps_ie.js (1.4 MB) repeats the accessibility explorer's speech maps for Internet Explorer only.
-  const notForIe = (src) => !src.endsWith("mathmaps_ie.js");
   for (const part of MATHJAX_PARTS)
-    cpSync(join(MATHJAX, part), join(assets, "mathjax", part), { recursive: true, filter: notForIe });
+    cpSync(join(MATHJAX, part), join(assets, "mathjax", part), { recursive: true, filter: isMathJaxNeeded });
 }
 
 /** Clean sources and executed copies, for the pages' download links. */
@@ -75,18 +84,35 @@ function copyDownloads(names, dir) {
   }
 }
 
+/** Where a page's fallback image of figure `i` lives, relative to the site. */
+export const fallbackPath = (name, i) => `assets/figures/${name}-${i}.${FALLBACK_FORMAT}`;
+
+/**
+ * A figure's HTML with its fallback image as a file of the site, loaded only when it scrolls
+ * into view: files, not data: URLs in the page, since base64 is a third larger and every reader
+ * with JavaScript would download images that plotly.js replaces. (withFallbackImage writes a
+ * PNG data: URL; its src is swapped for the file.)
+ */
+function withFallbackFile(html, src) {
+  const marker = "MBRL_FALLBACK_FILE";
+  const img = display().withFallbackImage(html, marker);
+  return img.replace(`src="data:image/png;base64,${marker}"`, `src="${src}" loading="lazy"`);
+}
+
 /**
  * The copy of an executed notebook that nbconvert turns into a page: each figure's HTML with
- * its fallback image, and the metadata carries the page's links and the script that loads
- * plotly.js from the shared asset (the template puts it in the head).
+ * its fallback image (written into `dir`), and the metadata carries the page's links and the
+ * script that loads plotly.js from the shared asset (the template puts it in the head).
  */
-function pageNotebook(name, nb, site) {
-  const pngs = readFallbacks(name);
+function pageNotebook(name, nb, site, dir) {
+  const images = readFallbacks(name);
   const figures = figureOutputs(nb);
-  if (pngs.length !== figures.length)
-    throw new Error(`${name}: ${figures.length} figures but ${pngs.length} fallback images; rebuild with --force`);
+  if (images.length !== figures.length)
+    throw new Error(`${name}: ${figures.length} figures but ${images.length} fallback images; rebuild with --force`);
+  mkdirSync(join(dir, "assets", "figures"), { recursive: true });
   figures.forEach((output, i) => {
-    output.data["text/html"] = splitLines(display().withFallbackImage(joinLines(output.data["text/html"]), pngs[i]));
+    writeFileSync(join(dir, fallbackPath(name, i)), Buffer.from(images[i], "base64"));
+    output.data["text/html"] = splitLines(withFallbackFile(joinLines(output.data["text/html"]), fallbackPath(name, i)));
   });
   nb.metadata.mbrl_site = { ...site, plotly_loader: display().plotlyLoaderHtml(PLOTLY_URL) };
   return nb;
@@ -109,8 +135,28 @@ function pageChrome(entries, e) {
   };
 }
 
+/** What nbconvert's page depends on besides the page's notebook: the template and nbconvert's version. */
+const PAGE_INPUTS = ["scripts/site/template", "requirements.txt"];
+const TEMPLATE_DIR = join(ROOT, "scripts", "site", "template");
+/** nbconvert's options for every page (they are part of each cached page's key). */
+const NBCONVERT_OPTIONS = [
+  "--to",
+  "html",
+  "--template",
+  "mbrl",
+  `--TemplateExporter.extra_template_basedirs=${TEMPLATE_DIR}`,
+  "--HTMLExporter.require_js_url=assets/require.js",
+  `--HTMLExporter.mathjax_url=${MATHJAX_URL}`,
+];
+
+/**
+ * Export every notebook's page into `dir` with nbconvert, which takes 10-30 s even for one page
+ * (it starts Python and re-parses every page it writes): only pages whose notebook, chrome or
+ * template changed go through it; the others come from the cache of earlier builds.
+ */
 function exportPages(entries, dir, work) {
-  entries.forEach((e, i) => {
+  const template = filesKey(PAGE_INPUTS, NBCONVERT_OPTIONS);
+  const pages = entries.map((e, i) => {
     const site = {
       ...pageChrome(entries, e),
       course: COURSE,
@@ -119,29 +165,38 @@ function exportPages(entries, dir, work) {
       prev: i > 0 ? { href: `${entries[i - 1].name}.html`, title: entries[i - 1].title } : null,
       next: i + 1 < entries.length ? { href: `${entries[i + 1].name}.html`, title: entries[i + 1].title } : null,
     };
-    writeFileSync(join(work, `${e.name}.ipynb`), JSON.stringify(pageNotebook(e.name, structuredClone(e.nb), site)));
+    const json = JSON.stringify(pageNotebook(e.name, structuredClone(e.nb), site, dir));
+    return {
+      id: `${e.name}.html`,
+      name: e.name,
+      json,
+      key: createHash("sha256").update(template).update(json).digest("hex"),
+    };
   });
-  const r = run(
-    venvCommand("jupyter"),
-    [
-      "nbconvert",
-      "--to",
-      "html",
-      "--template",
-      "mbrl",
-      `--TemplateExporter.extra_template_basedirs=${join(ROOT, "scripts", "site", "template")}`,
-      "--HTMLExporter.require_js_url=assets/require.js",
-      `--HTMLExporter.mathjax_url=${MATHJAX_URL}`,
-      "--output-dir",
-      dir,
-      ...entries.map((e) => join(work, `${e.name}.ipynb`)),
-    ],
-    { env: jupyterEnv() },
-  );
+  const stale = pages.filter((p) => !cachedFile(p.id, p.key));
+  for (const p of stale) writeFileSync(join(work, `${p.name}.ipynb`), p.json);
+  if (stale.length > 0)
+    nbconvert(
+      stale.map((p) => join(work, `${p.name}.ipynb`)),
+      work,
+    );
+  for (const p of stale) storeCached(p.id, p.key, join(work, p.id));
+  for (const p of pages) copyFileSync(join(SITE_CACHE, p.id), join(dir, p.id));
+  return stale.length;
+}
+
+/** Convert the page notebooks `files` into HTML pages in `outDir`. */
+function nbconvert(files, outDir) {
+  const r = run(venvCommand("jupyter"), ["nbconvert", ...NBCONVERT_OPTIONS, "--output-dir", outDir, ...files], {
+    env: jupyterEnv(),
+  });
   if (r.status !== 0) throw new Error(`nbconvert failed:\n${r.stderr}`);
 }
 
-/** Write every page of the site into `dir`, using `work` for intermediate files. */
+/**
+ * Write every page of the site into `dir`, using `work` for intermediate files.
+ * @returns how many pages nbconvert converted (the others were unchanged)
+ */
 export function writeSite(names, dir, work) {
   const entries = names.map((name) => {
     const nb = JSON.parse(readFileSync(join(BUILD_DIR, `${name}.ipynb`), "utf8"));
@@ -149,7 +204,7 @@ export function writeSite(names, dir, work) {
   });
   copyAssets(dir);
   copyDownloads(names, dir);
-  exportPages(entries, dir, work);
+  const converted = exportPages(entries, dir, work);
   shareStyles(
     dir,
     entries.map((e) => `${e.name}.html`),
@@ -161,4 +216,5 @@ export function writeSite(names, dir, work) {
     mathjaxUrl: MATHJAX_URL,
     escapeHtml: display().escapeHtml,
   });
+  return converted;
 }

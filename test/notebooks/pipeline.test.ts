@@ -230,9 +230,9 @@ describe("rebuilding the site", () => {
       expect(r.stdout).toMatch(/\(1 notebooks executed\)/);
       for (const n of names.slice(1)) expect(r.stdout).toContain(`${n} ... up to date`);
       expect(statSync(fallbacks).mtimeMs).toBeGreaterThan(drawnBefore);
-      const pngs = JSON.parse(readFileSync(fallbacks, "utf8")) as string[];
-      expect(pngs.length).toBe(outputs(readNotebook(copy)).filter((o) => kindOf(o) === "figure").length);
-      for (const png of pngs) expect(Buffer.from(png, "base64").subarray(1, 4).toString()).toBe("PNG");
+      const images = JSON.parse(readFileSync(fallbacks, "utf8")) as string[];
+      expect(images.length).toBe(outputs(readNotebook(copy)).filter((o) => kindOf(o) === "figure").length);
+      for (const image of images) expect(Buffer.from(image, "base64").subarray(8, 12).toString()).toBe("WEBP");
     },
     10 * 60_000,
   );

@@ -65,7 +65,7 @@ describe("the index card's summary", () => {
 describe("the key figure", () => {
   type Index = {
     keyFigure: (nb: unknown) => { title: string; index: number } | undefined;
-    pagePng: (html: string, i: number) => string | undefined;
+    fallbackSrc: (html: string, i: number) => string | undefined;
   };
 
   it("is the first figure of a cell tagged key-figure, else the notebook's first figure", async () => {
@@ -92,12 +92,16 @@ describe("the key figure", () => {
   });
 
   it("finds its image among the page's fallback images, by position", async () => {
-    const { pagePng } = await load<Index>("index-page.mjs");
-    const img = (b64: string) =>
-      `<div class="mbrl-figure"><img class="mbrl-fallback" alt="x" src="data:image/png;base64,${b64}" style="max-width:100%"></div>`;
-    const sorted = `<div class="mbrl-figure"><img alt="y" class="mbrl-fallback" src="data:image/png;base64,BBBB"></div>`; // nbconvert 7's attribute order
-    const html = `${img("AAAA")}<img src="data:image/png;base64,ZZZZ">${sorted}`;
-    expect([pagePng(html, 0), pagePng(html, 1), pagePng(html, 2)]).toEqual(["AAAA", "BBBB", undefined]);
+    const { fallbackSrc } = await load<Index>("index-page.mjs");
+    const img = (src: string) =>
+      `<div class="mbrl-figure"><img class="mbrl-fallback" alt="x" src="${src}" loading="lazy" style="max-width:100%"></div>`;
+    const sorted = `<div class="mbrl-figure"><img alt="y" class="mbrl-fallback" loading="lazy" src="assets/figures/b.webp"></div>`; // nbconvert 7's attribute order
+    const html = `${img("assets/figures/a.webp")}<img src="assets/other.png">${sorted}`;
+    expect([fallbackSrc(html, 0), fallbackSrc(html, 1), fallbackSrc(html, 2)]).toEqual([
+      "assets/figures/a.webp",
+      "assets/figures/b.webp",
+      undefined,
+    ]);
   });
 });
 

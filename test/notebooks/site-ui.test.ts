@@ -3,7 +3,7 @@
 // hiding and copying code, keyboard access, axe-core's accessibility checks in light and dark, a
 // 390 px phone, and screenshots in build/screenshots/ for a person to look at.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { existsSync, mkdirSync, readFileSync, statSync } from "fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from "fs";
 import { join } from "path";
 import { pathToFileURL } from "url";
 import type { Browser, Page } from "playwright-core";
@@ -314,6 +314,33 @@ describe("the index", () => {
       }
     });
     await done(report);
+  });
+});
+
+/** Bytes of the files under `path`, recursively. */
+function bytesUnder(path: string): number {
+  if (!statSync(path).isDirectory()) return statSync(path).size;
+  return readdirSync(path).reduce((n, f) => n + bytesUnder(join(path, f)), 0);
+}
+
+describe("size", () => {
+  it("is under 15 MB, executed notebooks included", () => {
+    const parts = readdirSync(SITE).map((f) => ({ part: f, bytes: bytesUnder(join(SITE, f)) }));
+    const assets = readdirSync(join(SITE, "assets")).map((f) => ({
+      part: `assets/${f}`,
+      bytes: bytesUnder(join(SITE, "assets", f)),
+    }));
+    const total = parts.reduce((n, p) => n + p.bytes, 0);
+    const mb = (b: number) => (b / 1e6).toFixed(2);
+    console.log(
+      `site: ${mb(total)} MB\n${[...parts, ...assets]
+        .sort((a, b) => b.bytes - a.bytes)
+        .map((p) => `  ${mb(p.bytes)} MB ${p.part}`)
+        .join("\n")}`,
+    );
+    expect(parts.map((p) => p.part)).toContain("executed");
+    expect(bytesUnder(join(SITE, "executed"))).toBeGreaterThan(0);
+    expect(total).toBeLessThan(15e6);
   });
 });
 
