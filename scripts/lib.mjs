@@ -32,9 +32,15 @@ export function run(cmd, args, { inherit = false, env = {}, cwd = ROOT } = {}) {
   };
 }
 
+/**
+ * The project's TypeScript compiler. Not `npx tsc`: tslab's own TypeScript (5.0) also installs a
+ * `tsc`, and npm may link node_modules/.bin/tsc to either.
+ */
+export const TSC = join(ROOT, "node_modules", "typescript", "bin", "tsc");
+
 /** Compile src/ into dist/ (the one build every script uses); throws with tsc's output on failure. */
 export function buildLibrary() {
-  const r = run("npx", ["tsc", "-p", "tsconfig.json"]);
+  const r = run(process.execPath, [TSC, "-p", "tsconfig.json"]);
   if (r.status !== 0) throw new Error(`building dist/ failed:\n${r.stdout}${r.stderr}`);
 }
 

@@ -7,36 +7,14 @@
 // The site is built in a temporary folder and swapped in, so a failed build keeps the old one.
 import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { executeWithProgress, prepareRun } from "./notebooks.mjs";
-import { ROOT, listNotebooks } from "./lib.mjs";
+import { ROOT, exitWithError, listNotebooks, parseCommandLine } from "./lib.mjs";
 import { SITE_CACHE, inputKey, isLibraryBuilt, isUpToDate, recordKey, recordLibraryBuilt } from "./site/cache.mjs";
 import { addFallbacks, launchBrowser } from "./site/fallbacks.mjs";
 import { writeSite } from "./site/pages.mjs";
 
 const SITE = join(ROOT, "site");
 const USAGE = "usage: npm run site [-- --force]";
-
-/** A command line the script does not take: it prints the message and exits 2. */
-class UsageError extends Error {}
-
-/** `[--force]`; anything else is a UsageError. */
-function parseCommandLine(argv) {
-  try {
-    const { values } = parseArgs({ args: argv, options: { force: { type: "boolean" } }, strict: true });
-    return { force: Boolean(values.force) };
-  } catch (e) {
-    const error = /** @type {Error & { code?: string }} */ (e);
-    if (!error.code?.startsWith("ERR_PARSE_ARGS")) throw e;
-    // parseArgs' own message is a paragraph: name the argument in a few words instead.
-    const argument = error.message.match(/'([^' ]+)/)?.[1] ?? "";
-    const why = {
-      ERR_PARSE_ARGS_UNKNOWN_OPTION: `unknown option ${argument}`,
-      ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL: `unexpected argument ${argument}`,
-    }[error.code];
-    throw new UsageError(`${why ?? error.message.split(".")[0]}; ${USAGE}`);
-  }
-}
 
 /** Execute what changed; returns how many notebooks ran. */
 async function executeChanged(names, force) {
@@ -75,7 +53,8 @@ function swapIn(dir) {
 }
 
 async function main(argv) {
-  const { force } = parseCommandLine(argv);
+  const { values } = parseCommandLine(argv, { force: { type: "boolean" } }, USAGE, { positionals: false });
+  const force = Boolean(values.force);
   const started = Date.now();
   if (force) rmSync(SITE_CACHE, { recursive: true, force: true }); // from scratch: no page or model from before
   const names = listNotebooks();
@@ -98,7 +77,4 @@ async function main(argv) {
   );
 }
 
-main(process.argv.slice(2)).catch((e) => {
-  console.error(`\n${e.message}`);
-  process.exit(e instanceof UsageError ? 2 : 1);
-});
+main(process.argv.slice(2)).catch((e) => exitWithError(e, { prefix: "\n" }));

@@ -40,6 +40,7 @@ describe("scripts on a bad command line", () => {
     ["bench.mjs", ["--fast"], "unknown option --fast; usage: npm run bench"],
     ["bench.mjs", ["cem"], "unknown workload cem; usage: npm run bench"],
     ["notebooks.mjs", ["--timeout", "0"], "--timeout must be a positive number of seconds; usage: npm run notebooks"],
+    ["site.mjs", ["--force=1"], "Option '--force' does not take an argument; usage: npm run site"],
     ["setup.mjs", ["extra"], "setup: Unexpected argument 'extra'; usage: npm run setup"],
     ["make-pendulum-data.js", ["--out"], "make-pendulum-data: Option '--out <value>' argument missing; usage:"],
   ])("%s %j exits 2 with its usage line", (script, argv, message) => {
