@@ -92,7 +92,10 @@ function fill(where: string, given?: Partial<PointMassOptions>): PointMassOption
 // the inner axis copies element by element (about 15 ms each at the planner's 32768 rows, more than
 // all the step's arithmetic); transposing and working along the outer axis does the same in ~1 ms.
 const cols = (t: tf.Tensor2D) => tf.unstack(t.transpose()).map((c) => c.expandDims(1)) as tf.Tensor2D[];
-const fromCols = (columns: tf.Tensor[]) => tf.concat(columns.map((c) => c.reshape([1, -1])), 0).transpose();
+const fromCols = (columns: tf.Tensor[]) => {
+  const rows = columns.map((c) => c.reshape([1, -1]));
+  return tf.concat(rows, 0).transpose();
+};
 
 // Masks are float 0/1 tensors combined by arithmetic, and branches blended as m·a + (1−m)·b:
 // tfjs has no gradients for logical ops or most comparisons, and these keep the step
