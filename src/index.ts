@@ -80,7 +80,7 @@ export { MLP, MLP_DEFAULTS, type MLPOptions } from "./models/mlp";
 export { DynamicsModel, DYNAMICS_MODEL_DEFAULTS, type DynamicsModelOptions } from "./models/dynamicsModel";
 export { transitionsFromEpisodes, type TransitionData, type Trajectories } from "./models/data";
 export { fitDynamics, FIT_DEFAULTS, type FitOptions, type FitProgress } from "./models/fit";
-export { predictionErrorByHorizon } from "./models/predictionError";
+export { predictionErrorByHorizon, uninformedPredictionError } from "./models/predictionError";
 export {
   transitionsFromTable,
   trajectoriesFromTable,
@@ -275,3 +275,15 @@ export {
 } from "./display";
 export { showClaims, type Claims } from "./display/claims";
 export { wallPathsFigure, type WallGeometry } from "./display/pointMassFigure";
+export {
+  fitHistoryFigure,
+  uprightDistanceFigure,
+  predictionErrorFigure,
+  trainingHistoryFigure,
+  costAgainstNoiseFigure,
+  type FitCurvePoint,
+  type AngleCurve,
+  type HistoryCurve,
+  type EstimateSeries,
+  type ExactCurve,
+} from "./display/courseFigures";

@@ -188,8 +188,8 @@ export const GRADIENT_NORM_DEFAULTS: GradientNormOptions = {
  * One call is one draw of start states (and of the policy, for a factory), shared by all
  * horizons; call it again with other rngs for repeats.
  * @param system the dynamics the objective unrolls through, and the reward
- * @param trainable a fixed policy, or a factory making a fresh one from an rng (its variables
- *   are disposed after the measurements)
+ * @param trainable a fixed policy, or a factory making a fresh one from an rng (disposed after
+ *   the measurements: its `net` if it has one, as `mlpPolicy`'s does, else its variables)
  * @param startStates a fixed (B, S) tensor or a sampler (rng, n) => (n, S)
  * @param rng its first split goes to the policy factory, its second draws the start states
  * @returns one point per horizon
@@ -215,20 +215,29 @@ export function gradientNormByHorizon(
     system.dynamics.stateSize,
   );
   const [policyRng, startRng] = [rng.split(), rng.split()];
-  const made = typeof trainable === "function" ? trainable(policyRng) : undefined;
-  const current = made ?? (trainable as TrainablePolicy);
-  checkTrainable(where, current);
-  const starts = drawStartStates(where, startStates, startRng, o.batchSize as number, system.dynamics.stateSize);
+  const measure = (current: TrainablePolicy): GradientNormPoint[] => {
+    checkTrainable(where, current);
+    const starts = drawStartStates(where, startStates, startRng, o.batchSize as number, system.dynamics.stateSize);
+    try {
+      return o.horizons.map((horizon) => {
+        const { value, gradNorm } = valueAndGradNorm(
+          () => policyObjective(system, current.policy, starts.states, undefined, { horizon, discount: o.discount }),
+          current.variables,
+        );
+        return { horizon, objective: value, gradNorm, finite: Number.isFinite(value) && Number.isFinite(gradNorm) };
+      });
+    } finally {
+      if (starts.owned) starts.states.dispose();
+    }
+  };
+  if (typeof trainable !== "function") return measure(trainable);
+  const made: TrainablePolicy & { net?: { dispose(): void } } = trainable(policyRng);
   try {
-    return o.horizons.map((horizon) => {
-      const { value, gradNorm } = valueAndGradNorm(
-        () => policyObjective(system, current.policy, starts.states, undefined, { horizon, discount: o.discount }),
-        current.variables,
-      );
-      return { horizon, objective: value, gradNorm, finite: Number.isFinite(value) && Number.isFinite(gradNorm) };
-    });
+    return measure(made);
   } finally {
-    if (starts.owned) starts.states.dispose();
-    made?.variables.forEach((v) => v.dispose());
+    // A policy made here lives only for these measurements. An `mlpPolicy` network holds more
+    // than its variables (the fast path keeps tensors of its own): dispose the network itself.
+    if (made.net) made.net.dispose();
+    else made.variables.forEach((v) => v.dispose());
   }
 }

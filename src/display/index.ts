@@ -19,6 +19,18 @@ export {
 export { tableOutput, formatCell, type Row, type FrameLike, type TableOptions } from "./table";
 export { progress, progressOutput, ProgressBar, type ProgressOptions, type ProgressState } from "./progress";
 export { show, inKernel, escapeHtml, type MimeBundle, type Output } from "./output";
+export {
+  fitHistoryFigure,
+  uprightDistanceFigure,
+  predictionErrorFigure,
+  trainingHistoryFigure,
+  costAgainstNoiseFigure,
+  type FitCurvePoint,
+  type AngleCurve,
+  type HistoryCurve,
+  type EstimateSeries,
+  type ExactCurve,
+} from "./courseFigures";
 
 let figuresShown = 0;
 

@@ -29,16 +29,52 @@ type Writer = (
 ) => void;
 
 const JUPYTER_MODULE = path.join("tslab", "dist", "jupyter.js");
+const ZEROMQ_MODULE = path.join("zeromq", "lib", "index.js");
 
 /** The kernel's writer for the cell now running, or undefined outside a tslab kernel. */
 function kernelWriter(): Writer | undefined {
   for (const [file, mod] of Object.entries(require.cache)) {
     if (!file.endsWith(JUPYTER_MODULE)) continue;
     const writer = (mod?.exports as { lastWriteDisplayData?: Writer | null } | undefined)?.lastWriteDisplayData;
-    if (writer) return writer;
+    if (writer) {
+      sendImmediately();
+      return writer;
+    }
   }
   return undefined;
 }
+
+type Socket = { sendTimeout: number; send(message: unknown): unknown };
+let sendsPatched = false;
+
+/**
+ * Make the kernel's output socket send every message at once. tslab sends outputs on a zeromq 6
+ * Publisher without waiting, and zeromq hands at most 512 messages in a row to its I/O thread
+ * synchronously: it defers the next one to the event loop, and a send before the loop turns
+ * throws "Socket is busy writing", which kills the kernel. A cell runs synchronously, so the kernel
+ * died wherever its 513th message (counted over the whole session) fell in a burst: in a long
+ * loop's progress updates, or on re-running a notebook's cells. With sendTimeout 0 zeromq always
+ * sends at once, and a Publisher never blocks (at its high-water mark it drops).
+ */
+function sendImmediately(): void {
+  if (sendsPatched) return;
+  for (const [file, mod] of Object.entries(require.cache)) {
+    const Publisher = file.endsWith(ZEROMQ_MODULE) ? (mod?.exports?.Publisher as { prototype: Socket }) : undefined;
+    if (!Publisher) continue;
+    const send = Publisher.prototype.send;
+    // An own property: the inherited native `send` is read-only, so plain assignment fails.
+    Object.defineProperty(Publisher.prototype, "send", {
+      configurable: true,
+      value: function (this: Socket, message: unknown) {
+        if (this.sendTimeout !== 0) this.sendTimeout = 0;
+        return send.call(this, message);
+      },
+    });
+    sendsPatched = true;
+  }
+}
+
+sendImmediately(); // at import, inside a kernel: before any burst of the notebook's own output
 
 /** True when running inside a tslab kernel that can take outputs. */
 export function inKernel(): boolean {

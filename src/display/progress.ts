@@ -19,8 +19,8 @@ export interface ProgressOptions {
   total: number;
   /**
    * Minimum milliseconds between redraws; the final state is always drawn. One redraw a second
-   * keeps the bar live while sending few messages: tslab's kernel socket fails ("Socket is busy
-   * writing") when a message arrives while a burst of updates is still going out. @default 1000
+   * keeps the bar live while sending few messages (each is stored in the executed notebook's
+   * history of the output). @default 1000
    */
   intervalMs?: number;
 }

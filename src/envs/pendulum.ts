@@ -22,6 +22,7 @@
  * to record the data set). The tests check that the two agree.
  */
 import * as tf from "@tensorflow/tfjs";
+import { columns, joinColumns } from "../columns";
 import type { Rng } from "../random";
 import type { ActionBounds, Dynamics, RewardFn, Task } from "./types";
 import { assertShape, check, fillOptions, finite, nonNegative, positive, positiveInt } from "../checks";
@@ -116,7 +117,7 @@ export class Pendulum implements Dynamics {
     const { gravityGain, torqueGain } = this.gains();
     const kick = rng && noiseStd > 0 ? rng.normalTensor([batch, 1], 0, noiseStd) : undefined;
     const next = tf.tidy(() => {
-      const [cos, sin, speed] = tf.split(states, 3, 1);
+      const [cos, sin, speed] = columns(states);
       const theta = tf.atan2(sin, cos);
       const torque = tf.clipByValue(actions, -maxTorque, maxTorque);
       const accel = tf.sub(
@@ -127,7 +128,7 @@ export class Pendulum implements Dynamics {
       if (kick) rawSpeed = tf.add(rawSpeed, kick);
       const nextSpeed = tf.clipByValue(rawSpeed, -maxSpeed, maxSpeed);
       const nextTheta = tf.add(theta, tf.mul(nextSpeed, dt));
-      return tf.concat([tf.cos(nextTheta), tf.sin(nextTheta), nextSpeed], 1) as tf.Tensor2D;
+      return joinColumns([tf.cos(nextTheta), tf.sin(nextTheta), nextSpeed]);
     });
     kick?.dispose();
     return next;
@@ -173,7 +174,7 @@ export class Pendulum implements Dynamics {
     assertShape("Pendulum.reward", "nextStates", nextStates, [batch, 3]);
     const { maxTorque } = this.options;
     return tf.tidy(() => {
-      const [cos, sin, speed] = tf.split(states, 3, 1);
+      const [cos, sin, speed] = columns(states);
       const theta = tf.atan2(sin, cos);
       const torque = tf.clipByValue(actions, -maxTorque, maxTorque);
       const cost = tf.addN([tf.square(theta), tf.mul(tf.square(speed), 0.1), tf.mul(tf.square(torque), 0.001)]);

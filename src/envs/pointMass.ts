@@ -18,6 +18,7 @@
  * Action (B, 1): the lateral move.
  */
 import * as tf from "@tensorflow/tfjs";
+import { columns, joinColumns } from "../columns";
 import { assertShape, check, fillOptions, finite, inRange, nonNegative, positive, positiveInt } from "../checks";
 import type { Rng } from "../random";
 import type { Dynamics, Policy, RewardFn, Task } from "./types";
@@ -88,8 +89,6 @@ function fill(where: string, given?: Partial<PointMassOptions>): PointMassOption
   return o;
 }
 
-const cols = (t: tf.Tensor2D) => tf.split(t, t.shape[1], 1) as tf.Tensor2D[];
-
 // Masks are float 0/1 tensors combined by arithmetic, and branches blended as m·a + (1−m)·b:
 // tfjs has no gradients for logical ops or most comparisons, and these keep the step
 // differentiable in states and actions (the masks themselves have zero gradient).
@@ -153,7 +152,7 @@ export class PointMass implements Dynamics {
     }
     const o = this.options;
     return tf.tidy(() => {
-      const [x, y, gap, crashed] = cols(states);
+      const [x, y, gap, crashed] = columns(states);
       const xMoved = x.add(1);
       const yMoved = y.add(actions.clipByValue(-o.maxSpeed, o.maxSpeed)).add(noise.mul(o.noiseStd));
       const revealing = and(not(ge(gap.abs(), 0.5)), ge(xMoved, o.stepsToWall - o.revealSteps), not(crashed));
@@ -161,15 +160,12 @@ export class PointMass implements Dynamics {
       const newGap = pick(revealing, drawn, gap);
       const crossing = and(not(ge(x, o.stepsToWall)), ge(xMoved, o.stepsToWall));
       const hit = and(crossing, not(crashed), not(this.open(yMoved, newGap)));
-      return tf.concat(
-        [
-          pick(crashed, x, pick(hit, tf.fill([batch, 1], o.stepsToWall), xMoved)),
-          pick(crashed, y, yMoved),
-          newGap,
-          pick(hit, tf.onesLike(crashed), crashed),
-        ],
-        1,
-      ) as tf.Tensor2D;
+      return joinColumns([
+        pick(crashed, x, pick(hit, tf.fill([batch, 1], o.stepsToWall), xMoved)),
+        pick(crashed, y, yMoved),
+        newGap,
+        pick(hit, tf.onesLike(crashed), crashed),
+      ]) as tf.Tensor2D;
     });
   }
 
@@ -195,8 +191,8 @@ export function pointMassReward(options?: Partial<PointMassOptions>): RewardFn {
     assertShape(where, "actions", actions, [batch, 1]);
     assertShape(where, "nextStates", nextStates, [batch, 4]);
     return tf.tidy(() => {
-      const [x, , , crashed] = cols(states);
-      const [x2, , , crashed2] = cols(nextStates);
+      const [x, , , crashed] = columns(states);
+      const [x2, , , crashed2] = columns(nextStates);
       const moving = not(crashed);
       const hit = moving.mul(crashed2);
       const passed = and(not(ge(x, o.stepsToWall)), ge(x2, o.stepsToWall), not(crashed2));
@@ -250,7 +246,7 @@ export function pointMassFeedbackPolicy(theta: ArrayLike<number>, options?: Part
   return (states) => {
     assertShape("pointMassFeedbackPolicy", "states", states, [null, 4]);
     return tf.tidy(() => {
-      const [, y, gap] = cols(states);
+      const [, y, gap] = columns(states);
       const target = tf.sub(1, gap.abs()).mul(before).add(gap.mul(after));
       return target.sub(y).mul(gain).clipByValue(-o.maxSpeed, o.maxSpeed) as tf.Tensor2D;
     });

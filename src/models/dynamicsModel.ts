@@ -12,6 +12,7 @@
  * M > 1 its batch is member-major: rows [m·N, (m+1)·N) are stepped by member m.
  */
 import * as tf from "@tensorflow/tfjs";
+import { joinColumns } from "../columns";
 import { assertShape, check, fillOptions, positiveInt, type Rule } from "../checks";
 import type { Dynamics } from "../envs/types";
 import type { Rng } from "../random";
@@ -117,7 +118,7 @@ export class DynamicsModel implements Dynamics {
     const where = "DynamicsModel.normalizedInputs";
     const [b] = assertShape(where, "states", states, [null, this.stateSize]);
     assertShape(where, "actions", actions, [b, this.actionSize]);
-    return tf.tidy(() => this.inputNorm.normalize(tf.concat([states, actions], 1)));
+    return tf.tidy(() => this.inputNorm.normalize(joinColumns([states, actions])));
   }
 
   /**

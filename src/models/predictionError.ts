@@ -73,3 +73,26 @@ function rolloutErrors(model: Dynamics, states: tf.Tensor3D, actions: tf.Tensor3
     errors.forEach((e) => e.dispose());
   }
 }
+
+/**
+ * The prediction error of a guess that knows nothing: the mean squared difference, per state
+ * dimension, between two states drawn independently from the data. That is twice the mean of
+ * the per-dimension (population) variances, the yardstick a long open-loop prediction tends to.
+ * @param states N states of S numbers each (N ≥ 1)
+ */
+export function uninformedPredictionError(states: number[][]): number {
+  const where = "uninformedPredictionError";
+  check(Array.isArray(states) && states.length > 0, where, "states must hold at least one state");
+  const S = states[0].length;
+  check(
+    S > 0 && states.every((s) => s.length === S && s.every(Number.isFinite)),
+    where,
+    `states must be rows of ${S || "at least one"} finite numbers`,
+  );
+  const variance = (i: number) => {
+    const mean = states.reduce((a, s) => a + s[i], 0) / states.length;
+    return states.reduce((a, s) => a + (s[i] - mean) ** 2, 0) / states.length;
+  };
+  const variances = Array.from({ length: S }, (_, i) => variance(i));
+  return (2 * variances.reduce((a, b) => a + b, 0)) / S;
+}

@@ -3,6 +3,8 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../../src/random";
 import { closedForm, linearPolicy, quadratic, scalarSystem } from "./scalarLq";
 import { gradientCheck, gradientNormByHorizon, relativeError } from "../../src/analysis/gradientCheck";
+import { mlpPolicy } from "../../src/control/mlpPolicy";
+import { Pendulum, pendulumTask, sampleStartStates } from "../../src/envs/pendulum";
 
 /** f(x) = Σ sin(x_i)·x_i², with ∂f/∂x_i = cos(x_i)·x_i² + 2 x_i sin(x_i). */
 const f = (x: tf.Tensor) => tf.tidy(() => x.sin().mul(x.square()).sum() as tf.Scalar);
@@ -123,5 +125,22 @@ describe("gradientNormByHorizon", () => {
     expect(() => gradientNormByHorizon(system, factory, normalStarts, new Rng(0), { horizons: [0] })).toThrow(
       /gradientNormByHorizon: option horizons must list positive integers/,
     );
+  });
+
+  it("frees everything a factory's policy allocated, not only its variables (the MLP's fast path keeps tensors)", () => {
+    const system = { dynamics: new Pendulum(), reward: pendulumTask().reward };
+    const factory = (rng: Rng) => mlpPolicy(rng, { outputScale: 0.01 });
+    const probe = factory(new Rng(1));
+    const ownTensors = probe.variables.length;
+    const allocated = tf.memory().numTensors;
+    probe.net.dispose();
+    expect(allocated - tf.memory().numTensors).toBeGreaterThan(ownTensors); // more than its variables to free
+    const before = tf.memory().numTensors;
+    const points = gradientNormByHorizon(system, factory, (rng, n) => sampleStartStates(rng, n), new Rng(2), {
+      horizons: [1, 5],
+      batchSize: 4,
+    });
+    expect(points.every((p) => p.finite && p.gradNorm > 0)).toBe(true);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
