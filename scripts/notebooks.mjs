@@ -1,9 +1,12 @@
-// npm run notebooks [name ...] [-- --timeout SECONDS]
+// npm run notebooks [name ...] [-- --timeout SECONDS] [--jobs N]
 // Executes notebooks in a fresh tslab kernel each, through Jupyter's nbclient from .venv, and writes
 // the executed copies to build/notebooks/ (never over the sources), signed as trusted. A copy is
 // replaced only when its run succeeded. Exits non-zero naming the notebook, cell and error on failure.
+// Kernels compute on one thread, so --jobs (default: 2, or 1 on a one-core machine) runs that many
+// notebooks at once, in separate kernels: nothing is shared, so their outputs do not depend on it.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, renameSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import {
   BUILD_DIR,
@@ -23,18 +26,43 @@ import {
 // Per-cell lines are printed unless MBRL_QUIET is set (the tests set it).
 const QUIET = Boolean(process.env.MBRL_QUIET);
 
-const USAGE = "usage: npm run notebooks [name ...] [-- --timeout SECONDS]";
+const USAGE = "usage: npm run notebooks [name ...] [-- --timeout SECONDS] [--jobs N]";
 
-/** Parse `[names...] [--timeout N]`; throws a UsageError on anything else. */
+/** Notebooks run at once by default: one per core, at most two (each kernel's peak is ~0.5 GB). */
+export const DEFAULT_JOBS = Math.min(2, availableParallelism());
+
+/** Parse `[names...] [--timeout N] [--jobs N]`; throws a UsageError on anything else. */
 export function parseArgs(argv) {
-  const { values, positionals } = parseCommandLine(argv, { timeout: { type: "string", default: "300" } }, USAGE);
+  const options = { timeout: { type: "string", default: "300" }, jobs: { type: "string", default: `${DEFAULT_JOBS}` } };
+  const { values, positionals } = parseCommandLine(argv, options, USAGE);
   const timeout = Number(values.timeout);
   if (!(timeout > 0)) throw new UsageError(`--timeout must be a positive number of seconds; ${USAGE}`);
-  return { names: positionals, timeout };
+  const jobs = Number(values.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a positive integer; ${USAGE}`);
+  return { names: positionals, timeout, jobs };
 }
 
-/** Run a command, streaming its stderr (indented) to ours while keeping a copy. */
-function runStreaming(cmd, args, env) {
+/**
+ * Call `run` on every item, at most `jobs` at a time, in order of the list. After a failure no
+ * new item starts; those running finish, and the first failure is thrown.
+ */
+export async function inParallel(items, jobs, run) {
+  let next = 0;
+  let failure;
+  const lane = async () => {
+    while (next < items.length && !failure) {
+      const i = next++;
+      await run(items[i], i).catch((e) => {
+        failure ??= e;
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, items.length) }, lane));
+  if (failure) throw failure;
+}
+
+/** Run a command, streaming its stderr (indented, each line after `tag`) to ours while keeping a copy. */
+function runStreaming(cmd, args, env, tag) {
   return new Promise((resolvePromise) => {
     const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
@@ -42,7 +70,7 @@ function runStreaming(cmd, args, env) {
     child.stderr.on("data", (chunk) => {
       stderr += chunk;
       const shown = String(chunk).replace(/^PEAK_MEMORY_MB.*\n?/m, "");
-      if (!QUIET && shown) process.stderr.write(shown.replace(/^(?=.)/gm, "    "));
+      if (!QUIET && shown) process.stderr.write(shown.replace(/^(?=.)/gm, `    ${tag}`));
     });
     child.on("close", (status) => resolvePromise({ status, stderr }));
   });
@@ -62,6 +90,7 @@ export async function executeNotebook(python, name, timeout) {
     python,
     [script, source, partial, "--kernel", KERNEL_NAME, "--timeout", String(timeout)],
     jupyterEnv(),
+    `${name}: `,
   );
   const seconds = (Date.now() - started) / 1000;
   if (r.status !== 0) {
@@ -88,26 +117,24 @@ export function prepareRun() {
   return python;
 }
 
-/** Print one notebook's line as it starts, run it, and finish the line with seconds and memory. */
+/** Print a line as a notebook starts, run it, and print a line with its seconds and memory. */
 export async function executeWithProgress(python, name, label, timeout = 300) {
-  process.stdout.write(`${label} ${name} ... `);
-  if (!QUIET) console.log("");
+  console.log(`${label} ${name} ... started`);
   const { seconds, peakMb } = await executeNotebook(python, name, timeout);
-  console.log(`ok in ${seconds.toFixed(1)} s, kernel peak memory ${peakMb ?? "?"} MB`);
+  console.log(`${label} ${name} ... ok in ${seconds.toFixed(1)} s, kernel peak memory ${peakMb ?? "?"} MB`);
   return seconds;
 }
 
 export async function main(argv) {
-  const { names, timeout } = parseArgs(argv);
+  const { names, timeout, jobs } = parseArgs(argv);
   const selected = resolveNotebooks(names);
   const python = prepareRun();
   const total = Date.now();
-  for (const [i, name] of selected.entries()) {
-    await executeWithProgress(python, name, `notebooks: [${i + 1}/${selected.length}]`, timeout);
-  }
-  console.log(
-    `notebooks: ${selected.length} executed in ${((Date.now() - total) / 1000).toFixed(1)} s -> ${BUILD_DIR}`,
+  await inParallel(selected, jobs, (name, i) =>
+    executeWithProgress(python, name, `notebooks: [${i + 1}/${selected.length}]`, timeout),
   );
+  const wall = ((Date.now() - total) / 1000).toFixed(1);
+  console.log(`notebooks: ${selected.length} executed in ${wall} s (${jobs} at a time) -> ${BUILD_DIR}`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -7,7 +7,7 @@
 // The site is built in a temporary folder and swapped in, so a failed build keeps the old one.
 import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { executeWithProgress, prepareRun } from "./notebooks.mjs";
+import { DEFAULT_JOBS, executeWithProgress, inParallel, prepareRun } from "./notebooks.mjs";
 import { ROOT, exitWithError, listNotebooks, parseCommandLine } from "./lib.mjs";
 import { SITE_CACHE, inputKey, isLibraryBuilt, isUpToDate, recordKey, recordLibraryBuilt } from "./site/cache.mjs";
 import { addFallbacks, launchBrowser } from "./site/fallbacks.mjs";
@@ -24,23 +24,30 @@ async function executeChanged(names, force) {
   // dist/ is needed even when nothing runs (the pages use its display helpers); tsc only when it may be stale.
   const python = stale.length > 0 || !isLibraryBuilt() ? prepareRun() : undefined;
   if (python) recordLibraryBuilt();
+  const label = (name) => `site: [${names.indexOf(name) + 1}/${names.length}]`;
+  for (const name of names) if (!stale.includes(name)) console.log(`${label(name)} ${name} ... up to date`);
+  // Kernels in parallel (`npm run notebooks`' --jobs default), then the fallbacks of those that ran,
+  // drawn in one browser; a notebook is recorded as built only once both are done.
+  const executed = [];
+  let failure;
+  await inParallel(stale, DEFAULT_JOBS, async (name) => {
+    await executeWithProgress(python, name, label(name));
+    executed.push(name);
+  }).catch((e) => {
+    failure = e;
+  });
   let browser;
   try {
-    for (const [i, name] of names.entries()) {
-      const label = `site: [${i + 1}/${names.length}]`;
-      if (!stale.includes(name)) {
-        console.log(`${label} ${name} ... up to date`);
-        continue;
-      }
-      await executeWithProgress(python, name, label);
+    for (const name of stale.filter((n) => executed.includes(n))) {
       browser ??= await launchBrowser();
       const figures = await addFallbacks(browser, name);
-      console.log(`${label} ${name} ... ${figures} figure fallbacks drawn`);
+      console.log(`${label(name)} ${name} ... ${figures} figure fallbacks drawn`);
       recordKey(name, keys.get(name));
     }
   } finally {
     await browser?.close();
   }
+  if (failure) throw failure;
   return stale.length;
 }
 

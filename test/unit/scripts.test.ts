@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { spawnSync } from "child_process";
 import { join, resolve } from "path";
 import { UsageError, parseCommandLine } from "../../scripts/lib.mjs";
+import { inParallel } from "../../scripts/notebooks.mjs";
 
 const ROOT = resolve(__dirname, "..", "..");
 const USAGE = "usage: x [name ...] [--timeout SECONDS] [--json]";
@@ -33,6 +34,35 @@ describe("parseCommandLine", () => {
   });
 });
 
+describe("inParallel (the runner's --jobs)", () => {
+  const tick = () => new Promise((r) => setTimeout(r, 5));
+
+  it("runs every item, at most `jobs` at once, starting them in list order", async () => {
+    let running = 0;
+    let most = 0;
+    const started: number[] = [];
+    await inParallel([10, 11, 12, 13, 14], 2, async (item: number) => {
+      started.push(item);
+      most = Math.max(most, ++running);
+      await tick();
+      running--;
+    });
+    expect(started).toEqual([10, 11, 12, 13, 14]);
+    expect(most).toBe(2);
+  });
+
+  it("starts nothing after a failure, lets the running one finish, and throws the failure", async () => {
+    const finished: number[] = [];
+    const run = inParallel([0, 1, 2, 3], 2, async (item: number) => {
+      if (item === 0) throw new Error("notebook 0 failed");
+      await tick();
+      finished.push(item);
+    });
+    await expect(run).rejects.toThrow("notebook 0 failed");
+    expect(finished).toEqual([1]);
+  });
+});
+
 describe("scripts on a bad command line", () => {
   // Those that parse before doing anything else, so the test starts no build or kernel.
   it.each([
@@ -40,6 +70,7 @@ describe("scripts on a bad command line", () => {
     ["bench.mjs", ["--fast"], "unknown option --fast; usage: npm run bench"],
     ["bench.mjs", ["cem"], "unknown workload cem; usage: npm run bench"],
     ["notebooks.mjs", ["--timeout", "0"], "--timeout must be a positive number of seconds; usage: npm run notebooks"],
+    ["notebooks.mjs", ["--jobs", "1.5"], "--jobs must be a positive integer; usage: npm run notebooks"],
     ["site.mjs", ["--force=1"], "Option '--force' does not take an argument; usage: npm run site"],
     ["setup.mjs", ["extra"], "setup: Unexpected argument 'extra'; usage: npm run setup"],
     ["make-pendulum-data.js", ["--out"], "make-pendulum-data: Option '--out <value>' argument missing; usage:"],

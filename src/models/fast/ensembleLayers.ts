@@ -22,6 +22,7 @@
  * The gradient is first-order only: the saved activations carry no tape history of their own.
  */
 import * as tf from "@tensorflow/tfjs";
+import { joinColumns } from "../../columns";
 import {
   backwardMember,
   forwardMember,
@@ -115,7 +116,7 @@ export class EnsembleLayers {
     const networkNode = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const save = args[B + 1] as tf.GradSaveFunc; // args: the inputs, the weights node's dummy, save
       const weights = this.keptWeights(params, scaling);
-      const x = B === 1 ? inputs[0] : tf.concat(inputs, 1);
+      const x = B === 1 ? inputs[0] : joinColumns(inputs);
       const shifted = scaling ? tf.sub(x, scaling.inShift) : x;
       const runs = splitMembers(shifted.reshape([members, n, -1]) as tf.Tensor3D, members).map((xm, m) =>
         forwardMember(xm, weights[m]),
