@@ -33,6 +33,7 @@ export const DEFAULT_JOBS = Math.min(2, availableParallelism());
 
 /** Parse `[names...] [--timeout N] [--jobs N]`; throws a UsageError on anything else. */
 export function parseArgs(argv) {
+  /** @type {import("node:util").ParseArgsConfig["options"]} */
   const options = { timeout: { type: "string", default: "300" }, jobs: { type: "string", default: `${DEFAULT_JOBS}` } };
   const { values, positionals } = parseCommandLine(argv, options, USAGE);
   const timeout = Number(values.timeout);
