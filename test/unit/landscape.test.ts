@@ -234,8 +234,8 @@ describe("policyLandscapeSlice", () => {
     const starts = sampleStartStates(new Rng(2), 3);
     const theta0 = flattenVariables(net.variables());
     const short = tf.zeros([5]) as tf.Tensor1D;
-    const go = (options: object, n = net, th = theta0, d = theta0) =>
-      policyLandscapeSlice(task, n, starts, undefined, th, d, { horizon: 5, ...options });
+    const go = (options: object, n = net, th = theta0, d = theta0, dynamics: Dynamics = task.dynamics) =>
+      policyLandscapeSlice({ ...task, dynamics }, n, starts, undefined, th, d, { horizon: 5, ...options });
     expect(() => go({ horizon: undefined })).toThrow(/policyLandscapeSlice: option horizon is required/);
     expect(() => go({ horizon: 0 })).toThrow(/option horizon/);
     expect(() => go({ alphas: [] })).toThrow(/option alphas/);
@@ -243,6 +243,13 @@ describe("policyLandscapeSlice", () => {
     expect(() => go({}, pair)).toThrow(/net must be a one-member MLP, got 2 members/);
     expect(() => go({}, net, short)).toThrow(/policyLandscapeSlice: theta0 must have shape \[21\]/);
     expect(() => go({}, net, theta0, short)).toThrow(/policyLandscapeSlice: direction must have shape \[21\]/);
+    // Dynamics whose noise is not a tensor of rows cannot share it between the α: a clear error.
+    const scalarNoise: Dynamics = { ...task.dynamics, members: 1, step: (s, _a, r) => s.add(r ? r.normal() : 0) };
+    expect(() =>
+      policyLandscapeSlice({ ...task, dynamics: scalarNoise }, net, starts, new Rng(7), theta0, theta0, { horizon: 2 }),
+    ).toThrow(/policyLandscapeSlice: the dynamics drew noise with rng.normal, which cannot be shared/);
+    const ensemble: Dynamics = { ...task.dynamics, members: 2, step: (s) => s };
+    expect(() => go({}, net, theta0, theta0, ensemble)).toThrow(/system.dynamics must be one model, got 2/);
     tf.dispose([starts, theta0, short]);
     net.dispose();
     pair.dispose();
