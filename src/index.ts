@@ -179,11 +179,14 @@ export {
   linspace,
   randomUnitDirection,
   landscapeSlice,
+  policyLandscapeSlice,
   flattenVariables,
   parameterObjective,
   roughness,
   LANDSCAPE_DEFAULTS,
+  POLICY_LANDSCAPE_DEFAULTS,
   type LandscapeOptions,
+  type PolicyLandscapeOptions,
   type LandscapeSlice,
 } from "./analysis/landscape";
 export {
