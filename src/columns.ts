@@ -30,13 +30,8 @@ export function columns(t: tf.Tensor2D): tf.Tensor2D[] {
  */
 export function joinColumns(blocks: tf.Tensor[]): tf.Tensor2D {
   if (blocks[0].shape[0] < TRANSPOSE_FROM_ROWS) return tf.concat(blocks, 1) as tf.Tensor2D;
-  return tf.tidy(
-    () =>
-      tf
-        .concat(
-          blocks.map((b) => b.transpose()),
-          0,
-        )
-        .transpose() as tf.Tensor2D,
-  );
+  return tf.tidy(() => {
+    const transposed = blocks.map((b) => b.transpose()); // (k_i, B) each
+    return tf.concat(transposed, 0).transpose() as tf.Tensor2D;
+  });
 }

@@ -70,36 +70,19 @@ describe("stepJacobians", () => {
     const s = tf.ones([4, 2]) as tf.Tensor2D;
     const a = tf.ones([4, 1]) as tf.Tensor2D;
     const a3 = tf.ones([3, 1]) as tf.Tensor2D;
-    expect(() =>
-      stepJacobians(
-        linearDynamics(
-          [
-            [1, 0],
-            [0, 1],
-          ],
-          [[1], [0]],
-          2,
-        ),
-        s,
-        a,
-      ),
-    ).toThrow(/stepJacobians: dynamics must have members = 1/);
+    const identity = [
+      [1, 0],
+      [0, 1],
+    ];
+    expect(() => stepJacobians(linearDynamics(identity, [[1], [0]], 2), s, a)).toThrow(
+      /stepJacobians: dynamics must have members = 1/,
+    );
     expect(() => stepJacobians(linearDynamics([[1]], [[1]]), s, a)).toThrow(
       /stepJacobians: states must have shape \[\*, 1\]/,
     );
-    expect(() =>
-      stepJacobians(
-        linearDynamics(
-          [
-            [1, 0],
-            [0, 1],
-          ],
-          [[1], [0]],
-        ),
-        s,
-        a3,
-      ),
-    ).toThrow(/stepJacobians: actions must have shape \[4, 1\]/);
+    expect(() => stepJacobians(linearDynamics(identity, [[1], [0]]), s, a3)).toThrow(
+      /stepJacobians: actions must have shape \[4, 1\]/,
+    );
     tf.dispose([s, a, a3]);
   });
 });
