@@ -92,8 +92,8 @@ async function bptt(lib, c) {
   const { tf } = lib;
   const rng = new lib.Rng(2);
   const model = new lib.DynamicsModel(3, 1, rng.split(), { hiddenSizes: [c.modelHidden, c.modelHidden] });
-  const net = new lib.MLP([3, c.policyHidden, c.policyHidden, 1], rng.split());
-  const policy = (s) => tf.tidy(() => tf.mul(tf.tanh(net.forward(s)), 2));
+  // a = 2·tanh(net(s)), net [3 → 32 → 32 → 1]: the library's BPTT policy.
+  const trainable = lib.mlpPolicy(rng.split(), { hiddenSizes: [c.policyHidden, c.policyHidden], maxAction: 2 });
   // r = −‖s'‖² − 0.001·a², on the state reached, as in the PyTorch reference.
   const reward = (_s, a, next) =>
     tf.tidy(() => tf.neg(tf.add(tf.sum(tf.square(next), 1), tf.sum(tf.square(a), 1).mul(0.001))));
@@ -101,7 +101,7 @@ async function bptt(lib, c) {
   try {
     timer.start();
     const starts = (r, n) => tf.tensor2d(r.normalArray(n * 3), [n, 3]);
-    lib.trainBptt({ dynamics: model, reward }, { policy, variables: net.variables() }, starts, new lib.Rng(0), {
+    lib.trainBptt({ dynamics: model, reward }, trainable, starts, new lib.Rng(0), {
       horizon: c.horizon,
       batchSize: c.batch,
       learningRate: 1e-3,
@@ -110,7 +110,7 @@ async function bptt(lib, c) {
       onProgress: timer.tick,
     });
   } finally {
-    net.dispose();
+    trainable.net.dispose();
     model.dispose();
   }
   return timer.laps.slice(c.warmup);

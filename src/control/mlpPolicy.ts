@@ -53,6 +53,6 @@ export function mlpPolicy(rng: Rng, options?: Partial<MlpPolicyOptions>): Traina
   const net = new MLP([o.stateSize, ...o.hiddenSizes, o.actionSize], rng);
   const last = net.weights[net.weights.length - 1];
   if (o.outputScale !== 1) tf.tidy(() => last.assign(last.mul(o.outputScale)));
-  const policy = (s: tf.Tensor2D) => tf.tidy(() => tf.mul(tf.tanh(net.forward(s)), o.maxAction) as tf.Tensor2D);
+  const policy = (s: tf.Tensor2D) => net.forward(s, o.maxAction); // maxAction·tanh(net(s)), in one node
   return { net, policy, variables: net.variables() };
 }

@@ -100,9 +100,11 @@ export class MLP {
    * Differentiable to first order (inside `tf.grad` or `optimizer.minimize`) with respect to
    * x and the variables, through a hand-written backward pass (see ensembleLayers).
    * @param x (M·N, in)
+   * @param outputBound b > 0: return b·tanh(output), a bounded output such as a policy's action,
+   *   differentiated inside the same node; undefined: the linear output
    * @returns (M·N, out)
    */
-  forward(x: tf.Tensor2D): tf.Tensor2D {
+  forward(x: tf.Tensor2D, outputBound?: number): tf.Tensor2D {
     const where = "MLP.forward";
     const [rows] = assertShape(where, "x", x, [null, this.inputSize]);
     check(
@@ -110,7 +112,12 @@ export class MLP {
       where,
       `x must have a multiple of members = ${this.members} rows (member-major), got ${rows}`,
     );
-    return this.layers.apply([x], [...this.weights, ...this.biases]);
+    check(
+      outputBound === undefined || (Number.isFinite(outputBound) && outputBound > 0),
+      where,
+      `outputBound must be a positive number or undefined, got ${outputBound}`,
+    );
+    return this.layers.apply([x], [...this.weights, ...this.biases], { outputBound });
   }
 
   /**

@@ -21,6 +21,23 @@ describe("mlpPolicy", () => {
     net.dispose();
   });
 
+  it("differentiates its bound inside the network's node exactly as autodiff does through tanh and the product", () => {
+    const { net, policy, variables } = mlpPolicy(new Rng(5), { maxAction: 2 });
+    const s = new Rng(6).normalTensor([7, 3], 0, 2) as tf.Tensor2D;
+    const weights = tf.tensor2d([[0.3], [-1.2], [0.7], [2.0], [-0.4], [0.9], [1.5]]);
+    const gradients = (act: (s: tf.Tensor2D) => tf.Tensor2D) => {
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(act(s), weights)) as tf.Scalar, variables);
+      const all = [value, ...variables.map((v) => grads[v.name])].map((t) => Array.from(t.dataSync()));
+      tf.dispose([value, ...Object.values(grads)]);
+      return all;
+    };
+    const onTape = gradients((x) => tf.mul(tf.tanh(net.forward(x)), 2));
+    expect(gradients(policy)).toEqual(onTape);
+    expect(() => net.forward(s, 0)).toThrow(/MLP.forward: outputBound must be a positive number/);
+    tf.dispose([s, weights]);
+    net.dispose();
+  });
+
   it("scales the last layer's initial weights by outputScale, so 0.01 gives nearly passive actions", () => {
     const full = mlpPolicy(new Rng(3));
     const quiet = mlpPolicy(new Rng(3), { outputScale: 0.01 });

@@ -67,6 +67,12 @@ export interface ApplyOptions {
   scaling?: Scaling;
   /** Add the first input block to the output (a residual step, s' = s + …). */
   residual?: boolean;
+  /**
+   * Squash the network's output into (−b, b) as b·tanh(·), inside this node: on autodiff's tape
+   * the tanh and the product would be two more nodes, each with saved copies and gradient
+   * kernels, at every step of a BPTT rollout. Same kernels, same numbers.
+   */
+  outputBound?: number;
 }
 
 export class EnsembleLayers {
@@ -107,7 +113,7 @@ export class EnsembleLayers {
    * @returns (M·N, out)
    */
   apply(inputs: tf.Tensor2D[], params: tf.Tensor[], options: ApplyOptions = {}): tf.Tensor2D {
-    const { scaling, residual = false } = options;
+    const { scaling, residual = false, outputBound } = options;
     const { members, inputWidths } = this;
     const [B, L, rows] = [inputs.length, params.length / 2, inputs[0].shape[0]];
     const outCols = params[L - 1].shape[2] as number;
@@ -121,9 +127,14 @@ export class EnsembleLayers {
       const runs = splitMembers(shifted.reshape([members, n, -1]) as tf.Tensor3D, members).map((xm, m) =>
         forwardMember(xm, weights[m]),
       );
-      save(runs.flatMap((r) => r.inputs)); // per member: x and the L − 1 u's
-      const out = joinMembers(runs.map((r) => r.out)).reshape([rows, outCols]) as tf.Tensor2D;
-      const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const net = joinMembers(runs.map((r) => r.out)).reshape([rows, outCols]) as tf.Tensor2D;
+      const squashed = outputBound === undefined ? undefined : tf.tanh(net);
+      // per member: x and the L − 1 u's; then tanh of the output, if squashed
+      save([...runs.flatMap((r) => r.inputs), ...(squashed ? [squashed] : [])]);
+      const out = squashed ? tf.mul(squashed, outputBound as number) : net;
+      const gradFunc = (dOut: tf.Tensor, saved: tf.Tensor[]) => {
+        // Through b·tanh: ∂L/∂net = (1 − tanh²) ⊙ (∂L/∂out · b), in the order autodiff would take.
+        const dy = squashed ? tf.mul(tf.sub(1, tf.square(saved[L * members])), tf.mul(dOut, outputBound as number)) : dOut;
         const dx = splitMembers(dy.reshape([members, n, outCols]) as tf.Tensor3D, members).map((dym, member) => {
           const u = saved.slice(L * member, L * (member + 1)) as tf.Tensor3D[];
           const grads = backwardMember(dym, u, weights[member].back);
@@ -131,7 +142,7 @@ export class EnsembleLayers {
           return grads.dx;
         });
         const dInputs = inputWidths.map((width, b) => joinMembers(dx.map((d) => d[b])).reshape([rows, width]));
-        if (residual) dInputs[0] = tf.add(dInputs[0], dy);
+        if (residual) dInputs[0] = tf.add(dInputs[0], dOut);
         return [...dInputs, tf.zeros([])];
       };
       return { value: residual ? tf.add(inputs[0], out) : out, gradFunc };
