@@ -134,7 +134,9 @@ export class EnsembleLayers {
       const out = squashed ? tf.mul(squashed, outputBound as number) : net;
       const gradFunc = (dOut: tf.Tensor, saved: tf.Tensor[]) => {
         // Through b·tanh: ∂L/∂net = (1 − tanh²) ⊙ (∂L/∂out · b), in the order autodiff would take.
-        const dy = squashed ? tf.mul(tf.sub(1, tf.square(saved[L * members])), tf.mul(dOut, outputBound as number)) : dOut;
+        const dy = squashed
+          ? tf.mul(tf.sub(1, tf.square(saved[L * members])), tf.mul(dOut, outputBound as number))
+          : dOut;
         const dx = splitMembers(dy.reshape([members, n, outCols]) as tf.Tensor3D, members).map((dym, member) => {
           const u = saved.slice(L * member, L * (member + 1)) as tf.Tensor3D[];
           const grads = backwardMember(dym, u, weights[member].back);
