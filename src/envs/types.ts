@@ -32,8 +32,9 @@ export interface Dynamics {
 }
 
 /**
- * Batched reward of the transition (s, a) → s'. Pure and differentiable.
- * Most tasks read only (s, a); tasks whose cost is on the state reached (the
+ * Batched reward of the transition (s, a) → s'. Pure, differentiable, and row by row: row b
+ * of the result depends on row b of the inputs only (so the recursive objective can score the
+ * transitions of all steps in one call). Most tasks read only (s, a); tasks whose cost is on the state reached (the
  * linear-Gaussian system's Σ_{t=1..T} x_t²) read s'. A return over a horizon H is
  * Σ_{t=0}^{H-1} r(s_t, a_t, s_{t+1}).
  * @param states (B, S)

@@ -3,6 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../../src/random";
 import type { Dynamics, RewardFn } from "../../src/envs/types";
 import { openLoopObjective, openLoopReturns, policyObjective, policyReturns } from "../../src/control/rollout";
+import { rollout } from "../../src/rollout";
 import { gradientCheck } from "../../src/analysis/gradientCheck";
 
 /** s' = A s + B a on row-vector batches; A (S×S), B (S×A) as nested arrays. */
@@ -94,6 +95,26 @@ describe("policyObjective", () => {
       tf.dispose([row, single]);
     });
     starts.dispose();
+  });
+
+  it("scores all H steps with one reward call on the H·B stacked transitions, equal to a per-step loop", () => {
+    const dynamics = linear(A2, B2);
+    const policy = (s: tf.Tensor2D) => tf.tidy(() => s.matMul(tf.tensor2d([[-0.7], [0.4]])).tanh() as tf.Tensor2D);
+    const perStep = quadratic(1, 0.1);
+    const calls: number[] = [];
+    const reward: RewardFn = (s, a, next) => (calls.push(s.shape[0]), perStep(s, a, next));
+    const starts = new Rng(3).normalTensor([5, 2]) as tf.Tensor2D;
+    const [H, discount] = [7, 0.9];
+    const batched = policyReturns({ dynamics, reward }, policy, starts, undefined, { horizon: H, discount });
+    expect(calls).toEqual([H * 5]);
+    // The independent answer: the rollout core's per-step rewards, discounted and summed in order.
+    const terms: tf.Tensor1D[] = [];
+    const last = rollout({ dynamics, reward: perStep }, policy, starts, undefined, { steps: H }, ({ t, rewards }) =>
+      terms.push(tf.keep(rewards!.mul(discount ** t))),
+    );
+    const looped = tf.addN(terms);
+    expect(Array.from(batched.dataSync())).toEqual(Array.from(looped.dataSync()));
+    tf.dispose([batched, looped, last, starts, ...terms]);
   });
 
   it("autodiff through the unroll matches central finite differences (linear policy, 2-D system)", () => {
