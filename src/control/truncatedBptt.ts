@@ -15,6 +15,7 @@ import { assertShape, fillOptions, inRange, nonNegativeInt, positive, positiveIn
 import type { Policy } from "../envs/types";
 import type { System } from "../envs/types";
 import { rollout } from "../rollout";
+import { policyObjective } from "./rollout";
 import type { Rng } from "../random";
 import { fitValueFunction, type ValueFitOptions, type ValueFunction } from "../models/valueFunction";
 import { checkTrainable, drawStartStates, valueAndGradNorm, type StartStates, type TrainablePolicy } from "./bptt";
@@ -48,21 +49,10 @@ export function truncatedObjective(
     window: positiveInt,
     discount: inRange(0, 1),
   });
-  const [B] = assertShape(where, "starts", starts, [null, system.dynamics.stateSize]);
-  return tf.tidy(() => {
-    const terms: tf.Tensor1D[] = [];
-    const last = rollout(
-      system,
-      (s) => policy(s),
-      starts,
-      undefined,
-      { steps: window, tape: true, where },
-      (step) => terms.push(tf.mul(step.rewards!, discount ** step.t)),
-    );
-    terms.push(tf.mul(critic.predict(last), discount ** window)); // γ^h V(s_h)
-    assertShape(where, "critic values", terms[terms.length - 1], [B]);
-    return tf.mean(tf.addN(terms));
-  });
+  assertShape(where, "starts", starts, [null, system.dynamics.stateSize]);
+  // The window's discounted rewards, and the critic's value as the reward of the state reached.
+  const terminalReward = (s: tf.Tensor2D) => critic.predict(s);
+  return policyObjective(system, policy, starts, undefined, { horizon: window, discount, terminalReward });
 }
 
 /** Options of `valueTargets`. */
