@@ -82,11 +82,7 @@ function unroll(
   const { horizon, discount, terminalReward } = options;
   const B = startStates.shape[0];
   return tf.tidy(() => {
-    const steps: { states: tf.Tensor2D[]; actions: tf.Tensor2D[]; nextStates: tf.Tensor2D[] } = {
-      states: [],
-      actions: [],
-      nextStates: [],
-    };
+    const [states, actions, nextStates]: tf.Tensor2D[][] = [[], [], []];
     const last = rollout(
       { dynamics: system.dynamics },
       actor,
@@ -94,12 +90,12 @@ function unroll(
       rng,
       { steps: horizon, tape: true, where },
       (step) => {
-        steps.states.push(step.states);
-        steps.actions.push(step.actions);
-        steps.nextStates.push(step.nextStates);
+        states.push(step.states);
+        actions.push(step.actions);
+        nextStates.push(step.nextStates);
       },
     );
-    const stacked = system.reward(tf.concat(steps.states), tf.concat(steps.actions), tf.concat(steps.nextStates));
+    const stacked = system.reward(tf.concat(states), tf.concat(actions), tf.concat(nextStates));
     assertShape(where, "reward output", stacked, [horizon * B]);
     // (H = 1 is not unstacked: tfjs's gradient of an unstack into one tensor fails.)
     const byStep = horizon === 1 ? [stacked] : (tf.unstack(stacked.reshape([horizon, B])) as tf.Tensor1D[]);
