@@ -74,7 +74,7 @@ export function wasmThreads(env: Record<string, string | undefined> = processEnv
 }
 
 /** `require` of a module named at run time, which the site's browser bundler leaves alone. */
-const nodeRequire = (id: string) => require(id);
+export const nodeRequire = (id: string) => require(id);
 
 let wasmThreadsRegistered = 1;
 

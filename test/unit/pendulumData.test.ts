@@ -1,6 +1,5 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import ts from "typescript";
 import { execFileSync } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
@@ -8,6 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import { initBackend } from "../../src/backend";
 import { Pendulum } from "../../src/envs/pendulum";
+import { buildPrivateLibrary } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const CSV = path.join(ROOT, "data", "pendulum_random.csv");
@@ -26,31 +26,6 @@ const HEADER = [
 ];
 /** Printed values are rounded to 6 decimals: half a unit of the last place, plus float slack. */
 const ROUNDING = 5e-7 + 1e-12;
-
-/**
- * Compile the script's library modules (and their relative imports) from src/ into a
- * private folder, so the test neither needs nor disturbs the shared dist/ build.
- */
-function buildPrivateLibrary(outDir: string, entries: string[]): void {
-  const src = path.join(ROOT, "src");
-  const todo = entries.map((e) => path.join(src, e));
-  const seen = new Set<string>();
-  while (todo.length > 0) {
-    const file = todo.pop() as string;
-    if (seen.has(file)) continue;
-    seen.add(file);
-    const text = fs.readFileSync(file, "utf8");
-    const { outputText } = ts.transpileModule(text, {
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020, esModuleInterop: true },
-    });
-    const out = path.join(outDir, path.relative(src, file).replace(/\.ts$/, ".js"));
-    fs.mkdirSync(path.dirname(out), { recursive: true });
-    fs.writeFileSync(out, outputText);
-    for (const ref of ts.preProcessFile(text).importedFiles) {
-      if (ref.fileName.startsWith(".")) todo.push(path.resolve(path.dirname(file), `${ref.fileName}.ts`));
-    }
-  }
-}
 
 const sha256 = (file: string) => createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 

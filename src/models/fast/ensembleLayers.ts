@@ -23,6 +23,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { joinColumns } from "../../columns";
+import { forgetRows, forwardRows } from "./rowWorker";
 import {
   backwardMember,
   forwardMember,
@@ -124,9 +125,8 @@ export class EnsembleLayers {
       const weights = this.keptWeights(params, scaling);
       const x = B === 1 ? inputs[0] : joinColumns(inputs);
       const shifted = scaling ? tf.sub(x, scaling.inShift) : x;
-      const runs = splitMembers(shifted.reshape([members, n, -1]) as tf.Tensor3D, members).map((xm, m) =>
-        forwardMember(xm, weights[m]),
-      );
+      const xs = splitMembers(shifted.reshape([members, n, -1]) as tf.Tensor3D, members);
+      const runs = forwardRows(this, xs, weights) ?? xs.map((xm, m) => forwardMember(xm, weights[m]));
       const net = joinMembers(runs.map((r) => r.out)).reshape([rows, outCols]) as tf.Tensor2D;
       const squashed = outputBound === undefined ? undefined : tf.tanh(net);
       // per member: x and the L − 1 u's; then tanh of the output, if squashed
@@ -195,6 +195,7 @@ export class EnsembleLayers {
     this.made = undefined;
     this.link?.token.dispose();
     this.link = undefined;
+    forgetRows(this);
   }
 
   private disposeWeights(weights: MemberWeights[]): void {

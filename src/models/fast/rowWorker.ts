@@ -1,0 +1,295 @@
+/**
+ * A second thread that computes some rows of a forward pass (Node only).
+ *
+ * Why. A CEM plan through a learned ensemble steps thousands of rows through 250-unit layers,
+ * and on the default wasm backend ~90% of its time is matrix products on one thread. tfjs's
+ * threaded wasm build (MBRL_WASM_THREADS) splits every product, which makes every small op of
+ * BPTT and model fitting pay a hand-over between threads. Here only big forward passes with no
+ * gradient being recorded are split: a worker thread with its own single-threaded wasm backend
+ * computes the last rows of each member while the calling thread computes the first ones. Each
+ * row's products are computed by the same kernel code whatever the number of rows, so the
+ * numbers are the same, bit for bit, with or without the worker (test/unit/rowWorker.test.ts).
+ *
+ * Hand-over. The library's API is synchronous, and so is the hand-over: messages go through a
+ * MessagePort and each side counts the messages it sent in a SharedArrayBuffer, waking the other
+ * with Atomics.notify. A thread blocked in Atomics.wait receives nothing through its event loop,
+ * so both sides read the port with `receiveMessageOnPort`.
+ *
+ * Weights. The worker keeps a copy of each ensemble's forward weights A_l, c_l (mlpPasses),
+ * sent again only when the ensemble made them again; `forgetRows` drops the copy.
+ *
+ * Start. The worker is started by the first call that could use it and used once its backend is
+ * ready; until then, or if it cannot start, the calling thread computes every row (same numbers).
+ * It is unref'd, so it never keeps Node alive. MBRL_WORKERS=0 turns it off.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { nodeRequire, processEnv, wasmThreads } from "../../backend";
+import { forwardMember, type MemberWeights } from "./mlpPasses";
+
+/** The environment variable that turns the row worker on (1) or off (0). */
+export const WORKERS_ENV = "MBRL_WORKERS";
+
+export const ROW_WORKER_DEFAULTS = {
+  /**
+   * Rows per member from which a forward pass is split. Below it the hand-over costs more than
+   * half the products save (measured on the mpc-cem network: README, "Native speed").
+   */
+  minRows: 256,
+  /** How long the calling thread waits for the worker's rows before computing them itself. */
+  timeoutMs: 60_000,
+};
+
+/**
+ * Whether the row worker may be used: MBRL_WORKERS (0 or 1), by default 1 when the machine has
+ * at least two cores; never in a browser.
+ */
+export function rowWorkerEnabled(env: Record<string, string | undefined> = processEnv()): boolean {
+  if (typeof process === "undefined" || !process.versions?.node) return false;
+  const raw = env[WORKERS_ENV]?.trim();
+  if (!raw) return cores() >= 2;
+  if (raw !== "0" && raw !== "1") throw new Error(`${WORKERS_ENV}="${raw}" must be 0 or 1`);
+  return raw === "1";
+}
+
+let coreCount: number | undefined;
+const cores = () => (coreCount ??= nodeRequire("os").availableParallelism());
+
+/** The slots of the shared counters. */
+const [POSTED, ANSWERED, STATE] = [0, 1, 2];
+/** The worker's states in slot STATE. */
+const [STARTING, READY, FAILED] = [0, 1, 2];
+
+interface RowWorker {
+  worker: { terminate(): void };
+  port: { postMessage(message: unknown, transfer?: ArrayBuffer[]): void };
+  receive: () => { message: Answer } | undefined;
+  flags: Int32Array;
+  /** Answers read so far. */
+  answered: number;
+  /** Each ensemble's id in the worker, and the weights last sent for it. */
+  ids: WeakMap<object, number>;
+  sent: WeakMap<object, MemberWeights[]>;
+  nextId: number;
+}
+
+type Answer = { y?: Float32Array; models?: number; error?: string };
+
+/** The worker: undefined before the first use, null once it failed or was stopped. */
+let rows: RowWorker | undefined | null;
+
+/** One member's forward pass as `forwardMember` returns it; nothing saved (no gradient is recorded). */
+type Run = { out: tf.Tensor3D; inputs: tf.Tensor3D[] };
+
+/**
+ * Each member's forward pass with the last rows computed by the worker, or undefined when the
+ * caller should compute it alone: a gradient is being recorded, the batch is small, the backend
+ * is not single-threaded wasm, or the worker is off or not ready.
+ * @param owner the ensemble the weights belong to (the key of the worker's copy)
+ * @param xs per member (1, N, in)
+ * @param weights per member, as made by `memberWeights`
+ * @returns per member the output (1, N, out)
+ */
+export function forwardRows(owner: object, xs: tf.Tensor3D[], weights: MemberWeights[]): Run[] | undefined {
+  const [, n, inCols] = xs[0].shape;
+  if (n < ROW_WORKER_DEFAULTS.minRows || tf.engine().state.activeTape != null) return undefined;
+  if (tf.getBackend() !== "wasm" || wasmThreads() > 1) return undefined;
+  const w = readyWorker();
+  if (!w) return undefined;
+  const mine = Math.ceil(n / 2);
+  const theirs = n - mine;
+  const x = new Float32Array(xs.length * theirs * inCols);
+  xs.forEach((xm, m) => x.set((xm.dataSync() as Float32Array).subarray(mine * inCols), m * theirs * inCols));
+  sendWeights(w, owner, weights);
+  post(w, { type: "forward", ask: true, id: w.ids.get(owner), rows: theirs, x }, [x.buffer]);
+  return tf.tidy(() => {
+    const part = (xm: tf.Tensor3D, m: number, from: number, count: number) =>
+      forwardMember(tf.slice(xm, [0, from, 0], [1, count, inCols]), weights[m]).out;
+    const own = xs.map((xm, m) => part(xm, m, 0, mine));
+    const y = answer(w)?.y;
+    const outCols = own[0].shape[2];
+    const theirOut = (m: number) =>
+      y // or, if the worker failed, the same rows computed here
+        ? tf.tensor3d(y.subarray(m * theirs * outCols, (m + 1) * theirs * outCols), [1, theirs, outCols])
+        : part(xs[m], m, mine, theirs);
+    return own.map((o, m) => ({ out: tf.concat([o, theirOut(m)], 1), inputs: [] }));
+  });
+}
+
+/** Tell the worker to drop an ensemble's weights (its `dispose`). */
+export function forgetRows(owner: object): void {
+  const id = rows?.ids.get(owner);
+  if (!rows || id === undefined) return;
+  post(rows, { type: "drop", id });
+  rows.ids.delete(owner);
+  rows.sent.delete(owner);
+}
+
+/**
+ * The worker's state, for tests: whether it started, and (asked synchronously, when it is ready)
+ * how many ensembles' weights it holds.
+ */
+export function rowWorkerStatus(): { state: "off" | "starting" | "ready" | "failed"; models?: number } {
+  if (rows === undefined) return { state: "off" };
+  if (rows === null) return { state: "failed" };
+  const state = Atomics.load(rows.flags, STATE);
+  if (state !== READY) return { state: state === STARTING ? "starting" : "failed" };
+  post(rows, { type: "count", ask: true });
+  return { state: "ready", models: answer(rows)?.models };
+}
+
+/** Start the worker if it is enabled and not started yet; resolves when it is ready (true) or failed. */
+export async function rowWorkerReady(): Promise<boolean> {
+  readyWorker();
+  while (rows && Atomics.load(rows.flags, STATE) === STARTING) await new Promise((r) => setTimeout(r, 10));
+  return readyWorker() !== undefined;
+}
+
+/** The worker if it is ready; starts it on first use. */
+function readyWorker(): RowWorker | undefined {
+  if (rows === undefined && rowWorkerEnabled()) rows = startWorker();
+  return rows && Atomics.load(rows.flags, STATE) === READY ? rows : undefined;
+}
+
+function startWorker(): RowWorker | null {
+  try {
+    const { Worker, MessageChannel, receiveMessageOnPort } = nodeRequire("worker_threads");
+    const { port1, port2 } = new MessageChannel();
+    const flags = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
+    const packages = {
+      tfjs: require.resolve("@tensorflow/tfjs"),
+      wasm: require.resolve("@tensorflow/tfjs-backend-wasm"),
+    };
+    const worker = new Worker(`(${serveRows.toString()})(require)`, {
+      eval: true,
+      workerData: { port: port2, flags, packages },
+      transferList: [port2],
+    });
+    worker.on("error", () => Atomics.store(flags, STATE, FAILED));
+    worker.unref();
+    const receive = () => receiveMessageOnPort(port1);
+    return { worker, port: port1, receive, flags, answered: 0, ids: new WeakMap(), sent: new WeakMap(), nextId: 0 };
+  } catch {
+    return null;
+  }
+}
+
+/** Send an ensemble's forward weights unless the worker has these already. */
+function sendWeights(w: RowWorker, owner: object, weights: MemberWeights[]): void {
+  if (w.sent.get(owner) === weights) return;
+  if (!w.ids.has(owner)) w.ids.set(owner, w.nextId++);
+  const members = weights.map((p) => ({
+    a: p.a.map((t) => ({ data: t.dataSync(), shape: t.shape })),
+    c: p.c.map((t) => t.dataSync()),
+  }));
+  post(w, { type: "weights", id: w.ids.get(owner), members });
+  w.sent.set(owner, weights);
+}
+
+function post(w: RowWorker, message: object, transfer: ArrayBuffer[] = []): void {
+  w.port.postMessage(message, transfer);
+  Atomics.add(w.flags, POSTED, 1);
+  Atomics.notify(w.flags, POSTED);
+}
+
+/** Wait for the worker's next answer; undefined (and the worker stopped) if it failed or timed out. */
+function answer(w: RowWorker): Answer | undefined {
+  const seen = w.answered++;
+  if (Atomics.wait(w.flags, ANSWERED, seen, ROW_WORKER_DEFAULTS.timeoutMs) === "timed-out") return stop(w);
+  const a = w.receive()?.message;
+  return a && !a.error ? a : stop(w);
+}
+
+function stop(w: RowWorker): undefined {
+  w.worker.terminate();
+  rows = null;
+  return undefined;
+}
+
+/**
+ * The worker's side, run there from its source text: it may use only its argument and globals.
+ * Its forward pass is `forwardMember`'s (the same fused kernels, layer by layer).
+ */
+function serveRows(req: (id: string) => unknown): void {
+  type Tf = typeof tf;
+  const { workerData, receiveMessageOnPort } = req("worker_threads") as typeof import("worker_threads");
+  const { port, flags, packages } = workerData as {
+    port: import("worker_threads").MessagePort;
+    flags: Int32Array;
+    packages: { tfjs: string; wasm: string };
+  };
+  const t = req(packages.tfjs) as Tf;
+  req(packages.wasm);
+  const models = new Map<number, { a: tf.Tensor3D[]; c: tf.Tensor1D[] }[]>();
+  const dense = (u: tf.Tensor3D, a: tf.Tensor3D, c: tf.Tensor1D, hidden: boolean): tf.Tensor3D => {
+    const attrs = {
+      transposeA: false,
+      transposeB: false,
+      activation: hidden ? "sigmoid" : "linear",
+      leakyreluAlpha: 0,
+    };
+    return t.engine().runKernel(t._FusedMatMul, { a: u, b: a, bias: c }, attrs);
+  };
+  type Message = {
+    type: string;
+    ask?: boolean;
+    id: number;
+    rows: number;
+    x: Float32Array;
+    members: { a: { data: Float32Array; shape: [number, number, number] }[]; c: Float32Array[] }[];
+  };
+  type Reply = { transfer?: ArrayBuffer[]; [key: string]: unknown };
+  const handlers: Record<string, (m: Message) => Reply | void> = {
+    weights: ({ id, members }) => {
+      t.dispose(models.get(id));
+      models.set(
+        id,
+        members.map((p) => ({ a: p.a.map((l) => t.tensor3d(l.data, l.shape)), c: p.c.map((d) => t.tensor1d(d)) })),
+      );
+    },
+    drop: ({ id }) => {
+      t.dispose(models.get(id));
+      models.delete(id);
+    },
+    count: () => ({ models: models.size }),
+    forward: ({ id, rows, x }) => {
+      const model = models.get(id) as { a: tf.Tensor3D[]; c: tf.Tensor1D[] }[];
+      const inCols = x.length / (model.length * rows);
+      const outCols = model[0].a[model[0].a.length - 1].shape[2];
+      const y = new Float32Array(model.length * rows * outCols);
+      model.forEach((p, m) =>
+        t.tidy(() => {
+          let u = t.tensor3d(x.subarray(m * rows * inCols, (m + 1) * rows * inCols), [1, rows, inCols]);
+          p.a.forEach((a, l) => (u = dense(u, a, p.c[l], l < p.a.length - 1)));
+          y.set(u.dataSync(), m * rows * outCols);
+        }),
+      );
+      return { y, transfer: [y.buffer] };
+    },
+  };
+  const reply = ({ transfer, ...message }: Reply) => {
+    port.postMessage(message, transfer);
+    Atomics.add(flags, 1, 1);
+    Atomics.notify(flags, 1);
+  };
+  // The slots of the shared counters and states, as in the module: 0 POSTED, 1 ANSWERED, 2 STATE (1 READY, 2 FAILED).
+  const serve = () => {
+    Atomics.store(flags, 2, 1);
+    for (let seen = 0; ;) {
+      Atomics.wait(flags, 0, seen);
+      seen = Atomics.load(flags, 0);
+      for (let r = receiveMessageOnPort(port); r; r = receiveMessageOnPort(port)) {
+        const message = r.message as Message;
+        try {
+          const result = handlers[message.type](message);
+          if (message.ask) reply(result as Reply);
+        } catch (e) {
+          if (message.ask) reply({ error: String(e) });
+        }
+      }
+    }
+  };
+  t.setBackend("wasm").then(
+    (ok) => (ok ? serve() : Atomics.store(flags, 2, 2)),
+    () => Atomics.store(flags, 2, 2),
+  );
+}

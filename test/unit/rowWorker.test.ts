@@ -1,0 +1,222 @@
+/**
+ * The row worker (src/models/fast/rowWorker.ts): a second thread computes the last rows of big
+ * forward passes. Its results must equal the one-thread path's bit for bit, follow weight
+ * changes, and the worker must neither keep Node alive nor hold dropped weights.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { DynamicsModel } from "../../src/models/dynamicsModel";
+import { Normalizer } from "../../src/models/normalizer";
+import {
+  ROW_WORKER_DEFAULTS,
+  WORKERS_ENV,
+  rowWorkerEnabled,
+  rowWorkerReady,
+  rowWorkerStatus,
+} from "../../src/models/fast/rowWorker";
+import { openLoopPlan } from "../../src/planning/openLoopPlan";
+import { Rng } from "../../src/random";
+import type { RewardFn } from "../../src/envs/types";
+import { buildPrivateLibrary } from "./helpers";
+
+const [S, A, M] = [5, 2, 3];
+/** Rows per member: at the threshold, and odd, so the two threads' shares differ by one. */
+const N = ROW_WORKER_DEFAULTS.minRows + 1;
+const saved = process.env[WORKERS_ENV];
+
+/** `body` run with MBRL_WORKERS set to `value`. */
+function withWorkers<T>(value: "0" | "1", body: () => T): T {
+  process.env[WORKERS_ENV] = value;
+  try {
+    return body();
+  } finally {
+    process.env[WORKERS_ENV] = saved ?? "";
+  }
+}
+
+/** A 3-member model with a non-trivial normalisation (all of step's scaling on the path). */
+function scaledModel(seed: number): DynamicsModel {
+  const rng = new Rng(seed);
+  const model = new DynamicsModel(S, A, rng.split(), { hiddenSizes: [32, 32], members: M });
+  const stats = (n: number, shift: number) =>
+    new Normalizer(
+      rng.normalArray(n, shift),
+      Array.from(rng.uniformArray(n), (u) => 0.5 + u),
+    );
+  model.setNormalization(stats(S + A, 1), stats(S, 0));
+  return model;
+}
+
+/** Next states of one random batch, without and with the worker. */
+function stepBothWays(model: DynamicsModel, seed: number): { off: Float32Array; on: Float32Array } {
+  const rng = new Rng(seed);
+  const s = tf.tensor2d(rng.normalArray(M * N * S), [M * N, S]);
+  const a = tf.tensor2d(rng.normalArray(M * N * A), [M * N, A]);
+  try {
+    const step = () => tf.tidy(() => model.step(s, a).dataSync() as Float32Array);
+    return { off: withWorkers("0", step), on: withWorkers("1", step) };
+  } finally {
+    tf.dispose([s, a]);
+  }
+}
+
+const workerModels = () => rowWorkerStatus().models as number;
+
+beforeAll(async () => {
+  expect(tf.getBackend()).toBe("wasm"); // the worker only serves the wasm backend
+  process.env[WORKERS_ENV] = "1";
+  expect(await rowWorkerReady()).toBe(true);
+  process.env[WORKERS_ENV] = saved ?? "";
+});
+
+afterEach(() => {
+  process.env[WORKERS_ENV] = saved ?? "";
+});
+
+describe("row worker", () => {
+  it("reads MBRL_WORKERS (0 or 1; by default on with two cores) and names the variable on a bad value", () => {
+    expect(rowWorkerEnabled({ [WORKERS_ENV]: "0" })).toBe(false);
+    expect(rowWorkerEnabled({ [WORKERS_ENV]: " 1 " })).toBe(true);
+    expect(rowWorkerEnabled({})).toBe(os.availableParallelism() >= 2);
+    expect(() => rowWorkerEnabled({ [WORKERS_ENV]: "2" })).toThrow(/MBRL_WORKERS="2" must be 0 or 1/);
+  });
+
+  it("gives DynamicsModel.step the same numbers, bit for bit, with and without it (scaled, residual)", () => {
+    const model = scaledModel(1);
+    try {
+      const before = workerModels();
+      const { off, on } = stepBothWays(model, 2);
+      expect(workerModels()).toBe(before + 1); // the worker holds this model's weights: it was used
+      expect(off).toHaveLength(M * N * S);
+      expect(new Set(off).size).toBeGreaterThan(0.99 * off.length); // a real output
+      expect(on).toEqual(off);
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it("follows a change of the model's weights", () => {
+    const model = scaledModel(3);
+    try {
+      const rng = new Rng(4);
+      const first = stepBothWays(model, 5);
+      const flat = model.net.getFlat().map((w) => w + 0.1 * rng.normal());
+      model.net.setFlat(flat);
+      const second = stepBothWays(model, 5);
+      expect(second.on).toEqual(second.off);
+      expect(second.on).not.toEqual(first.on);
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it("is not used while a gradient is recorded, and the gradient is the one-thread one", () => {
+    const model = scaledModel(6);
+    try {
+      const rng = new Rng(7);
+      const s = tf.tensor2d(rng.normalArray(M * N * S), [M * N, S]);
+      const a = tf.tensor2d(rng.normalArray(M * N * A), [M * N, A]);
+      const loss = (x: tf.Tensor) =>
+        model
+          .step(x as tf.Tensor2D, a)
+          .square()
+          .sum();
+      const grad = () => tf.tidy(() => tf.grad(loss)(s).dataSync());
+      const before = workerModels();
+      const on = withWorkers("1", grad);
+      expect(workerModels()).toBe(before); // never sent: the taped path stays on this thread
+      expect(on).toEqual(withWorkers("0", grad));
+      tf.dispose([s, a]);
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it("drops a model's weights when the model is disposed", () => {
+    const model = scaledModel(8);
+    stepBothWays(model, 9);
+    const held = workerModels();
+    model.dispose();
+    expect(workerModels()).toBe(held - 1);
+  });
+
+  it("gives a CEM plan the same actions with and without it", () => {
+    const model = scaledModel(10);
+    try {
+      const reward: RewardFn = (_s, act, next) =>
+        tf.tidy(() => tf.sub(next.slice([0, 0], [-1, 1]).reshape([-1]), tf.sum(tf.square(act), 1).mul(0.1)));
+      const task = { dynamics: model, reward, bounds: { low: [-1, -1], high: [1, 1] } };
+      const plan = () => {
+        const start = tf.tensor2d(new Rng(11).normalArray(S), [1, S]);
+        try {
+          return openLoopPlan(task, start, new Rng(12), {
+            method: "cem",
+            samples: N,
+            horizon: 3,
+            iterations: 2,
+            elites: 5,
+          });
+        } finally {
+          start.dispose();
+        }
+      };
+      const before = workerModels();
+      const on = withWorkers("1", plan);
+      expect(workerModels()).toBe(before + 1);
+      expect(on).toEqual(withWorkers("0", plan));
+    } finally {
+      model.dispose();
+    }
+  });
+});
+
+describe("row worker in a fresh process", () => {
+  // Plans once (3 members x 300 rows), awaiting the worker first, and prints its state; the
+  // process must then exit by itself: the worker is unref'd.
+  const script = `
+    const lib = require("./index.js");
+    const rows = require("./models/fast/rowWorker.js");
+    const { tf } = lib;
+    (async () => {
+      await lib.initBackend();
+      const ready = await rows.rowWorkerReady();
+      const rng = new lib.Rng(1);
+      const model = new lib.DynamicsModel(5, 2, rng.split(), { hiddenSizes: [16, 16], members: 3 });
+      const reward = (_s, a, next) => tf.tidy(() => tf.sub(next.slice([0, 0], [-1, 1]).reshape([-1]), tf.sum(a, 1)));
+      const start = tf.tensor2d(rng.normalArray(5), [1, 5]);
+      const task = { dynamics: model, reward, bounds: { low: [-1, -1], high: [1, 1] } };
+      const { actions } = lib.openLoopPlan(task, start, rng, { method: "cem", samples: 300, horizon: 2, iterations: 2, elites: 5 });
+      console.log(JSON.stringify({ ready, status: rows.rowWorkerStatus(), actions }));
+    })();`;
+  let dir: string;
+
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "row-worker-test-"));
+    buildPrivateLibrary(dir, ["index.ts"]);
+    fs.writeFileSync(path.join(dir, "main.js"), script);
+    return () => fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  function run(workers: "0" | "1"): { ready: boolean; status: { state: string }; actions: number[][][] } {
+    const out = execFileSync(process.execPath, [path.join(dir, "main.js")], {
+      env: { ...process.env, NODE_PATH: path.join(__dirname, "..", "..", "node_modules"), [WORKERS_ENV]: workers },
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 10_000, // a process the worker kept alive would be killed here, and the test fail
+    });
+    return JSON.parse(out.toString().trim().split("\n").pop() as string);
+  }
+
+  it("exits by itself after planning with the worker, and MBRL_WORKERS=0 starts none (same plan)", () => {
+    const on = run("1");
+    expect(on.ready).toBe(true);
+    expect(on.status).toEqual({ state: "ready", models: 1 });
+    const off = run("0");
+    expect(off.ready).toBe(false);
+    expect(off.status).toEqual({ state: "off" });
+    expect(off.actions).toEqual(on.actions);
+  });
+});
