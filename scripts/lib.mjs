@@ -96,10 +96,13 @@ export const venvCommand = (name) => join(VENV_BIN, name);
 /**
  * The environment every Jupyter call gets: the venv and our node_modules/.bin first on PATH,
  * and the venv's data first on JUPYTER_PATH, so its tslab kernelspec wins over one that a user
- * may have registered in their own Jupyter.
+ * may have registered in their own Jupyter. With `kernelsAtOnce` > 1 the kernels' row workers
+ * (src/models/fast/rowWorker.ts) are off, MBRL_WORKERS=0: two kernels already fill two cores, and
+ * a second thread in each would only oversubscribe them.
  */
-export function jupyterEnv() {
+export function jupyterEnv(kernelsAtOnce = 1) {
   return {
+    ...(kernelsAtOnce > 1 ? { MBRL_WORKERS: "0" } : {}),
     JUPYTER_PATH: [VENV_JUPYTER, process.env.JUPYTER_PATH].filter(Boolean).join(":"),
     PATH: [join(ROOT, "node_modules", ".bin"), VENV_BIN, process.env.PATH].join(":"),
     PYDEVD_DISABLE_FILE_VALIDATION: "1",

@@ -4,6 +4,7 @@
 // replaced only when its run succeeded. Exits non-zero naming the notebook, cell and error on failure.
 // Kernels compute on one thread, so --jobs (default: 2, or 1 on a one-core machine) runs that many
 // notebooks at once, in separate kernels: nothing is shared, so their outputs do not depend on it.
+// (A kernel run alone also uses a second thread for big forward passes; see `jupyterEnv`.)
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, renameSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -78,10 +79,10 @@ function runStreaming(cmd, args, env, tag) {
 }
 
 /**
- * Execute one notebook; returns seconds taken and the kernel's peak memory.
- * Throws with notebook, cell and error on failure.
+ * Execute one notebook, one of `kernelsAtOnce` running at the same time (see `jupyterEnv`);
+ * returns seconds taken and the kernel's peak memory. Throws with notebook, cell and error on failure.
  */
-export async function executeNotebook(python, name, timeout) {
+export async function executeNotebook(python, name, timeout, kernelsAtOnce = 1) {
   const source = join(NOTEBOOKS_DIR, `${name}.ipynb`);
   const target = join(BUILD_DIR, `${name}.ipynb`);
   const partial = join(BUILD_DIR, `${name}.partial.ipynb`);
@@ -90,7 +91,7 @@ export async function executeNotebook(python, name, timeout) {
   const r = await runStreaming(
     python,
     [script, source, partial, "--kernel", KERNEL_NAME, "--timeout", String(timeout)],
-    jupyterEnv(),
+    jupyterEnv(kernelsAtOnce),
     `${name}: `,
   );
   const seconds = (Date.now() - started) / 1000;
@@ -119,9 +120,9 @@ export function prepareRun() {
 }
 
 /** Print a line as a notebook starts, run it, and print a line with its seconds and memory. */
-export async function executeWithProgress(python, name, label, timeout = 300) {
+export async function executeWithProgress(python, name, label, timeout = 300, kernelsAtOnce = 1) {
   console.log(`${label} ${name} ... started`);
-  const { seconds, peakMb } = await executeNotebook(python, name, timeout);
+  const { seconds, peakMb } = await executeNotebook(python, name, timeout, kernelsAtOnce);
   console.log(`${label} ${name} ... ok in ${seconds.toFixed(1)} s, kernel peak memory ${peakMb ?? "?"} MB`);
   return seconds;
 }
@@ -131,8 +132,9 @@ export async function main(argv) {
   const selected = resolveNotebooks(names);
   const python = prepareRun();
   const total = Date.now();
+  const atOnce = Math.min(jobs, selected.length);
   await inParallel(selected, jobs, (name, i) =>
-    executeWithProgress(python, name, `notebooks: [${i + 1}/${selected.length}]`, timeout),
+    executeWithProgress(python, name, `notebooks: [${i + 1}/${selected.length}]`, timeout, atOnce),
   );
   const wall = ((Date.now() - total) / 1000).toFixed(1);
   console.log(`notebooks: ${selected.length} executed in ${wall} s (${jobs} at a time) -> ${BUILD_DIR}`);

@@ -31,7 +31,7 @@ async function executeChanged(names, force) {
   const executed = [];
   let failure;
   await inParallel(stale, DEFAULT_JOBS, async (name) => {
-    await executeWithProgress(python, name, label(name));
+    await executeWithProgress(python, name, label(name), undefined, Math.min(DEFAULT_JOBS, stale.length));
     executed.push(name);
   }).catch((e) => {
     failure = e;

@@ -18,7 +18,7 @@ async function rerun(path: string) {
     cwd: ROOT,
     encoding: "utf8",
     timeout: 20 * MINUTES,
-    env: { ...process.env, ...jupyterEnv() },
+    env: { ...process.env, ...jupyterEnv(DEFAULT_JOBS) },
   }).catch((e: { stdout?: string; stderr?: string }) => ({ stdout: e.stdout ?? "", stderr: e.stderr ?? String(e) }));
   const tensors = r.stdout.match(/^TENSORS (\d+) (\d+)$/m);
   const seconds = r.stdout.match(/^SECONDS ([\d.]+) ([\d.]+)$/m);

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "child_process";
 import { join, resolve } from "path";
-import { UsageError, parseCommandLine } from "../../scripts/lib.mjs";
+import { UsageError, jupyterEnv, parseCommandLine } from "../../scripts/lib.mjs";
 import { inParallel } from "../../scripts/notebooks.mjs";
 
 const ROOT = resolve(__dirname, "..", "..");
@@ -31,6 +31,14 @@ describe("parseCommandLine", () => {
     expect(bad(["--timeout"])).toBe(`Option '--timeout <value>' argument missing; ${USAGE}`);
     expect(bad(["--json=yes"])).toBe(`Option '--json' does not take an argument; ${USAGE}`);
     expect(bad(["extra"], { positionals: false })).toBe(`Unexpected argument 'extra'; ${USAGE}`);
+  });
+});
+
+describe("jupyterEnv", () => {
+  it("turns the kernels' row workers off when several kernels run at once, and only then", () => {
+    expect(jupyterEnv(2).MBRL_WORKERS).toBe("0");
+    expect(jupyterEnv(1)).not.toHaveProperty("MBRL_WORKERS");
+    expect(jupyterEnv()).not.toHaveProperty("MBRL_WORKERS");
   });
 });
 
