@@ -51,20 +51,30 @@ function scaledModel(seed: number): DynamicsModel {
   return model;
 }
 
+/** The forward passes the worker has served so far. */
+const served = () => rowWorkerStatus().forwards as number;
+const workerModels = () => rowWorkerStatus().models as number;
+
+/** `body`'s result with MBRL_WORKERS=0 and =1, and how many forward passes the worker served in each. */
+function bothWays<T>(body: () => T): { off: T; on: T; servedOff: number; servedOn: number } {
+  const start = served();
+  const off = withWorkers("0", body);
+  const between = served();
+  const on = withWorkers("1", body);
+  return { off, on, servedOff: between - start, servedOn: served() - between };
+}
+
 /** Next states of one random batch, without and with the worker. */
-function stepBothWays(model: DynamicsModel, seed: number): { off: Float32Array; on: Float32Array } {
+function stepBothWays(model: DynamicsModel, seed: number) {
   const rng = new Rng(seed);
   const s = tf.tensor2d(rng.normalArray(M * N * S), [M * N, S]);
   const a = tf.tensor2d(rng.normalArray(M * N * A), [M * N, A]);
   try {
-    const step = () => tf.tidy(() => model.step(s, a).dataSync() as Float32Array);
-    return { off: withWorkers("0", step), on: withWorkers("1", step) };
+    return bothWays(() => tf.tidy(() => model.step(s, a).dataSync() as Float32Array));
   } finally {
     tf.dispose([s, a]);
   }
 }
-
-const workerModels = () => rowWorkerStatus().models as number;
 
 beforeAll(async () => {
   expect(tf.getBackend()).toBe("wasm"); // the worker only serves the wasm backend
@@ -89,8 +99,9 @@ describe("row worker", () => {
     const model = scaledModel(1);
     try {
       const before = workerModels();
-      const { off, on } = stepBothWays(model, 2);
-      expect(workerModels()).toBe(before + 1); // the worker holds this model's weights: it was used
+      const { off, on, servedOff, servedOn } = stepBothWays(model, 2);
+      expect([servedOff, servedOn]).toEqual([0, 1]);
+      expect(workerModels()).toBe(before + 1); // it holds this model's weights
       expect(off).toHaveLength(M * N * S);
       expect(new Set(off).size).toBeGreaterThan(0.99 * off.length); // a real output
       expect(on).toEqual(off);
@@ -107,6 +118,7 @@ describe("row worker", () => {
       const flat = model.net.getFlat().map((w) => w + 0.1 * rng.normal());
       model.net.setFlat(flat);
       const second = stepBothWays(model, 5);
+      expect([second.servedOff, second.servedOn]).toEqual([0, 1]);
       expect(second.on).toEqual(second.off);
       expect(second.on).not.toEqual(first.on);
     } finally {
@@ -127,9 +139,10 @@ describe("row worker", () => {
           .sum();
       const grad = () => tf.tidy(() => tf.grad(loss)(s).dataSync());
       const before = workerModels();
-      const on = withWorkers("1", grad);
-      expect(workerModels()).toBe(before); // never sent: the taped path stays on this thread
-      expect(on).toEqual(withWorkers("0", grad));
+      const { off, on, servedOff, servedOn } = bothWays(grad);
+      expect([servedOff, servedOn]).toEqual([0, 0]); // the taped path stays on this thread
+      expect(workerModels()).toBe(before); // and the weights were never sent
+      expect(on).toEqual(off);
       tf.dispose([s, a]);
     } finally {
       model.dispose();
@@ -150,6 +163,7 @@ describe("row worker", () => {
       const reward: RewardFn = (_s, act, next) =>
         tf.tidy(() => tf.sub(next.slice([0, 0], [-1, 1]).reshape([-1]), tf.sum(tf.square(act), 1).mul(0.1)));
       const task = { dynamics: model, reward, bounds: { low: [-1, -1], high: [1, 1] } };
+      const [horizon, iterations] = [3, 2];
       const plan = () => {
         const start = tf.tensor2d(new Rng(11).normalArray(S), [1, S]);
         try {
@@ -164,10 +178,10 @@ describe("row worker", () => {
           start.dispose();
         }
       };
-      const before = workerModels();
-      const on = withWorkers("1", plan);
-      expect(workerModels()).toBe(before + 1);
-      expect(on).toEqual(withWorkers("0", plan));
+      const { off, on, servedOff, servedOn } = bothWays(plan);
+      expect(servedOff).toBe(0);
+      expect(servedOn).toBe(iterations * horizon); // every model step of the plan
+      expect(on).toEqual(off);
     } finally {
       model.dispose();
     }
@@ -213,7 +227,7 @@ describe("row worker in a fresh process", () => {
   it("exits by itself after planning with the worker, and MBRL_WORKERS=0 starts none (same plan)", () => {
     const on = run("1");
     expect(on.ready).toBe(true);
-    expect(on.status).toEqual({ state: "ready", models: 1 });
+    expect(on.status).toEqual({ state: "ready", models: 1, forwards: 4 }); // iterations x horizon
     const off = run("0");
     expect(off.ready).toBe(false);
     expect(off.status).toEqual({ state: "off" });

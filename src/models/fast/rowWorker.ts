@@ -72,7 +72,7 @@ interface RowWorker {
   nextId: number;
 }
 
-type Answer = { y?: Float32Array; models?: number; error?: string };
+type Answer = { y?: Float32Array; models?: number; forwards?: number; error?: string };
 
 /** The worker: undefined before the first use, null once it failed or was stopped. */
 let rows: RowWorker | undefined | null;
@@ -126,15 +126,20 @@ export function forgetRows(owner: object): void {
 
 /**
  * The worker's state, for tests: whether it started, and (asked synchronously, when it is ready)
- * how many ensembles' weights it holds.
+ * how many ensembles' weights it holds and how many forward passes it has served.
  */
-export function rowWorkerStatus(): { state: "off" | "starting" | "ready" | "failed"; models?: number } {
+export function rowWorkerStatus(): {
+  state: "off" | "starting" | "ready" | "failed";
+  models?: number;
+  forwards?: number;
+} {
   if (rows === undefined) return { state: "off" };
   if (rows === null) return { state: "failed" };
   const state = Atomics.load(rows.flags, STATE);
   if (state !== READY) return { state: state === STARTING ? "starting" : "failed" };
   post(rows, { type: "count", ask: true });
-  return { state: "ready", models: answer(rows)?.models };
+  const { models, forwards } = answer(rows) ?? {};
+  return { state: "ready", models, forwards };
 }
 
 /** Start the worker if it is enabled and not started yet; resolves when it is ready (true) or failed. */
@@ -144,9 +149,10 @@ export async function rowWorkerReady(): Promise<boolean> {
   return readyWorker() !== undefined;
 }
 
-/** The worker if it is ready; starts it on first use. */
+/** The worker if it is enabled and ready; starts it on first use. */
 function readyWorker(): RowWorker | undefined {
-  if (rows === undefined && rowWorkerEnabled()) rows = startWorker();
+  if (!rowWorkerEnabled()) return undefined;
+  rows ??= startWorker();
   return rows && Atomics.load(rows.flags, STATE) === READY ? rows : undefined;
 }
 
@@ -220,6 +226,7 @@ function serveRows(req: (id: string) => unknown): void {
   const t = req(packages.tfjs) as Tf;
   req(packages.wasm);
   const models = new Map<number, { a: tf.Tensor3D[]; c: tf.Tensor1D[] }[]>();
+  let forwards = 0;
   const dense = (u: tf.Tensor3D, a: tf.Tensor3D, c: tf.Tensor1D, hidden: boolean): tf.Tensor3D => {
     const attrs = {
       transposeA: false,
@@ -250,7 +257,7 @@ function serveRows(req: (id: string) => unknown): void {
       t.dispose(models.get(id));
       models.delete(id);
     },
-    count: () => ({ models: models.size }),
+    count: () => ({ models: models.size, forwards }),
     forward: ({ id, rows, x }) => {
       const model = models.get(id) as { a: tf.Tensor3D[]; c: tf.Tensor1D[] }[];
       const inCols = x.length / (model.length * rows);
@@ -263,6 +270,7 @@ function serveRows(req: (id: string) => unknown): void {
           y.set(u.dataSync(), m * rows * outCols);
         }),
       );
+      forwards++;
       return { y, transfer: [y.buffer] };
     },
   };
