@@ -2,7 +2,8 @@
  * Choosing the tfjs compute backend.
  *
  * Preference order: native `tensorflow` (a real tfjs-node), then `wasm`, then `cpu`.
- * The `MBRL_BACKEND` environment variable forces one of them.
+ * The `MBRL_BACKEND` environment variable forces one of them; `MBRL_WASM_THREADS` and
+ * `MBRL_WORKERS` say how many threads wasm may use.
  *
  * A real tfjs-node is detected by its backend registering, not by `require` succeeding:
  * danfojs-node's install override puts plain tfjs at `@tensorflow/tfjs-node`, which loads
@@ -72,6 +73,26 @@ export function wasmThreads(env: Record<string, string | undefined> = processEnv
   }
   return n;
 }
+
+/** The environment variable that turns the row worker on (1) or off (0) (Node only). */
+export const WORKERS_ENV = "MBRL_WORKERS";
+
+/**
+ * Whether big forward passes off the tape may use a second thread, the row worker
+ * (src/models/fast/rowWorker.ts): MBRL_WORKERS (0 or 1), by default 1 when the machine has at
+ * least two cores; never in a browser. Unlike MBRL_WASM_THREADS it leaves small operations on one
+ * thread, so BPTT and model fitting pay no hand-over (README, "Native speed").
+ */
+export function rowWorkers(env: Record<string, string | undefined> = processEnv()): boolean {
+  if (typeof process === "undefined" || !process.versions?.node) return false;
+  const raw = env[WORKERS_ENV]?.trim();
+  if (!raw) return cores() >= 2;
+  if (raw !== "0" && raw !== "1") throw new Error(`${WORKERS_ENV}="${raw}" must be 0 or 1`);
+  return raw === "1";
+}
+
+let coreCount: number | undefined;
+const cores = (): number => (coreCount ??= nodeRequire("os").availableParallelism());
 
 /** `require` of a module named at run time, which the site's browser bundler leaves alone. */
 export const nodeRequire = (id: string) => require(id);
@@ -208,6 +229,13 @@ export async function initBackend(prefer?: BackendName): Promise<BackendInfo> {
 
 /** One line saying which backend is in use, for notebooks and logs. */
 export function describeBackend(info: BackendInfo): string {
-  const threads = info.name === "wasm" && wasmThreads() > 1 ? ` with ${wasmThreads()} threads` : "";
+  const threads =
+    info.name !== "wasm"
+      ? ""
+      : wasmThreads() > 1
+        ? ` with ${wasmThreads()} threads`
+        : rowWorkers()
+          ? " and a second thread for big forward passes"
+          : "";
   return `tfjs ${tf.version.tfjs} on the ${info.name} backend${threads} (${info.reason}; available: ${info.available.join(", ")})`;
 }

@@ -11,13 +11,8 @@ import * as path from "path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DynamicsModel } from "../../src/models/dynamicsModel";
 import { Normalizer } from "../../src/models/normalizer";
-import {
-  ROW_WORKER_DEFAULTS,
-  WORKERS_ENV,
-  rowWorkerEnabled,
-  rowWorkerReady,
-  rowWorkerStatus,
-} from "../../src/models/fast/rowWorker";
+import { ROW_WORKER_DEFAULTS, rowWorkerReady, rowWorkerStatus } from "../../src/models/fast/rowWorker";
+import { WORKERS_ENV, describeBackend, rowWorkers } from "../../src/backend";
 import { openLoopPlan } from "../../src/planning/openLoopPlan";
 import { Rng } from "../../src/random";
 import type { RewardFn } from "../../src/envs/types";
@@ -89,10 +84,13 @@ afterEach(() => {
 
 describe("row worker", () => {
   it("reads MBRL_WORKERS (0 or 1; by default on with two cores) and names the variable on a bad value", () => {
-    expect(rowWorkerEnabled({ [WORKERS_ENV]: "0" })).toBe(false);
-    expect(rowWorkerEnabled({ [WORKERS_ENV]: " 1 " })).toBe(true);
-    expect(rowWorkerEnabled({})).toBe(os.availableParallelism() >= 2);
-    expect(() => rowWorkerEnabled({ [WORKERS_ENV]: "2" })).toThrow(/MBRL_WORKERS="2" must be 0 or 1/);
+    expect(rowWorkers({ [WORKERS_ENV]: "0" })).toBe(false);
+    expect(rowWorkers({ [WORKERS_ENV]: " 1 " })).toBe(true);
+    expect(rowWorkers({})).toBe(os.availableParallelism() >= 2);
+    expect(() => rowWorkers({ [WORKERS_ENV]: "2" })).toThrow(/MBRL_WORKERS="2" must be 0 or 1/);
+    const info = { name: "wasm" as const, reason: "test", available: [] };
+    expect(withWorkers("1", () => describeBackend(info))).toMatch(/wasm backend and a second thread for big forward/);
+    expect(withWorkers("0", () => describeBackend(info))).not.toMatch(/second thread/);
   });
 
   it("gives DynamicsModel.step the same numbers, bit for bit, with and without it (scaled, residual)", () => {

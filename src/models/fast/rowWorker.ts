@@ -20,14 +20,11 @@
  *
  * Start. The worker is started by the first call that could use it and used once its backend is
  * ready; until then, or if it cannot start, the calling thread computes every row (same numbers).
- * It is unref'd, so it never keeps Node alive. MBRL_WORKERS=0 turns it off.
+ * It is unref'd, so it never keeps Node alive. MBRL_WORKERS=0 turns it off (`rowWorkers` in backend.ts).
  */
 import * as tf from "@tensorflow/tfjs";
-import { nodeRequire, processEnv, wasmThreads } from "../../backend";
+import { nodeRequire, rowWorkers, wasmThreads } from "../../backend";
 import { forwardMember, type MemberWeights } from "./mlpPasses";
-
-/** The environment variable that turns the row worker on (1) or off (0). */
-export const WORKERS_ENV = "MBRL_WORKERS";
 
 export const ROW_WORKER_DEFAULTS = {
   /**
@@ -38,21 +35,6 @@ export const ROW_WORKER_DEFAULTS = {
   /** How long the calling thread waits for the worker's rows before computing them itself. */
   timeoutMs: 60_000,
 };
-
-/**
- * Whether the row worker may be used: MBRL_WORKERS (0 or 1), by default 1 when the machine has
- * at least two cores; never in a browser.
- */
-export function rowWorkerEnabled(env: Record<string, string | undefined> = processEnv()): boolean {
-  if (typeof process === "undefined" || !process.versions?.node) return false;
-  const raw = env[WORKERS_ENV]?.trim();
-  if (!raw) return cores() >= 2;
-  if (raw !== "0" && raw !== "1") throw new Error(`${WORKERS_ENV}="${raw}" must be 0 or 1`);
-  return raw === "1";
-}
-
-let coreCount: number | undefined;
-const cores = () => (coreCount ??= nodeRequire("os").availableParallelism());
 
 /** The slots of the shared counters. */
 const [POSTED, ANSWERED, STATE] = [0, 1, 2];
@@ -151,7 +133,7 @@ export async function rowWorkerReady(): Promise<boolean> {
 
 /** The worker if it is enabled and ready; starts it on first use. */
 function readyWorker(): RowWorker | undefined {
-  if (!rowWorkerEnabled()) return undefined;
+  if (!rowWorkers()) return undefined;
   rows ??= startWorker();
   return rows && Atomics.load(rows.flags, STATE) === READY ? rows : undefined;
 }
