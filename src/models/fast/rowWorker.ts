@@ -143,10 +143,10 @@ function startWorker(): RowWorker | null {
     const { Worker, MessageChannel, receiveMessageOnPort } = nodeRequire("worker_threads");
     const { port1, port2 } = new MessageChannel();
     const flags = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
-    const packages = {
-      tfjs: require.resolve("@tensorflow/tfjs"),
-      wasm: require.resolve("@tensorflow/tfjs-backend-wasm"),
-    };
+    // Only tfjs's core and the wasm backend (the core it registers with): the whole of tfjs
+    // would add its other backends and layers to the worker's memory.
+    const wasm = require.resolve("@tensorflow/tfjs-backend-wasm");
+    const packages = { tfjs: require.resolve("@tensorflow/tfjs-core", { paths: [wasm] }), wasm };
     const worker = new Worker(`(${serveRows.toString()})(require)`, {
       eval: true,
       workerData: { port: port2, flags, packages },
