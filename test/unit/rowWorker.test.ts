@@ -16,7 +16,7 @@ import { WORKERS_ENV, describeBackend, rowWorkers } from "../../src/backend";
 import { openLoopPlan } from "../../src/planning/openLoopPlan";
 import { Rng } from "../../src/random";
 import type { RewardFn } from "../../src/envs/types";
-import { buildPrivateLibrary } from "./helpers";
+import { buildPrivateLibrary, leakedTensors } from "./helpers";
 
 const [S, A, M] = [5, 2, 3];
 /** Rows per member: at the threshold, and odd, so the two threads' shares differ by one. */
@@ -103,6 +103,9 @@ describe("row worker", () => {
       expect(off).toHaveLength(M * N * S);
       expect(new Set(off).size).toBeGreaterThan(0.99 * off.length); // a real output
       expect(on).toEqual(off);
+      const [s, a] = [tf.ones([M * N, S]) as tf.Tensor2D, tf.ones([M * N, A]) as tf.Tensor2D];
+      expect(withWorkers("1", () => leakedTensors(() => tf.tidy(() => void model.step(s, a))))).toBe(0);
+      tf.dispose([s, a]);
     } finally {
       model.dispose();
     }
