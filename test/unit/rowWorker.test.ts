@@ -216,8 +216,11 @@ describe("row worker in a fresh process", () => {
     return () => fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  function run(workers: "0" | "1"): { ready: boolean; status: { state: string }; actions: number[][][] } {
-    const out = execFileSync(process.execPath, [path.join(dir, "main.js")], {
+  function run(
+    workers: "0" | "1",
+    nodeOptions: string[] = [],
+  ): { ready: boolean; status: { state: string }; actions: number[][][] } {
+    const out = execFileSync(process.execPath, [...nodeOptions, path.join(dir, "main.js")], {
       env: { ...process.env, NODE_PATH: path.join(__dirname, "..", "..", "node_modules"), [WORKERS_ENV]: workers },
       stdio: ["ignore", "pipe", "pipe"],
       timeout: 10_000, // a process the worker kept alive would be killed here, and the test fail
@@ -233,5 +236,16 @@ describe("row worker in a fresh process", () => {
     expect(off.ready).toBe(false);
     expect(off.status).toEqual({ state: "off" });
     expect(off.actions).toEqual(on.actions);
+  });
+
+  it("falls back to one thread, with the same plan, where no worker can start", () => {
+    // Node's permission model, reading allowed but no --allow-worker: creating a Worker throws.
+    const permission = process.allowedNodeEnvironmentFlags.has("--permission")
+      ? "--permission"
+      : "--experimental-permission";
+    const denied = run("1", [permission, "--allow-fs-read=*"]);
+    expect(denied.ready).toBe(false);
+    expect(denied.status).toEqual({ state: "failed" });
+    expect(denied.actions).toEqual(run("0").actions);
   });
 });
