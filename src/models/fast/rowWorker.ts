@@ -28,8 +28,9 @@ import { forwardMember, type MemberWeights } from "./mlpPasses";
 
 export const ROW_WORKER_DEFAULTS = {
   /**
-   * Rows per member from which a forward pass is split. Below it the hand-over costs more than
-   * half the products save (measured on the mpc-cem network: README, "Native speed").
+   * Rows per member from which a forward pass is split. On the mpc-cem network (README, "Native
+   * speed") a step of 64 rows per member was slower split, one of 128 already faster; 256 leaves
+   * a margin for the hand-over's cost on a busier machine.
    */
   minRows: 256,
   /** How long the calling thread waits for the worker's rows before computing them itself. */
