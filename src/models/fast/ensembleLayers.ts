@@ -126,6 +126,7 @@ export class EnsembleLayers {
       const x = B === 1 ? inputs[0] : joinColumns(inputs);
       const shifted = scaling ? tf.sub(x, scaling.inShift) : x;
       const xs = splitMembers(shifted.reshape([members, n, -1]) as tf.Tensor3D, members);
+      // A big batch with no gradient recorded: the last half of each member's rows on a second thread.
       const runs = forwardRows(this, xs, weights) ?? xs.map((xm, m) => forwardMember(xm, weights[m]));
       const net = joinMembers(runs.map((r) => r.out)).reshape([rows, outCols]) as tf.Tensor2D;
       const squashed = outputBound === undefined ? undefined : tf.tanh(net);

@@ -9,7 +9,8 @@
  * factors are in mlpPasses.ts and ensembleLayers.ts), and BPTT, model fitting and planning
  * run it thousands of times (npm run bench). This path computes the same function with fused
  * σ-form layers, normalisation folded into the weights, weights kept between calls and a
- * hand-written backward pass.
+ * hand-written backward pass; big forward passes off the tape compute half of their rows on a
+ * second thread (rowWorker.ts).
  * Its reliance on tfjs internals is here only: tensors' `dataId` (to notice a weight change) and
  * `tf.engine().state.activeTape` (to share one weights node per tape), beside `tf.customGrad`. The
  * equivalence tests (test/unit/fastMlp.test.ts) hold it equal to the reference, values and
