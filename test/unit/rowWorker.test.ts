@@ -20,7 +20,7 @@ import { buildPrivateLibrary, leakedTensors } from "./helpers";
 
 const [S, A, M] = [5, 2, 3];
 /** Rows per member: at the threshold, and odd, so the two threads' shares differ by one. */
-const N = ROW_WORKER_DEFAULTS.minRows + 1;
+const ROWS = ROW_WORKER_DEFAULTS.minRows + 1;
 const saved = process.env[WORKERS_ENV];
 
 /** `body` run with MBRL_WORKERS set to `value`. */
@@ -34,9 +34,9 @@ function withWorkers<T>(value: "0" | "1", body: () => T): T {
 }
 
 /** A 3-member model with a non-trivial normalisation (all of step's scaling on the path). */
-function scaledModel(seed: number): DynamicsModel {
+function scaledModel(seed: number, [S, A, hidden] = [5, 2, 32]): DynamicsModel {
   const rng = new Rng(seed);
-  const model = new DynamicsModel(S, A, rng.split(), { hiddenSizes: [32, 32], members: M });
+  const model = new DynamicsModel(S, A, rng.split(), { hiddenSizes: [hidden, hidden], members: M });
   const stats = (n: number, shift: number) =>
     new Normalizer(
       rng.normalArray(n, shift),
@@ -59,8 +59,9 @@ function bothWays<T>(body: () => T): { off: T; on: T; servedOff: number; servedO
   return { off, on, servedOff: between - start, servedOn: served() - between };
 }
 
-/** Next states of one random batch, without and with the worker. */
-function stepBothWays(model: DynamicsModel, seed: number) {
+/** Next states of one random batch (`N` rows per member), without and with the worker. */
+function stepBothWays(model: DynamicsModel, seed: number, N = ROWS) {
+  const [S, A] = [model.stateSize, model.actionSize];
   const rng = new Rng(seed);
   const s = tf.tensor2d(rng.normalArray(M * N * S), [M * N, S]);
   const a = tf.tensor2d(rng.normalArray(M * N * A), [M * N, A]);
@@ -100,12 +101,23 @@ describe("row worker", () => {
       const { off, on, servedOff, servedOn } = stepBothWays(model, 2);
       expect([servedOff, servedOn]).toEqual([0, 1]);
       expect(workerModels()).toBe(before + 1); // it holds this model's weights
-      expect(off).toHaveLength(M * N * S);
+      expect(off).toHaveLength(M * ROWS * S);
       expect(new Set(off).size).toBeGreaterThan(0.99 * off.length); // a real output
       expect(on).toEqual(off);
-      const [s, a] = [tf.ones([M * N, S]) as tf.Tensor2D, tf.ones([M * N, A]) as tf.Tensor2D];
+      const [s, a] = [tf.ones([M * ROWS, S]) as tf.Tensor2D, tf.ones([M * ROWS, A]) as tf.Tensor2D];
       expect(withWorkers("1", () => leakedTensors(() => model.step(s, a).dispose()))).toBe(0);
       tf.dispose([s, a]);
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it("gives the same numbers at the mpc-cem benchmark's sizes (23 → 250 → 250 → 17, 1001 rows per member)", () => {
+    const model = scaledModel(13, [17, 6, 250]);
+    try {
+      const { off, on, servedOff, servedOn } = stepBothWays(model, 14, 1001);
+      expect([servedOff, servedOn]).toEqual([0, 1]);
+      expect(on).toEqual(off);
     } finally {
       model.dispose();
     }
@@ -131,8 +143,8 @@ describe("row worker", () => {
     const model = scaledModel(6);
     try {
       const rng = new Rng(7);
-      const s = tf.tensor2d(rng.normalArray(M * N * S), [M * N, S]);
-      const a = tf.tensor2d(rng.normalArray(M * N * A), [M * N, A]);
+      const s = tf.tensor2d(rng.normalArray(M * ROWS * S), [M * ROWS, S]);
+      const a = tf.tensor2d(rng.normalArray(M * ROWS * A), [M * ROWS, A]);
       const loss = (x: tf.Tensor) =>
         model
           .step(x as tf.Tensor2D, a)
@@ -170,7 +182,7 @@ describe("row worker", () => {
         try {
           return openLoopPlan(task, start, new Rng(12), {
             method: "cem",
-            samples: N,
+            samples: ROWS,
             horizon: 3,
             iterations: 2,
             elites: 5,
