@@ -18,9 +18,12 @@ import { Rng } from "../../src/random";
 import type { RewardFn } from "../../src/envs/types";
 import { buildPrivateLibrary, leakedTensors } from "./helpers";
 
-const [S, A, M] = [5, 2, 3];
-/** Rows per member: at the threshold, and odd, so the two threads' shares differ by one. */
-const ROWS = ROW_WORKER_DEFAULTS.minRows + 1;
+const [S, A, M, HIDDEN] = [5, 2, 3, 128];
+/**
+ * Rows per member of the tests' model (S + A → HIDDEN → HIDDEN → S): just over the worker's
+ * threshold of work, and odd, so that the two threads' shares differ by one.
+ */
+const ROWS = 2 * Math.ceil(ROW_WORKER_DEFAULTS.minMultiplyAdds / ((S + A + S) * HIDDEN + HIDDEN * HIDDEN) / 2) + 1;
 const saved = process.env[WORKERS_ENV];
 
 /** `body` run with MBRL_WORKERS set to `value`. */
@@ -34,7 +37,7 @@ function withWorkers<T>(value: "0" | "1", body: () => T): T {
 }
 
 /** A 3-member model with a non-trivial normalisation (all of step's scaling on the path). */
-function scaledModel(seed: number, [S, A, hidden] = [5, 2, 32]): DynamicsModel {
+function scaledModel(seed: number, [S, A, hidden] = [5, 2, HIDDEN]): DynamicsModel {
   const rng = new Rng(seed);
   const model = new DynamicsModel(S, A, rng.split(), { hiddenSizes: [hidden, hidden], members: M });
   const stats = (n: number, shift: number) =>
@@ -139,6 +142,17 @@ describe("row worker", () => {
     }
   });
 
+  it("is not used below its threshold of work", () => {
+    const model = scaledModel(15);
+    try {
+      const { on, off, servedOn } = stepBothWays(model, 16, (ROWS - 1) / 2);
+      expect(servedOn).toBe(0);
+      expect(on).toEqual(off);
+    } finally {
+      model.dispose();
+    }
+  });
+
   it("is not used while a gradient is recorded, and the gradient is the one-thread one", () => {
     const model = scaledModel(6);
     try {
@@ -202,7 +216,7 @@ describe("row worker", () => {
 });
 
 describe("row worker in a fresh process", () => {
-  // Plans once (3 members x 300 rows), awaiting the worker first, and prints its state; the
+  // Plans once (3 members x 1000 rows through 128-unit layers), awaiting the worker first, and prints its state; the
   // process must then exit by itself: the worker is unref'd.
   const script = `
     const lib = require("./index.js");
@@ -212,11 +226,11 @@ describe("row worker in a fresh process", () => {
       await lib.initBackend();
       const ready = await rows.rowWorkerReady();
       const rng = new lib.Rng(1);
-      const model = new lib.DynamicsModel(5, 2, rng.split(), { hiddenSizes: [16, 16], members: 3 });
+      const model = new lib.DynamicsModel(5, 2, rng.split(), { hiddenSizes: [128, 128], members: 3 });
       const reward = (_s, a, next) => tf.tidy(() => tf.sub(next.slice([0, 0], [-1, 1]).reshape([-1]), tf.sum(a, 1)));
       const start = tf.tensor2d(rng.normalArray(5), [1, 5]);
       const task = { dynamics: model, reward, bounds: { low: [-1, -1], high: [1, 1] } };
-      const { actions } = lib.openLoopPlan(task, start, rng, { method: "cem", samples: 300, horizon: 2, iterations: 2, elites: 5 });
+      const { actions } = lib.openLoopPlan(task, start, rng, { method: "cem", samples: 1000, horizon: 2, iterations: 2, elites: 5 });
       console.log(JSON.stringify({ ready, status: rows.rowWorkerStatus(), actions }));
     })();`;
   let dir: string;

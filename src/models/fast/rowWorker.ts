@@ -28,11 +28,13 @@ import { forwardMember, type MemberWeights } from "./mlpPasses";
 
 export const ROW_WORKER_DEFAULTS = {
   /**
-   * Rows per member from which a forward pass is split. On the mpc-cem network (README, "Native
-   * speed") a step of 64 rows per member was slower split, one of 128 already faster; 256 leaves
-   * a margin for the hand-over's cost on a busier machine.
+   * Multiply-adds per member (rows × Σ_l in_l·out_l) from which a forward pass is split: the
+   * hand-over costs about the same whatever the work, so it must be worth it. On the mpc-cem
+   * network (68,500 per row; README, "Native speed") a step of 64 rows per member was slower
+   * split, one of 128 already faster; 16 million (about 256 of its rows) leaves a margin for a
+   * busier machine. A BPTT step's 256 rows through a 64-unit model (1.2 million) stay whole.
    */
-  minRows: 256,
+  minMultiplyAdds: 16e6,
   /** How long the calling thread waits for the worker's rows before computing them itself. */
   timeoutMs: 60_000,
 };
@@ -65,7 +67,7 @@ type Run = { out: tf.Tensor3D; inputs: tf.Tensor3D[] };
 
 /**
  * Each member's forward pass with the last rows computed by the worker, or undefined when the
- * caller should compute it alone: a gradient is being recorded, the batch is small, the backend
+ * caller should compute it alone: a gradient is being recorded, the work is small, the backend
  * is not single-threaded wasm, or the worker is off or not ready.
  * @param owner the ensemble the weights belong to (the key of the worker's copy)
  * @param xs per member (1, N, in)
@@ -74,7 +76,8 @@ type Run = { out: tf.Tensor3D; inputs: tf.Tensor3D[] };
  */
 export function forwardRows(owner: object, xs: tf.Tensor3D[], weights: MemberWeights[]): Run[] | undefined {
   const [, n, inCols] = xs[0].shape;
-  if (n < ROW_WORKER_DEFAULTS.minRows || tf.engine().state.activeTape != null) return undefined;
+  const perRow = weights[0].a.reduce((sum, a) => sum + a.shape[1] * a.shape[2], 0);
+  if (n * perRow < ROW_WORKER_DEFAULTS.minMultiplyAdds || tf.engine().state.activeTape != null) return undefined;
   if (tf.getBackend() !== "wasm" || wasmThreads() > 1) return undefined;
   const w = readyWorker();
   if (!w) return undefined;
