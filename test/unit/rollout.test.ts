@@ -276,8 +276,12 @@ describe("openLoopObjective", () => {
     closed.forEach((g, j) => expect(Math.abs(autodiff[j] - g)).toBeLessThan(1e-4 * Math.max(1, Math.abs(g))));
     // Early actions dominate on an unstable system: |∂J/∂u_0| > |∂J/∂u_{H/2}| > |∂J/∂u_{H−1}|.
     expect(Math.abs(autodiff[0])).toBeGreaterThan(Math.abs(autodiff[H / 2]));
+    // Central differences in float32 can only check entries well above their rounding noise (on
+    // native TensorFlow the last action's small gradient is not).
     const check = gradientCheck(J, plan);
-    expect(check.maxRelativeError).toBeLessThan(1e-2);
+    const checkable = check.entries.filter((e) => Math.abs(e.analytic) > 100 * check.noiseFloor);
+    expect(checkable.length).toBeGreaterThanOrEqual(H / 2);
+    checkable.forEach((e) => expect(e.relativeError).toBeLessThan(1e-2));
     tf.dispose([s0, plan, grad]);
   });
 
