@@ -16,6 +16,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from nbformat.sign import NotebookNotary
 
+from kernel_start import start_kernels_one_at_a_time
+
 
 def cell_stderr(cell):
     return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("name") == "stderr")
@@ -75,6 +77,7 @@ def main():
         on_cell_start=on_cell_start,
         on_cell_executed=on_cell_executed,
     )
+    start_kernels_one_at_a_time(client)
     try:
         client.execute()
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as e:

@@ -8,6 +8,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from kernel_start import start_kernels_one_at_a_time  # noqa: E402  (the runner's lock: see there)
 
 
 def probe_source(folder):
@@ -23,6 +25,7 @@ def main():
     nb.cells.append(nbformat.v4.new_code_cell(probe_source(folder)))
     probe = len(nb.cells) - 1
     client = NotebookClient(nb, timeout=timeout, kernel_name="tslab", resources={"metadata": {"path": folder}})
+    start_kernels_one_at_a_time(client)
     counts, seconds = [], []
     try:
         with client.setup_kernel():

@@ -1,9 +1,13 @@
 // The notebook runner's contract: clear errors, and a failed run never replaces a good copy.
 import { describe, it, expect } from "vitest";
+import { execFile, spawn } from "child_process";
+import { once } from "events";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
-import { notebookNames, runScript } from "./helpers";
+import { promisify } from "util";
+import { VENV_BIN } from "../../scripts/lib.mjs";
+import { ROOT, notebookNames, readNotebook, runScript } from "./helpers";
 
 function notebook(cells: string[]) {
   return JSON.stringify({
@@ -63,6 +67,41 @@ describe("npm run notebooks", () => {
       expect(readFileSync(join(out, "broken.ipynb"), "utf8")).toBe("previous good copy");
       expect(readdirSync(out).sort()).toEqual(["broken.ipynb", "broken.partial.ipynb", "fine.ipynb"]);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it("starts one kernel at a time: a run waits while another process holds the kernel-start lock", async () => {
+    // Two kernels started at once can be given the same port (scripts/kernel_start.py). Hold the
+    // lock from another process for a few seconds and check the notebook's cell ran after it.
+    const dir = mkdtempSync(join(tmpdir(), "mbrl-runner-"));
+    const holder = spawn(join(VENV_BIN, "python"), [
+      "-c",
+      [
+        "import fcntl, sys, time",
+        `sys.path.insert(0, ${JSON.stringify(join(ROOT, "scripts"))})`,
+        "from kernel_start import LOCK_FILE",
+        "f = open(LOCK_FILE, 'a'); fcntl.flock(f, fcntl.LOCK_EX); print('held', flush=True)",
+        "time.sleep(6); print('released', time.time(), flush=True)",
+      ].join("\n"),
+    ]);
+    try {
+      writeFileSync(join(dir, "fine.ipynb"), notebook(["console.log(6 * 7);"]));
+      let said = "";
+      holder.stdout.on("data", (d) => (said += d));
+      while (!said.includes("held")) await once(holder.stdout, "data");
+      const run = promisify(execFile)(
+        join(VENV_BIN, "python"),
+        [join(ROOT, "scripts", "execute_notebook.py"), join(dir, "fine.ipynb"), join(dir, "out.ipynb")],
+        { cwd: ROOT },
+      );
+      await once(holder, "exit");
+      const released = Number(said.match(/released ([\d.]+)/)![1]);
+      await run;
+      const timing = readNotebook(join(dir, "out.ipynb")).cells[0].metadata.execution as Record<string, string>;
+      expect(Date.parse(timing["iopub.status.busy"]) / 1000).toBeGreaterThan(released);
+    } finally {
+      holder.kill();
       rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
