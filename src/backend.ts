@@ -52,8 +52,33 @@ const mayUseNative = (forced: BackendName | undefined) => forced === undefined |
  */
 export function registerBackends(native = mayUseNative(forcedBackend())): BackendName[] {
   if (native) tryRequire("@tensorflow/tfjs-node");
-  if (tryRequire("@tensorflow/tfjs-backend-wasm")) useWasmThreads(wasmThreads());
+  if (tryRequire("@tensorflow/tfjs-backend-wasm")) {
+    useWasmThreads(wasmThreads());
+    shareDataOnIdentity("wasm");
+  }
   return BACKENDS.filter((name) => tf.findBackendFactory(name) != null);
+}
+
+/** Our Identity kernels, to tell them from the backends' own. */
+const sharingIdentities = new WeakSet<tf.KernelFunc>();
+
+/**
+ * Make a backend's Identity kernel share its input's data instead of copying it. Autodiff runs
+ * Identity (`tf.clone`) on every tensor it saves for the backward pass, 12 per step of a BPTT
+ * rollout, and tfjs's wasm backend copies each one. tfjs's CPU and WebGL backends share the data
+ * instead, as wasm's own Reshape does: tensors never change, and the backend counts references.
+ */
+function shareDataOnIdentity(backendName: BackendName): void {
+  const registered = tf.getKernel(tf.Identity, backendName);
+  if (registered === undefined || sharingIdentities.has(registered.kernelFunc)) return;
+  const kernelFunc: tf.KernelFunc = ({ inputs, backend }) => {
+    const x = inputs.x as tf.TensorInfo;
+    (backend as tf.KernelBackend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+  sharingIdentities.add(kernelFunc);
+  tf.unregisterKernel(tf.Identity, backendName);
+  tf.registerKernel({ kernelName: tf.Identity, backendName, kernelFunc });
 }
 
 /** The environment variable that gives the wasm backend more than one thread (Node only). */

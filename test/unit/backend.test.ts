@@ -127,3 +127,25 @@ describe("wasm threads", () => {
     expect([one.native, two.native]).toEqual([false, false]);
   });
 });
+
+describe("Identity on wasm", () => {
+  it("shares the input's data, as tfjs's CPU backend does: a clone adds no buffer and outlives its source", async () => {
+    await initBackend("wasm");
+    try {
+      const x = tf.tensor([1.5, -2, 3]);
+      const buffers = tf.memory().numDataBuffers;
+      const y = tf.clone(x);
+      expect(y.dataId).toBe(x.dataId);
+      expect(tf.memory().numDataBuffers).toBe(buffers);
+      x.dispose();
+      expect(Array.from(y.dataSync())).toEqual([1.5, -2, 3]);
+      y.dispose();
+      // What autodiff saves for the backward pass is such a clone: gradients are unchanged.
+      const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.square(v), v)))(tf.tensor([1, 2, -3]));
+      expect(Array.from(g.dataSync())).toEqual([3, 12, 27]);
+      g.dispose();
+    } finally {
+      await initBackend();
+    }
+  });
+});
