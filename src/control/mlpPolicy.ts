@@ -54,5 +54,5 @@ export function mlpPolicy(rng: Rng, options?: Partial<MlpPolicyOptions>): Traina
   const last = net.weights[net.weights.length - 1];
   if (o.outputScale !== 1) tf.tidy(() => last.assign(last.mul(o.outputScale)));
   const policy = (s: tf.Tensor2D) => net.forward(s, o.maxAction); // maxAction·tanh(net(s)), in one node
-  return { net, policy, variables: net.variables() };
+  return { net, policy, variables: net.variables(), squashedMlp: { net, maxAction: o.maxAction } };
 }

@@ -79,8 +79,6 @@ function unroll(
   rng: Rng | undefined,
   options: RolloutOptions,
 ): tf.Tensor1D {
-  const { horizon, discount, terminalReward } = options;
-  const B = startStates.shape[0];
   return tf.tidy(() => {
     const [states, actions, nextStates]: tf.Tensor2D[][] = [[], [], []];
     const last = rollout(
@@ -88,26 +86,52 @@ function unroll(
       actor,
       startStates,
       rng,
-      { steps: horizon, tape: true, where },
+      { steps: options.horizon, tape: true, where },
       (step) => {
         states.push(step.states);
         actions.push(step.actions);
         nextStates.push(step.nextStates);
       },
     );
-    const stacked = system.reward(tf.concat(states), tf.concat(actions), tf.concat(nextStates));
-    assertShape(where, "reward output", stacked, [horizon * B]);
-    // (H = 1 is not unstacked: tfjs's gradient of an unstack into one tensor fails.)
-    const byStep = horizon === 1 ? [stacked] : (tf.unstack(stacked.reshape([horizon, B])) as tf.Tensor1D[]);
-    const rewards = byStep.map((r, t) => (discount === 1 ? r : r.mul(discount ** t)));
-    if (terminalReward) {
-      const rH = terminalReward(last); //                    r_H(s_H)
-      assertShape(where, "terminalReward output", rH, [B]);
-      rewards.push(discount === 1 ? rH : rH.mul(discount ** horizon));
-    }
-    // One sum at the end rather than a running one: a single op to record and differentiate.
-    return tf.addN(rewards) as tf.Tensor1D;
+    return stackedReturns(
+      where,
+      system.reward,
+      tf.concat(states),
+      tf.concat(actions),
+      tf.concat(nextStates),
+      last,
+      options,
+    );
   });
+}
+
+/**
+ * The returns (B) from the H·B transitions of an unroll stacked step-major (step t's rows are
+ * t·B … (t+1)·B − 1), and the last state s_H (B, S): unroll's last part, shared with the adjoint
+ * recursion (adjoint.ts), which differentiates it on its own.
+ */
+export function stackedReturns(
+  where: string,
+  reward: System["reward"],
+  states: tf.Tensor2D,
+  actions: tf.Tensor2D,
+  nextStates: tf.Tensor2D,
+  last: tf.Tensor2D,
+  { horizon, discount, terminalReward }: RolloutOptions,
+): tf.Tensor1D {
+  const B = last.shape[0];
+  const stacked = reward(states, actions, nextStates);
+  assertShape(where, "reward output", stacked, [horizon * B]);
+  // (H = 1 is not unstacked: tfjs's gradient of an unstack into one tensor fails.)
+  const byStep = horizon === 1 ? [stacked] : (tf.unstack(stacked.reshape([horizon, B])) as tf.Tensor1D[]);
+  const rewards = byStep.map((r, t) => (discount === 1 ? r : r.mul(discount ** t)));
+  if (terminalReward) {
+    const rH = terminalReward(last); //                    r_H(s_H)
+    assertShape(where, "terminalReward output", rH, [B]);
+    rewards.push(discount === 1 ? rH : rH.mul(discount ** horizon));
+  }
+  // One sum at the end rather than a running one: a single op to record and differentiate.
+  return tf.addN(rewards) as tf.Tensor1D;
 }
 
 /**

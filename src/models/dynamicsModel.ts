@@ -16,7 +16,7 @@ import { joinColumns } from "../columns";
 import { assertShape, check, fillOptions, positiveInt, type Rule } from "../checks";
 import type { Dynamics } from "../envs/types";
 import type { Rng } from "../random";
-import { EnsembleLayers } from "./fast";
+import { EnsembleLayers, type MemberWeights } from "./fast";
 import { MLP } from "./mlp";
 import type { Scaling } from "./fast";
 import { Normalizer } from "./normalizer";
@@ -153,6 +153,14 @@ export class DynamicsModel implements Dynamics {
     // s + deltaNormalizer.denormalize(net.forward(normalizedInputs(s, a))) as one node, with
     // the normalisation folded into the network's weights (see mlpPasses): fewer kernels.
     return this.scaledNet.apply([states, actions], this.parameters(), { scaling: this.scaling(), residual: true });
+  }
+
+  /**
+   * The weights `step` computes with, per member, the normalisation folded in (see
+   * `EnsembleLayers.weightsFor`); `step` subtracts `inputNormalizer.mean` first.
+   */
+  passWeights(): MemberWeights[] {
+    return this.scaledNet.weightsFor(this.parameters(), this.scaling());
   }
 
   /** The network's parameters in the order `EnsembleLayers` takes them. */

@@ -13,7 +13,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { assertFinite, assertShape, check, fillOptions, positiveInt } from "../checks";
 import type { Rng } from "../random";
-import { EnsembleLayers } from "./fast";
+import { EnsembleLayers, type MemberWeights } from "./fast";
 
 /** Options of an `MLP`. */
 export interface MLPOptions {
@@ -118,6 +118,11 @@ export class MLP {
       `outputBound must be a positive number or undefined, got ${outputBound}`,
     );
     return this.layers.apply([x], [...this.weights, ...this.biases], { outputBound });
+  }
+
+  /** The weights `forward` computes with, per member (see `EnsembleLayers.weightsFor`). */
+  passWeights(): MemberWeights[] {
+    return this.layers.weightsFor([...this.weights, ...this.biases]);
   }
 
   /**

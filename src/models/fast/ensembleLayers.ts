@@ -189,6 +189,14 @@ export class EnsembleLayers {
     return this.link;
   }
 
+  /**
+   * Each member's kept weights for these parameters (made again if they changed): those `apply`
+   * computes with, for the adjoint recursion of BPTT (control/adjoint.ts).
+   */
+  weightsFor(params: tf.Tensor[], scaling?: Scaling): MemberWeights[] {
+    return this.keptWeights(params, scaling);
+  }
+
   /** Free the kept weights and the weights node's output. */
   dispose(): void {
     this.disposeWeights([...this.retired.flatMap((r) => r.weights), ...(this.made?.weights ?? [])]);

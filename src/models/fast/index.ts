@@ -1,7 +1,8 @@
 /**
  * The fast path of the MLP, behind one seam: `MLP.forward` and `DynamicsModel.step` call
  * `EnsembleLayers`, `fitDynamics` calls `mseGradients` (its minibatch gradient, off the tape),
- * and nothing else in the library reaches in here.
+ * BPTT's adjoint recursion (control/adjoint.ts) runs the passes on `Kernels`, and nothing else
+ * in the library reaches in here.
  *
  * Why it exists: on the default wasm backend, the readable forward pass (`models/reference.ts`:
  * tanh layers, one member at a time, tfjs autodiff) spends most of its time in per-kernel
@@ -17,5 +18,6 @@
  * gradients, on every backend that registers here.
  */
 export { EnsembleLayers, type ApplyOptions } from "./ensembleLayers";
-export type { Scaling } from "./mlpPasses";
+export { Kernels } from "./kernels";
+export { backwardMember, forwardMember, weightGradients, type MemberWeights, type Scaling } from "./mlpPasses";
 export { mseGradients } from "./mseGradients";

@@ -100,27 +100,51 @@ export function memberWeights(
 }
 
 /**
- * u A + c and, for a hidden layer, σ of it: one fused kernel. It is called directly because
- * `tf.fused.matMul` declines to fuse σ while a gradient is being recorded (it would need to
- * differentiate it); the gradient here is the hand-written one.
- * @param u (1, N, in)
- * @returns (1, N, out)
+ * The ops the passes are written in: tfjs's (`engineOps`, recorded and tracked like any op), or
+ * its kernels called directly (`Kernels`, for the adjoint recursion of BPTT). Same kernels either way.
  */
-function dense(u: tf.Tensor3D, a: tf.Tensor3D, c: tf.Tensor1D, hidden: boolean): tf.Tensor3D {
-  const attrs = { transposeA: false, transposeB: false, activation: hidden ? "sigmoid" : "linear", leakyreluAlpha: 0 };
-  return tf.engine().runKernel(tf._FusedMatMul, { a: u, b: a, bias: c }, attrs);
+export interface PassOps<T extends tf.TensorInfo> {
+  /** u A + c and, for a hidden layer, σ of it: one fused kernel. */
+  dense(u: T, a: tf.TensorInfo, c: tf.TensorInfo, hidden: boolean): T;
+  matMul(a: T, b: tf.TensorInfo): T;
+  mul(a: T, b: T): T;
+  /** 1 − a */
+  oneMinus(a: T): T;
 }
+
+export const engineOps: PassOps<tf.Tensor3D> = {
+  // The kernel is run directly because `tf.fused.matMul` declines to fuse σ while a gradient is
+  // being recorded (it would need to differentiate it); the gradient here is the hand-written one.
+  dense: (u, a, c, hidden) =>
+    tf.engine().runKernel(tf._FusedMatMul, { a: u, b: a, bias: c } as unknown as tf.NamedTensorMap, {
+      transposeA: false,
+      transposeB: false,
+      activation: hidden ? "sigmoid" : "linear",
+      leakyreluAlpha: 0,
+    }),
+  matMul: (a, b) => tf.matMul(a, b as tf.Tensor3D),
+  mul: (a, b) => tf.mul(a, b),
+  oneMinus: (a) => tf.sub(1, a),
+};
+
+/** `engineOps` unless others are given (the passes' default). */
+const orEngine = <T extends tf.TensorInfo>(ops?: PassOps<T>) => ops ?? (engineOps as unknown as PassOps<T>);
 
 /**
  * One member's forward pass.
  * @param x (1, N, in), already shifted (x − μ) when there is a scaling
  * @returns the output (1, N, out), and [x, u_1, …, u_{L−1}] for the backward pass
  */
-export function forwardMember(x: tf.Tensor3D, p: MemberWeights): { out: tf.Tensor3D; inputs: tf.Tensor3D[] } {
+export function forwardMember<T extends tf.TensorInfo = tf.Tensor3D>(
+  x: T,
+  p: MemberWeights,
+  ops?: PassOps<T>,
+): { out: T; inputs: T[] } {
+  const o = orEngine(ops);
   const inputs = [x];
   const last = p.a.length - 1;
   for (let l = 0; ; l++) {
-    const u = dense(inputs[l], p.a[l], p.c[l], l < last);
+    const u = o.dense(inputs[l], p.a[l], p.c[l], l < last);
     if (l === last) return { out: u, inputs };
     inputs.push(u);
   }
@@ -134,18 +158,20 @@ export function forwardMember(x: tf.Tensor3D, p: MemberWeights): { out: tf.Tenso
  * @returns ∂L/∂x per input block (1, N, width), none if `back[0]` is empty, and per layer the upstream gradient g_l
  *   (1, N, out_l), except that with a scaling the last one is ∂L/∂y itself (see `weightGradients`)
  */
-export function backwardMember(
-  dy: tf.Tensor3D,
-  u: tf.Tensor3D[],
+export function backwardMember<T extends tf.TensorInfo = tf.Tensor3D>(
+  dy: T,
+  u: T[],
   back: tf.Tensor3D[][],
-): { dx: tf.Tensor3D[]; g: tf.Tensor3D[] } {
-  const g: tf.Tensor3D[] = [];
+  ops?: PassOps<T>,
+): { dx: T[]; g: T[] } {
+  const o = orEngine(ops);
+  const g: T[] = [];
   g[back.length - 1] = dy;
   for (let l = back.length - 1; l > 0; l--) {
-    const dh = tf.matMul(g[l], back[l][0]); // 4·∂L/∂h_l
-    g[l - 1] = tf.mul(dh, tf.mul(u[l], tf.sub(1, u[l]))); // ∂L/∂h_l ⊙ 4u(1 − u)
+    const dh = o.matMul(g[l], back[l][0]); // 4·∂L/∂h_l
+    g[l - 1] = o.mul(dh, o.mul(u[l], o.oneMinus(u[l]))); // ∂L/∂h_l ⊙ 4u(1 − u)
   }
-  return { dx: back[0].map((block) => tf.matMul(g[0], block) as tf.Tensor3D), g };
+  return { dx: back[0].map((block) => o.matMul(g[0], block)), g };
 }
 
 /**

@@ -1,0 +1,112 @@
+/**
+ * tfjs kernels called directly, for code that owns every intermediate it makes: the adjoint
+ * recursion of BPTT (control/adjoint.ts) makes thousands of small tensors and frees them all at
+ * its end.
+ *
+ * Why: an op such as `tf.mul` runs its kernel inside the engine's bookkeeping (a scope per op,
+ * a Tensor object tracked and counted, tape checks, saved inputs). For the (256, 64) tensors of a
+ * BPTT step that bookkeeping costs about as much as the kernel; here a kernel's output is its
+ * bare `TensorInfo` (data id, shape, dtype), remembered in a list and freed by `free()`. The
+ * kernels are tfjs's own, registered for the active backend, so the numbers are those of the
+ * same ops through the engine.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { PassOps } from "./mlpPasses";
+
+/** One computation's kernels: make one, run the computation, then `free()` ends it. */
+export class Kernels implements PassOps<tf.TensorInfo> {
+  private readonly backend = tf.backend();
+  private made: tf.TensorInfo[] = [];
+  private readonly one: tf.Tensor;
+
+  constructor() {
+    this.one = tf.scalar(1);
+    this.made.push(this.one); // freed with the rest (the engine forgets it: see `free`)
+  }
+
+  /** Run a registered kernel of the active backend; its outputs are freed by `free()`. */
+  run(name: string, inputs: tf.NamedTensorInfoMap | tf.TensorInfo[], attrs: tf.NamedAttrMap = {}): tf.TensorInfo {
+    const out = this.runAll(name, inputs, attrs);
+    return out[0];
+  }
+
+  /** `run` for a kernel with several outputs. */
+  runAll(name: string, inputs: tf.NamedTensorInfoMap | tf.TensorInfo[], attrs: tf.NamedAttrMap = {}): tf.TensorInfo[] {
+    const kernel = tf.getKernel(name, tf.getBackend());
+    if (kernel === undefined) throw new Error(`no ${name} kernel for the ${tf.getBackend()} backend`);
+    const out = kernel.kernelFunc({ inputs: inputs as tf.NamedTensorInfoMap, backend: this.backend, attrs });
+    const all = Array.isArray(out) ? out : [out];
+    this.made.push(...all);
+    return all;
+  }
+
+  dense(u: tf.TensorInfo, a: tf.TensorInfo, c: tf.TensorInfo, hidden: boolean): tf.TensorInfo {
+    const attrs = {
+      transposeA: false,
+      transposeB: false,
+      activation: hidden ? "sigmoid" : "linear",
+      leakyreluAlpha: 0,
+    };
+    return this.run(tf._FusedMatMul, { a: u, b: a, bias: c }, attrs);
+  }
+  matMul(a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo {
+    return this.run(tf.BatchMatMul, { a, b }, { transposeA: false, transposeB: false });
+  }
+  mul(a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo {
+    return this.run(tf.Multiply, { a, b });
+  }
+  add(a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo {
+    return this.run(tf.Add, { a, b });
+  }
+  sub(a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo {
+    return this.run(tf.Sub, { a, b });
+  }
+  oneMinus(a: tf.TensorInfo): tf.TensorInfo {
+    return this.sub(this.one, a);
+  }
+  square(x: tf.TensorInfo): tf.TensorInfo {
+    return this.run(tf.Square, { x });
+  }
+  tanh(x: tf.TensorInfo): tf.TensorInfo {
+    return this.run(tf.Tanh, { x });
+  }
+  reshape(x: tf.TensorInfo, shape: number[]): tf.TensorInfo {
+    return this.run(tf.Reshape, { x }, { shape });
+  }
+  transpose(x: tf.TensorInfo, perm: number[]): tf.TensorInfo {
+    return this.run(tf.Transpose, { x }, { perm });
+  }
+  concat(blocks: tf.TensorInfo[], axis: number): tf.TensorInfo {
+    return blocks.length === 1 ? blocks[0] : this.run(tf.Concat, blocks, { axis });
+  }
+  /** Cut into `pieces` equal blocks along `axis`. */
+  split(x: tf.TensorInfo, pieces: number, axis: number): tf.TensorInfo[] {
+    return pieces === 1 ? [x] : this.runAll(tf.SplitV, { x }, { numOrSizeSplits: pieces, axis });
+  }
+
+  /** A scalar, held until `free()`. */
+  scalar(value: number): tf.TensorInfo {
+    const s = tf.scalar(value);
+    this.made.push(s);
+    return s;
+  }
+
+  /**
+   * An engine tensor for what a kernel made, for ordinary ops (and autodiff) to take over. It has
+   * its own reference to the data: dispose it as usual; `free()` drops only this module's.
+   */
+  tensor<T extends tf.Tensor>(info: tf.TensorInfo): T {
+    this.backend.incRef(info.dataId);
+    return tf.engine().makeTensorFromTensorInfo(info) as T;
+  }
+
+  /** Free every output made so far (and the scalars). */
+  free(): void {
+    for (const info of this.made) {
+      // Scalars made as engine tensors are disposed through the engine, the rest by the backend.
+      if (info instanceof tf.Tensor) info.dispose();
+      else this.backend.disposeData(info.dataId);
+    }
+    this.made = [];
+  }
+}
