@@ -127,7 +127,7 @@ function recursion(
       true,
     );
   tf.dispose([...stacked, last]);
-  const [dS, dA, dN] = head.grads.slice(0, 3).map((g) => (g ? k.split(g, H, 0) : undefined));
+  const [dS, dA, dN] = head.grads.slice(0, 3).map((g) => (g ? k.splitRows(g, H) : undefined));
   const dLast = head.grads[3] ?? undefined;
   if (dA === undefined && dN === undefined && dLast === undefined) {
     tf.dispose([head.value, ...head.grads.filter((g) => g)]);

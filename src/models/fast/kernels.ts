@@ -16,12 +16,14 @@ import type { PassOps } from "./mlpPasses";
 /** One computation's kernels: make one, run the computation, then `free()` ends it. */
 export class Kernels implements PassOps<tf.TensorInfo> {
   private readonly backend = tf.backend();
+  private readonly backendName = tf.getBackend();
+  /** The kernels by name, looked up once. */
+  private readonly funcs = new Map<string, tf.KernelFunc>();
   private made: tf.TensorInfo[] = [];
-  private readonly one: tf.Tensor;
+  private readonly one: tf.TensorInfo;
 
   constructor() {
-    this.one = tf.scalar(1);
-    this.made.push(this.one); // freed with the rest (the engine forgets it: see `free`)
+    this.one = this.scalar(1);
   }
 
   /** Run a registered kernel of the active backend; its outputs are freed by `free()`. */
@@ -32,9 +34,14 @@ export class Kernels implements PassOps<tf.TensorInfo> {
 
   /** `run` for a kernel with several outputs. */
   runAll(name: string, inputs: tf.NamedTensorInfoMap | tf.TensorInfo[], attrs: tf.NamedAttrMap = {}): tf.TensorInfo[] {
-    const kernel = tf.getKernel(name, tf.getBackend());
-    if (kernel === undefined) throw new Error(`no ${name} kernel for the ${tf.getBackend()} backend`);
-    const out = kernel.kernelFunc({ inputs: inputs as tf.NamedTensorInfoMap, backend: this.backend, attrs });
+    let kernelFunc = this.funcs.get(name);
+    if (kernelFunc === undefined) {
+      const kernel = tf.getKernel(name, this.backendName);
+      if (kernel === undefined) throw new Error(`no ${name} kernel for the ${this.backendName} backend`);
+      kernelFunc = kernel.kernelFunc;
+      this.funcs.set(name, kernelFunc);
+    }
+    const out = kernelFunc({ inputs: inputs as tf.NamedTensorInfoMap, backend: this.backend, attrs });
     const all = Array.isArray(out) ? out : [out];
     this.made.push(...all);
     return all;
@@ -79,16 +86,27 @@ export class Kernels implements PassOps<tf.TensorInfo> {
   concat(blocks: tf.TensorInfo[], axis: number): tf.TensorInfo {
     return blocks.length === 1 ? blocks[0] : this.run(tf.Concat, blocks, { axis });
   }
-  /** Cut into `pieces` equal blocks along `axis`. */
-  split(x: tf.TensorInfo, pieces: number, axis: number): tf.TensorInfo[] {
-    return pieces === 1 ? [x] : this.runAll(tf.SplitV, { x }, { numOrSizeSplits: pieces, axis });
+  /**
+   * Cut a tensor into `pieces` equal blocks of rows, as `tf.split(x, pieces)` does, from one read
+   * of it: wasm's slice reads its whole input for every block.
+   */
+  splitRows(x: tf.Tensor, pieces: number): tf.TensorInfo[] {
+    if (pieces === 1) return [x];
+    const values = x.dataSync();
+    const [rows, size] = [x.shape[0] / pieces, x.size / pieces];
+    return Array.from({ length: pieces }, (_, i) =>
+      this.hold(tf.tensor(values.subarray(i * size, (i + 1) * size), [rows, ...x.shape.slice(1)], x.dtype)),
+    );
   }
 
   /** A scalar, held until `free()`. */
   scalar(value: number): tf.TensorInfo {
-    const s = tf.scalar(value);
-    this.made.push(s);
-    return s;
+    return this.hold(tf.scalar(value));
+  }
+
+  private hold(t: tf.Tensor): tf.Tensor {
+    this.made.push(t);
+    return t;
   }
 
   /**
@@ -103,7 +121,7 @@ export class Kernels implements PassOps<tf.TensorInfo> {
   /** Free every output made so far (and the scalars). */
   free(): void {
     for (const info of this.made) {
-      // Scalars made as engine tensors are disposed through the engine, the rest by the backend.
+      // Tensors made through the engine are disposed through it, kernels' outputs by the backend.
       if (info instanceof tf.Tensor) info.dispose();
       else this.backend.disposeData(info.dataId);
     }
