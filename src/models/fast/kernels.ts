@@ -13,6 +13,9 @@
 import * as tf from "@tensorflow/tfjs";
 import type { PassOps } from "./mlpPasses";
 
+// The kernels' names, read once: each `tf.X` of a compiled namespace import is a getter call.
+const { _FusedMatMul, Add, BatchMatMul, Concat, Multiply, Reshape, Square, Sub, Tanh, Transpose } = tf;
+
 /** One computation's kernels: make one, run the computation, then `free()` ends it. */
 export class Kernels implements PassOps<tf.TensorInfo> {
   private readonly backend = tf.backend();
@@ -54,37 +57,37 @@ export class Kernels implements PassOps<tf.TensorInfo> {
       activation: hidden ? "sigmoid" : "linear",
       leakyreluAlpha: 0,
     };
-    return this.run(tf._FusedMatMul, { a: u, b: a, bias: c }, attrs);
+    return this.run(_FusedMatMul, { a: u, b: a, bias: c }, attrs);
   }
   matMul(a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo {
-    return this.run(tf.BatchMatMul, { a, b }, { transposeA: false, transposeB: false });
+    return this.run(BatchMatMul, { a, b }, { transposeA: false, transposeB: false });
   }
   mul(a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo {
-    return this.run(tf.Multiply, { a, b });
+    return this.run(Multiply, { a, b });
   }
   add(a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo {
-    return this.run(tf.Add, { a, b });
+    return this.run(Add, { a, b });
   }
   sub(a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo {
-    return this.run(tf.Sub, { a, b });
+    return this.run(Sub, { a, b });
   }
   oneMinus(a: tf.TensorInfo): tf.TensorInfo {
     return this.sub(this.one, a);
   }
   square(x: tf.TensorInfo): tf.TensorInfo {
-    return this.run(tf.Square, { x });
+    return this.run(Square, { x });
   }
   tanh(x: tf.TensorInfo): tf.TensorInfo {
-    return this.run(tf.Tanh, { x });
+    return this.run(Tanh, { x });
   }
   reshape(x: tf.TensorInfo, shape: number[]): tf.TensorInfo {
-    return this.run(tf.Reshape, { x }, { shape });
+    return this.run(Reshape, { x }, { shape });
   }
   transpose(x: tf.TensorInfo, perm: number[]): tf.TensorInfo {
-    return this.run(tf.Transpose, { x }, { perm });
+    return this.run(Transpose, { x }, { perm });
   }
   concat(blocks: tf.TensorInfo[], axis: number): tf.TensorInfo {
-    return blocks.length === 1 ? blocks[0] : this.run(tf.Concat, blocks, { axis });
+    return blocks.length === 1 ? blocks[0] : this.run(Concat, blocks, { axis });
   }
   /**
    * Cut a tensor into `pieces` equal blocks of rows, as `tf.split(x, pieces)` does, from one read
