@@ -14,7 +14,21 @@ import * as tf from "@tensorflow/tfjs";
 import type { PassOps } from "./mlpPasses";
 
 // The kernels' names, read once: each `tf.X` of a compiled namespace import is a getter call.
-const { _FusedMatMul, Add, BatchMatMul, Concat, Multiply, Reshape, Square, Sub, Tanh, Transpose } = tf;
+const {
+  _FusedMatMul,
+  Add,
+  BatchMatMul,
+  Concat,
+  Multiply,
+  RealDiv,
+  Reshape,
+  SplitV,
+  Square,
+  Sub,
+  Sum,
+  Tanh,
+  Transpose,
+} = tf;
 
 /** One computation's kernels: make one, run the computation, then `free()` ends it. */
 export class Kernels implements PassOps<tf.TensorInfo> {
@@ -23,11 +37,8 @@ export class Kernels implements PassOps<tf.TensorInfo> {
   /** The kernels by name, looked up once. */
   private readonly funcs = new Map<string, tf.KernelFunc>();
   private made: tf.TensorInfo[] = [];
-  private readonly one: tf.TensorInfo;
-
-  constructor() {
-    this.one = this.scalar(1);
-  }
+  /** Scalars and tensors of ones, made once by value or shape. */
+  private readonly constants = new Map<string, tf.TensorInfo>();
 
   /** Run a registered kernel of the active backend; its outputs are freed by `free()`. */
   run(name: string, inputs: tf.NamedTensorInfoMap | tf.TensorInfo[], attrs: tf.NamedAttrMap = {}): tf.TensorInfo {
@@ -71,8 +82,23 @@ export class Kernels implements PassOps<tf.TensorInfo> {
   sub(a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo {
     return this.run(Sub, { a, b });
   }
+  div(a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo {
+    return this.run(RealDiv, { a, b });
+  }
+  scale(a: tf.TensorInfo, k: number): tf.TensorInfo {
+    return this.mul(a, this.scalar(k));
+  }
   oneMinus(a: tf.TensorInfo): tf.TensorInfo {
-    return this.sub(this.one, a);
+    return this.sub(this.scalar(1), a);
+  }
+  sum(x: tf.TensorInfo, axis: number | null, keepDims: boolean): tf.TensorInfo {
+    return this.run(Sum, { x }, { axis, keepDims } as unknown as tf.NamedAttrMap);
+  }
+  split(x: tf.TensorInfo, sizes: number[], axis: number): tf.TensorInfo[] {
+    return this.runAll(SplitV, { x }, { numOrSizeSplits: sizes, axis });
+  }
+  ones(shape: number[]): tf.TensorInfo {
+    return this.constant(`ones ${shape}`, () => tf.ones(shape));
   }
   square(x: tf.TensorInfo): tf.TensorInfo {
     return this.run(Square, { x });
@@ -102,9 +128,18 @@ export class Kernels implements PassOps<tf.TensorInfo> {
     );
   }
 
-  /** A scalar, held until `free()`. */
+  /** A float32 scalar, held until `free()`. */
   scalar(value: number): tf.TensorInfo {
-    return this.hold(tf.scalar(value));
+    return this.constant(`scalar ${value}`, () => tf.scalar(value));
+  }
+
+  private constant(key: string, make: () => tf.Tensor): tf.TensorInfo {
+    let c = this.constants.get(key);
+    if (c === undefined) {
+      c = this.hold(make());
+      this.constants.set(key, c);
+    }
+    return c;
   }
 
   private hold(t: tf.Tensor): tf.Tensor {
@@ -129,5 +164,6 @@ export class Kernels implements PassOps<tf.TensorInfo> {
       else this.backend.disposeData(info.dataId);
     }
     this.made = [];
+    this.constants.clear();
   }
 }

@@ -45,17 +45,78 @@ export interface Scaling {
 }
 
 /** One member's weights as the passes use them, per layer. */
-export interface MemberWeights {
+export interface MemberWeights<T extends tf.TensorInfo = tf.Tensor3D, C extends tf.TensorInfo = tf.Tensor1D> {
   /** A_l (1, in, out) of the forward pass (with the scales folded in). */
-  a: tf.Tensor3D[];
+  a: T[];
   /** c_l (out), 1-d as the fused kernel wants it. */
-  c: tf.Tensor1D[];
+  c: C[];
   /**
    * For the backward pass, per layer: 4W_lᵀ (1, out, in), scaled alike; for the first layer
    * W_1ᵀ, cut by columns into one block per input block (see `memberWeights`).
    */
-  back: tf.Tensor3D[][];
+  back: T[][];
 }
+
+/**
+ * The ops the passes are written in: tfjs's (`engineOps`, recorded and tracked like any op), or
+ * its kernels called directly (`Kernels`, for computations that own all they make: BPTT's
+ * adjoint recursion, model fitting's minibatch gradient). Same kernels, same numbers either way.
+ */
+export interface PassOps<T extends tf.TensorInfo> {
+  /** u A + c and, for a hidden layer, σ of it: one fused kernel. */
+  dense(u: Info, a: Info, c: Info, hidden: boolean): T;
+  matMul(a: Info, b: Info): T;
+  mul(a: Info, b: Info): T;
+  add(a: Info, b: Info): T;
+  sub(a: Info, b: Info): T;
+  div(a: Info, b: Info): T;
+  /** a · k */
+  scale(a: Info, k: number): T;
+  /** 1 − a */
+  oneMinus(a: Info): T;
+  /** Σ over `axis` (null: all of them). */
+  sum(x: Info, axis: number | null, keepDims: boolean): T;
+  reshape(x: Info, shape: number[]): T;
+  transpose(x: Info, perm: number[]): T;
+  /** Cut along `axis` into blocks of these sizes. */
+  split(x: Info, sizes: number[], axis: number): T[];
+  ones(shape: number[]): T;
+}
+
+type Info = tf.TensorInfo;
+/** On the engine, every tensor the passes see is a `tf.Tensor`. */
+const t = (x: Info) => x as tf.Tensor;
+
+export const engineOps: PassOps<tf.Tensor> = {
+  // The kernel is run directly because `tf.fused.matMul` declines to fuse σ while a gradient is
+  // being recorded (it would need to differentiate it); the gradient here is the hand-written one.
+  dense: (u, a, c, hidden) =>
+    tf.engine().runKernel(
+      tf._FusedMatMul,
+      { a: t(u), b: t(a), bias: t(c) },
+      {
+        transposeA: false,
+        transposeB: false,
+        activation: hidden ? "sigmoid" : "linear",
+        leakyreluAlpha: 0,
+      },
+    ),
+  matMul: (a, b) => tf.matMul(t(a), t(b)),
+  mul: (a, b) => tf.mul(t(a), t(b)),
+  add: (a, b) => tf.add(t(a), t(b)),
+  sub: (a, b) => tf.sub(t(a), t(b)),
+  div: (a, b) => tf.div(t(a), t(b)),
+  scale: (a, k) => tf.mul(t(a), k),
+  oneMinus: (a) => tf.sub(1, t(a)),
+  sum: (x, axis, keepDims) => tf.sum(t(x), axis ?? undefined, keepDims),
+  reshape: (x, shape) => tf.reshape(t(x), shape),
+  transpose: (x, perm) => tf.transpose(t(x), perm),
+  split: (x, sizes, axis) => tf.split(t(x), sizes, axis),
+  ones: (shape) => tf.ones(shape),
+};
+
+/** `engineOps` unless others are given (the passes' default). */
+const orEngine = <T extends tf.TensorInfo>(ops?: PassOps<T>) => ops ?? (engineOps as unknown as PassOps<T>);
 
 /** The factors s_l t_l and t_l of layer l (0-based here) of an L-layer network (see above). */
 function factors(l: number, L: number): { st: number; t: number } {
@@ -70,65 +131,36 @@ function factors(l: number, L: number): { st: number; t: number } {
  * @param inputWidths the widths of the column blocks the input comes in, summing to in; none
  *   (`[]`) when no gradient with respect to the input will be asked for (`back[0]` is then empty)
  */
-export function memberWeights(
-  w: tf.Tensor3D[],
-  b: tf.Tensor3D[],
+export function memberWeights<T extends tf.TensorInfo = tf.Tensor>(
+  w: Info[],
+  b: Info[],
   inputWidths: number[],
   scaling?: Scaling,
-): MemberWeights {
+  ops?: PassOps<T>,
+): MemberWeights<T, T> {
+  const o = orEngine(ops);
   const L = w.length;
-  const a = w.map((wl, l) => tf.mul(wl, factors(l, L).st) as tf.Tensor3D);
+  const a = w.map((wl, l) => o.scale(wl, factors(l, L).st));
   const c = b.map((bl, l) => {
-    const shifted = l > 0 ? tf.sub(bl, tf.sum(w[l], 1, true)) : bl; // (1, 1, out)
+    const shifted = l > 0 ? o.sub(bl, o.sum(w[l], 1, true)) : bl; // (1, 1, out)
     // Made 1-d before the product, which creates its data: the fused kernel checks the rank
     // that a bias's data was created with, and a reshape keeps that.
-    return tf.mul(shifted.reshape([-1]), factors(l, L).t) as tf.Tensor1D;
+    return o.scale(o.reshape(shifted, [-1]), factors(l, L).t);
   });
-  const back = w.map((wl, l) => tf.transpose(l > 0 ? tf.mul(wl, 4) : wl, [0, 2, 1]) as tf.Tensor3D);
+  const back = w.map((wl, l) => o.transpose(l > 0 ? o.scale(wl, 4) : wl, [0, 2, 1]));
   if (scaling) {
     const [first, last] = [0, L - 1];
     const [nIn, nOut] = [w[first].shape[1], w[last].shape[2]];
-    a[first] = tf.div(a[first], scaling.inScale.reshape([1, nIn, 1]));
-    back[first] = tf.div(back[first], scaling.inScale.reshape([1, 1, nIn]));
-    a[last] = tf.mul(a[last], scaling.outScale.reshape([1, 1, nOut]));
-    back[last] = tf.mul(back[last], scaling.outScale.reshape([1, nOut, 1]));
-    c[last] = tf.add(tf.mul(c[last], scaling.outScale), scaling.outShift);
+    const { inScale, outScale } = scaling;
+    a[first] = o.div(a[first], o.reshape(inScale, [1, nIn, 1]));
+    back[first] = o.div(back[first], o.reshape(inScale, [1, 1, nIn]));
+    a[last] = o.mul(a[last], o.reshape(outScale, [1, 1, nOut]));
+    back[last] = o.mul(back[last], o.reshape(outScale, [1, nOut, 1]));
+    c[last] = o.add(o.mul(c[last], outScale), scaling.outShift);
   }
-  const firstBack =
-    inputWidths.length <= 1 ? inputWidths.map(() => back[0]) : (tf.split(back[0], inputWidths, 2) as tf.Tensor3D[]);
+  const firstBack = inputWidths.length <= 1 ? inputWidths.map(() => back[0]) : o.split(back[0], inputWidths, 2);
   return { a, c, back: back.map((bl, l) => (l === 0 ? firstBack : [bl])) };
 }
-
-/**
- * The ops the passes are written in: tfjs's (`engineOps`, recorded and tracked like any op), or
- * its kernels called directly (`Kernels`, for the adjoint recursion of BPTT). Same kernels either way.
- */
-export interface PassOps<T extends tf.TensorInfo> {
-  /** u A + c and, for a hidden layer, σ of it: one fused kernel. */
-  dense(u: T, a: tf.TensorInfo, c: tf.TensorInfo, hidden: boolean): T;
-  matMul(a: T, b: tf.TensorInfo): T;
-  mul(a: T, b: T): T;
-  /** 1 − a */
-  oneMinus(a: T): T;
-}
-
-export const engineOps: PassOps<tf.Tensor3D> = {
-  // The kernel is run directly because `tf.fused.matMul` declines to fuse σ while a gradient is
-  // being recorded (it would need to differentiate it); the gradient here is the hand-written one.
-  dense: (u, a, c, hidden) =>
-    tf.engine().runKernel(tf._FusedMatMul, { a: u, b: a, bias: c } as unknown as tf.NamedTensorMap, {
-      transposeA: false,
-      transposeB: false,
-      activation: hidden ? "sigmoid" : "linear",
-      leakyreluAlpha: 0,
-    }),
-  matMul: (a, b) => tf.matMul(a, b as tf.Tensor3D),
-  mul: (a, b) => tf.mul(a, b),
-  oneMinus: (a) => tf.sub(1, a),
-};
-
-/** `engineOps` unless others are given (the passes' default). */
-const orEngine = <T extends tf.TensorInfo>(ops?: PassOps<T>) => ops ?? (engineOps as unknown as PassOps<T>);
 
 /**
  * One member's forward pass.
@@ -137,7 +169,7 @@ const orEngine = <T extends tf.TensorInfo>(ops?: PassOps<T>) => ops ?? (engineOp
  */
 export function forwardMember<T extends tf.TensorInfo = tf.Tensor3D>(
   x: T,
-  p: MemberWeights,
+  p: MemberWeights<Info, Info>,
   ops?: PassOps<T>,
 ): { out: T; inputs: T[] } {
   const o = orEngine(ops);
@@ -161,7 +193,7 @@ export function forwardMember<T extends tf.TensorInfo = tf.Tensor3D>(
 export function backwardMember<T extends tf.TensorInfo = tf.Tensor3D>(
   dy: T,
   u: T[],
-  back: tf.Tensor3D[][],
+  back: Info[][],
   ops?: PassOps<T>,
 ): { dx: T[]; g: T[] } {
   const o = orEngine(ops);
@@ -183,18 +215,18 @@ export function backwardMember<T extends tf.TensorInfo = tf.Tensor3D>(
  * @param u (1, N, in)
  * @param g (1, N, out)
  */
-function contractRows(u: tf.Tensor3D, g: tf.Tensor3D): { uTg: tf.Tensor3D; db: tf.Tensor3D } {
+function contractRows<T extends tf.TensorInfo>(o: PassOps<T>, u: T, g: T): { uTg: T; db: T } {
   const [, N, inW] = u.shape;
   if (inW <= g.shape[2]) {
-    const gT = tf.transpose(g, [0, 2, 1]);
+    const gT = o.transpose(g, [0, 2, 1]);
     return {
-      uTg: tf.transpose(tf.matMul(gT, u), [0, 2, 1]) as tf.Tensor3D,
-      db: tf.sum(gT, 2).reshape([1, 1, -1]) as tf.Tensor3D,
+      uTg: o.transpose(o.matMul(gT, u), [0, 2, 1]),
+      db: o.reshape(o.sum(gT, 2, false), [1, 1, -1]),
     };
   }
   return {
-    uTg: tf.matMul(tf.transpose(u, [0, 2, 1]), g),
-    db: tf.matMul(tf.ones([1, 1, N]), g),
+    uTg: o.matMul(o.transpose(u, [0, 2, 1]), g),
+    db: o.matMul(o.ones([1, 1, N]), g),
   };
 }
 
@@ -204,21 +236,22 @@ function contractRows(u: tf.Tensor3D, g: tf.Tensor3D): { uTg: tf.Tensor3D; db: t
  * @param g the upstream gradients from `backwardMember`
  * @returns per layer dW_l (1, in, out) and db_l (1, 1, out)
  */
-export function weightGradients(
-  u: tf.Tensor3D[],
-  g: tf.Tensor3D[],
+export function weightGradients<T extends tf.TensorInfo = tf.Tensor3D>(
+  u: T[],
+  g: T[],
   scaling?: Scaling,
-): { dw: tf.Tensor3D[]; db: tf.Tensor3D[] } {
+  ops?: PassOps<T>,
+): { dw: T[]; db: T[] } {
+  const o = orEngine(ops);
   const [h, gz] = [[...u], [...g]];
   if (scaling) {
     const L = g.length;
-    h[0] = tf.div(u[0], scaling.inScale.reshape([1, 1, -1])); // the normalised input
-    gz[L - 1] = tf.mul(g[L - 1], scaling.outScale.reshape([1, 1, -1])); // ∂L/∂z of the last layer
+    h[0] = o.div(u[0], o.reshape(scaling.inScale, [1, 1, -1])); // the normalised input
+    gz[L - 1] = o.mul(g[L - 1], o.reshape(scaling.outScale, [1, 1, -1])); // ∂L/∂z of the last layer
   }
   const layers = gz.map((gl, l) => {
-    const { uTg, db } = contractRows(h[l], gl);
-    return { db, dw: l === 0 ? uTg : (tf.sub(tf.mul(uTg, 2), db) as tf.Tensor3D) }; // h_lᵀ g
+    const { uTg, db } = contractRows(o, h[l], gl);
+    return { db, dw: l === 0 ? uTg : o.sub(o.scale(uTg, 2), db) }; // h_lᵀ g
   });
-  const [dw, db] = [layers.map((x) => x.dw), layers.map((x) => x.db)];
-  return { dw, db };
+  return { dw: layers.map((x) => x.dw), db: layers.map((x) => x.db) };
 }

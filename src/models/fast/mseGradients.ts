@@ -9,24 +9,20 @@
  * backward pass are just the kernels they need.
  */
 import * as tf from "@tensorflow/tfjs";
+import { Kernels } from "./kernels";
 import { backwardMember, forwardMember, memberWeights, weightGradients } from "./mlpPasses";
 
-/** Split (M, …) along its first axis into M blocks (1, …). */
-const splitMembers = <T extends tf.Tensor>(t: T, members: number): T[] =>
-  members === 1 ? [t] : (tf.split(t, members, 0) as T[]);
-
-/** Join M blocks (1, …) into (M, …). */
-const joinMembers = <T extends tf.Tensor>(blocks: T[]): T => (blocks.length === 1 ? blocks[0] : tf.concat(blocks, 0));
+type Info = tf.TensorInfo;
 
 /**
  * L = Σ_m (1 / (N·out)) Σ_{rows of m} ‖net_m(x) − y‖², the sum over the M members of each one's
  * mean squared error on its own rows (so each member's gradient is that of its own MSE), and
- * ∂L/∂W_l, ∂L/∂b_l. Call it inside `tf.tidy`.
+ * ∂L/∂W_l, ∂L/∂b_l. Its kernels run directly (`Kernels`): it owns everything it makes.
  * @param weights per layer W_l (M, in, out)
  * @param biases per layer b_l (M, 1, out)
  * @param x (M, N, in) each member's inputs
  * @param y (M, N, out) each member's targets
- * @returns the loss (a scalar) and per layer dW_l (M, in, out) and db_l (M, 1, out)
+ * @returns the loss (a scalar) and per layer dW_l (M, in, out) and db_l (M, 1, out), for the caller to dispose
  */
 export function mseGradients(
   weights: tf.Tensor3D[],
@@ -35,22 +31,42 @@ export function mseGradients(
   y: tf.Tensor3D,
 ): { loss: tf.Scalar; dw: tf.Tensor3D[]; db: tf.Tensor3D[] } {
   const [M, N, out] = y.shape;
-  const [ws, bs] = [weights, biases].map((params) => params.map((p) => splitMembers(p, M)));
-  const [xs, ys] = [splitMembers(x, M), splitMembers(y, M)];
-  const members = xs.map((xm, m) => {
-    const p = memberWeights(
-      ws.map((w) => w[m]),
-      bs.map((b) => b[m]),
-      [], // no gradient with respect to the inputs
-    );
-    const { out: prediction, inputs } = forwardMember(xm, p);
-    const error = tf.sub(prediction, ys[m]);
-    const loss = tf.sum(tf.square(error));
-    const { g } = backwardMember(tf.mul(error, 2 / (N * out)) as tf.Tensor3D, inputs, p.back);
-    return { loss, ...weightGradients(inputs, g) };
-  });
-  const perLayer = (pick: (m: (typeof members)[number]) => tf.Tensor3D[]) =>
-    weights.map((_, l) => joinMembers(members.map((m) => pick(m)[l])));
-  const total = members.length === 1 ? members[0].loss : tf.addN(members.map((m) => m.loss));
-  return { loss: tf.mul(total, 1 / (N * out)), dw: perLayer((m) => m.dw), db: perLayer((m) => m.db) };
+  const k = new Kernels();
+  try {
+    // Split (M, …) along its first axis into M blocks (1, …), and join them back.
+    const members = (t: Info): Info[] => (M === 1 ? [t] : k.split(t, new Array<number>(M).fill(1), 0));
+    const joined = (blocks: Info[]) => k.concat(blocks, 0);
+    const [ws, bs] = [weights, biases].map((params) => params.map(members));
+    const [xs, ys] = [members(x), members(y)];
+    const perMember = xs.map((xm, m) => {
+      const p = memberWeights(
+        ws.map((w) => w[m]),
+        bs.map((b) => b[m]),
+        [], // no gradient with respect to the inputs
+        undefined,
+        k,
+      );
+      const { out: prediction, inputs } = forwardMember(xm, p, k);
+      const error = k.sub(prediction, ys[m]);
+      const loss = k.sum(k.square(error), null, false);
+      const { g } = backwardMember(k.scale(error, 2 / (N * out)), inputs, p.back, k);
+      return { loss, ...weightGradients(inputs, g, undefined, k) };
+    });
+    const total =
+      M === 1
+        ? perMember[0].loss
+        : k.run(
+            tf.AddN,
+            perMember.map((m) => m.loss),
+          );
+    const perLayer = (pick: (m: (typeof perMember)[number]) => Info[]) =>
+      weights.map((_, l) => k.tensor<tf.Tensor3D>(joined(perMember.map((m) => pick(m)[l]))));
+    return {
+      loss: k.tensor<tf.Scalar>(k.scale(total, 1 / (N * out))),
+      dw: perLayer((m) => m.dw),
+      db: perLayer((m) => m.db),
+    };
+  } finally {
+    k.free();
+  }
 }
