@@ -1,8 +1,8 @@
 /**
  * The fast path of the MLP, behind one seam: `MLP.forward` and `DynamicsModel.step` call
  * `EnsembleLayers`, `fitDynamics` calls `mseGradients` (its minibatch gradient, off the tape),
- * BPTT's adjoint recursion (control/adjoint.ts) runs the passes on `Kernels`, and nothing else
- * in the library reaches in here.
+ * BPTT's adjoint recursion (control/adjoint.ts) runs the passes on `Kernels` (tfjs's kernels
+ * called directly), and nothing else in the library reaches in here.
  *
  * Why it exists: on the default wasm backend, the readable forward pass (`models/reference.ts`:
  * tanh layers, one member at a time, tfjs autodiff) spends most of its time in per-kernel
@@ -12,8 +12,9 @@
  * σ-form layers, normalisation folded into the weights, weights kept between calls and a
  * hand-written backward pass; big forward passes off the tape compute half of their rows on a
  * second thread (rowWorker.ts).
- * Its reliance on tfjs internals is here only: tensors' `dataId` (to notice a weight change) and
- * `tf.engine().state.activeTape` (to share one weights node per tape), beside `tf.customGrad`. The
+ * Its reliance on tfjs internals is here only: tensors' `dataId` (to notice a weight change),
+ * `tf.engine().state.activeTape` (to share one weights node per tape), beside `tf.customGrad`, and
+ * the registered kernels' own functions (`tf.getKernel`, for `Kernels`). The
  * equivalence tests (test/unit/fastMlp.test.ts) hold it equal to the reference, values and
  * gradients, on every backend that registers here.
  */

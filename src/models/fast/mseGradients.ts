@@ -6,7 +6,7 @@
  * whose backward pass is the MLP's own (mlpPasses). Through the tape it cost about twice the
  * kernels: a copy of every tensor a node saves, the gradient of the input (data, not a
  * parameter), and the loss's own gradient ops. Here the forward pass, the error and the
- * backward pass are just the kernels they need.
+ * backward pass are just the kernels they need, called directly (kernels.ts).
  */
 import * as tf from "@tensorflow/tfjs";
 import { Kernels } from "./kernels";
