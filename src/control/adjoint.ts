@@ -42,8 +42,8 @@ function plus(k: Kernels, x: Info | undefined, y: Info | undefined): Info | unde
 /**
  * −J(θ) (the loss `trainBptt` minimises) and its gradient with respect to the policy network's
  * variables, by the adjoint recursion; undefined when the recursion does not apply (another
- * kind of model or policy, an ensemble, a backend other than wasm, or a reward that depends on
- * no transition), and the caller differentiates on the tape instead.
+ * kind of model or policy, an ensemble, a backend other than wasm, or a J that does not depend
+ * on θ), and the caller differentiates on the tape instead.
  * @param startStates (B, S)
  * @returns the loss and the gradients by variable name, for the caller to dispose
  */
@@ -127,12 +127,9 @@ function recursion(
       true,
     );
   tf.dispose([...stacked, last]);
+  const headGrads = head.grads.filter((g) => g !== null);
   const [dS, dA, dN] = head.grads.slice(0, 3).map((g) => (g ? k.splitRows(g, H) : undefined));
   const dLast = head.grads[3] ?? undefined;
-  if (dA === undefined && dN === undefined && dLast === undefined) {
-    tf.dispose([head.value, ...head.grads.filter((g) => g)]);
-    return undefined;
-  }
 
   // Backward: the recursion, each sum in the order autodiff's tape takes its terms.
   const us: Info[][] = pw.a.map(() => []);
@@ -162,15 +159,16 @@ function recursion(
     lambda = plus(k, plus(k, fromReward, fromModel), throughPolicy && k.reshape(throughPolicy.dx[0], [B, S]));
   }
 
+  tf.dispose(headGrads);
+  if (us[0].length === 0) {
+    head.value.dispose();
+    return undefined; // J does not depend on θ: the tape says so, in its words
+  }
   // ∇θ: one product per layer over all the steps' rows, as the policy's weights node computes it.
-  const grads = tf.tidy(() => {
-    const rows = (blocks: Info[]) => k.tensor<tf.Tensor3D>(k.concat(blocks, 1));
-    const { dw, db } = weightGradients(us.map(rows), gs.map(rows));
-    const named: tf.NamedTensorMap = {};
-    net.weights.forEach((w, l) => (named[w.name] = dw[l]));
-    net.biases.forEach((b, l) => (named[b.name] = db[l]));
-    return named;
-  });
-  tf.dispose(head.grads.filter((g) => g));
+  const rows = (blocks: Info[]) => k.concat(blocks, 1);
+  const { dw, db } = weightGradients(us.map(rows), gs.map(rows), undefined, k);
+  const grads: tf.NamedTensorMap = {};
+  net.weights.forEach((w, l) => (grads[w.name] = k.tensor(dw[l])));
+  net.biases.forEach((b, l) => (grads[b.name] = k.tensor(db[l])));
   return { value: head.value as tf.Scalar, grads };
 }

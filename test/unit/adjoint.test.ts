@@ -122,7 +122,7 @@ describe("adjointLossGradient", () => {
     dispose();
   });
 
-  it("declines an ensemble, another model, another backend and a call inside a gradient", async () => {
+  it("declines an ensemble, another model, a J without θ, another backend and a call inside a gradient", async () => {
     const ensemble = setUp(2, 2);
     const single = setUp(3);
     const starts = ensemble.rng.normalTensor([4, 3]) as tf.Tensor2D;
@@ -138,6 +138,9 @@ describe("adjointLossGradient", () => {
       expect(adjointLossGradient(system, policy, starts, options)).toBeUndefined();
       return tf.sum(x);
     })(tf.ones([1])).dispose();
+    const stateOnly: RewardFn = (s) => tf.sum(tf.square(s), 1) as tf.Tensor1D; // J(θ) of one step is r(s_0): no θ
+    const oneStep = { horizon: 1, discount: 1, terminalReward: undefined };
+    expect(adjointLossGradient({ dynamics: single.model, reward: stateOnly }, policy, starts, oneStep)).toBeUndefined();
     await initBackend("cpu");
     try {
       expect(adjointLossGradient(system, policy, starts, options)).toBeUndefined();
