@@ -17,6 +17,7 @@ import type { PassOps } from "./mlpPasses";
 const {
   _FusedMatMul,
   Add,
+  AddN,
   BatchMatMul,
   Concat,
   Multiply,
@@ -99,6 +100,9 @@ export class Kernels implements PassOps<tf.TensorInfo> {
   }
   ones(shape: number[]): tf.TensorInfo {
     return this.constant(`ones ${shape}`, () => tf.ones(shape));
+  }
+  addN(xs: tf.TensorInfo[]): tf.TensorInfo {
+    return this.run(AddN, xs);
   }
   square(x: tf.TensorInfo): tf.TensorInfo {
     return this.run(Square, { x });

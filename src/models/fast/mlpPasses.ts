@@ -74,12 +74,17 @@ export interface PassOps<T extends tf.TensorInfo> {
   scale(a: Info, k: number): T;
   /** 1 − a */
   oneMinus(a: Info): T;
+  square(a: Info): T;
+  /** Σ of the tensors */
+  addN(xs: Info[]): T;
   /** Σ over `axis` (null: all of them). */
   sum(x: Info, axis: number | null, keepDims: boolean): T;
   reshape(x: Info, shape: number[]): T;
   transpose(x: Info, perm: number[]): T;
   /** Cut along `axis` into blocks of these sizes. */
   split(x: Info, sizes: number[], axis: number): T[];
+  /** Blocks side by side along `axis` (one block: itself). */
+  concat(blocks: Info[], axis: number): T;
   ones(shape: number[]): T;
 }
 
@@ -108,10 +113,13 @@ export const engineOps: PassOps<tf.Tensor> = {
   div: (a, b) => tf.div(t(a), t(b)),
   scale: (a, k) => tf.mul(t(a), k),
   oneMinus: (a) => tf.sub(1, t(a)),
+  square: (a) => tf.square(t(a)),
+  addN: (xs) => tf.addN(xs.map(t)),
   sum: (x, axis, keepDims) => tf.sum(t(x), axis ?? undefined, keepDims),
   reshape: (x, shape) => tf.reshape(t(x), shape),
   transpose: (x, perm) => tf.transpose(t(x), perm),
   split: (x, sizes, axis) => tf.split(t(x), sizes, axis),
+  concat: (blocks, axis) => (blocks.length === 1 ? t(blocks[0]) : tf.concat(blocks.map(t), axis)),
   ones: (shape) => tf.ones(shape),
 };
 
