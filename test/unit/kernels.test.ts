@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 /** Every pass of one member of a [4 → 16 → 16 → 3] network with a scaling, its input in blocks of 3 and 1. */
-function allPasses<T extends tf.TensorInfo>(ops: PassOps<T>, rng: Rng): tf.TensorInfo[] {
+function allPasses(ops: PassOps<tf.TensorInfo>, rng: Rng): tf.TensorInfo[] {
   const sizes = [4, 16, 16, 3];
   const w = sizes.slice(1).map((out, l) => tf.tensor3d(rng.normalArray(sizes[l] * out, 0, 0.5), [1, sizes[l], out]));
   const b = sizes.slice(1).map((out) => tf.tensor3d(rng.normalArray(out, 0, 0.1), [1, 1, out]));
@@ -33,8 +33,8 @@ function allPasses<T extends tf.TensorInfo>(ops: PassOps<T>, rng: Rng): tf.Tenso
     outScale: tf.tensor1d([0.2, 0.1, 0.3]),
     outShift: tf.tensor1d([0.01, -0.02, 0.03]),
   };
-  const x = tf.tensor3d(rng.normalArray(40 * 4), [1, 40, 4]);
-  const dy = tf.tensor3d(rng.normalArray(40 * 3), [1, 40, 3]);
+  const x: tf.TensorInfo = tf.tensor3d(rng.normalArray(40 * 4), [1, 40, 4]);
+  const dy: tf.TensorInfo = tf.tensor3d(rng.normalArray(40 * 3), [1, 40, 3]);
   const p = memberWeights(w, b, [3, 1], scaling, ops);
   const { out, inputs } = forwardMember(x, p, ops);
   const { dx, g } = backwardMember(dy, inputs, p.back, ops);
