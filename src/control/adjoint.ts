@@ -60,7 +60,7 @@ export function adjointLossGradient(
     Object.getPrototypeOf(dynamics) !== DynamicsModel.prototype ||
     dynamics.members !== 1 ||
     net.members !== 1 ||
-    tf.engine().state.activeTape != null
+    tf.engine().state.gradientDepth > 0 // inside another gradient: let autodiff see the unroll
   ) {
     return undefined;
   }
@@ -113,20 +113,25 @@ function recursion(
   const nextStates = [...states.slice(1), s];
 
   // The reward part, differentiated by autodiff once for all transitions.
-  const stacked = [states, actions, nextStates].map((pieces) => k.tensor<tf.Tensor2D>(k.concat(pieces, 0)));
+  const stacked = [states, actions, nextStates].map((pieces) => k.tensor<tf.Tensor2D>(k.concat(pieces, 0))) as [
+    tf.Tensor2D,
+    tf.Tensor2D,
+    tf.Tensor2D,
+  ];
   const last = k.tensor<tf.Tensor2D>(s);
-  const head = tf
-    .engine()
-    .gradients(
-      () =>
-        tf.neg(
-          tf.mean(stackedReturns("policyReturns", system.reward, stacked[0], stacked[1], stacked[2], last, options)),
-        ),
-      [...stacked, last],
-      undefined,
-      true,
-    );
-  tf.dispose([...stacked, last]);
+  let head;
+  try {
+    head = tf
+      .engine()
+      .gradients(
+        () => tf.neg(tf.mean(stackedReturns("policyReturns", system.reward, ...stacked, last, options))),
+        [...stacked, last],
+        undefined,
+        true,
+      );
+  } finally {
+    tf.dispose([...stacked, last]);
+  }
   const headGrads = head.grads.filter((g) => g !== null);
   const [dS, dA, dN] = head.grads.slice(0, 3).map((g) => (g ? k.splitRows(g, H) : undefined));
   const dLast = head.grads[3] ?? undefined;

@@ -122,6 +122,28 @@ describe("adjointLossGradient", () => {
     dispose();
   });
 
+  it("names a reward of the wrong shape as the tape does, and keeps fewer tensors than the tape then does", () => {
+    const { rng, model, trainable, dispose } = setUp(4);
+    const starts = rng.normalTensor([6, 3]) as tf.Tensor2D;
+    const wrong: RewardFn = (s) => tf.sum(s) as unknown as tf.Tensor1D; // a scalar, not one reward per row
+    const options = { horizon: 3, discount: 1, terminalReward: undefined };
+    const system = { dynamics: model, reward: wrong };
+    const count = () => [tf.memory().numTensors, tf.backend().numDataIds()];
+    const message = /policyReturns: reward output must have shape \[18\]/;
+    const before = count();
+    expect(() => onTape(system, trainable, starts, options)).toThrow(message);
+    const afterTape = count();
+    expect(() => adjointLossGradient(system, trainable.squashedMlp!, starts, options)).toThrow(message);
+    const afterOurs = count();
+    // tfjs keeps the saved inputs of a gradient whose function threw: the tape's keeps the whole
+    // rollout's, ours only the reward's one op (its sum's input).
+    const [ours, tape] = [afterOurs.map((n, i) => n - afterTape[i]), afterTape.map((n, i) => n - before[i])];
+    expect(ours).toEqual([1, 1]);
+    expect(tape[0]).toBeGreaterThan(ours[0]);
+    starts.dispose();
+    dispose();
+  });
+
   it("declines an ensemble, another model, a J without θ, another backend and a call inside a gradient", async () => {
     const ensemble = setUp(2, 2);
     const single = setUp(3);

@@ -176,6 +176,18 @@ describe("row worker", () => {
     }
   });
 
+  it("serves again after a gradient whose function threw (tfjs then leaves its tape behind)", () => {
+    const model = scaledModel(9);
+    try {
+      expect(() => tf.grad(() => tf.sum(tf.ones([2])).reshape([3]) as tf.Scalar)(tf.ones([1]))).toThrow();
+      const { off, on, servedOn } = stepBothWays(model, 10);
+      expect(servedOn).toBe(1);
+      expect(on).toEqual(off);
+    } finally {
+      model.dispose();
+    }
+  });
+
   it("drops a model's weights when the model is disposed", () => {
     const model = scaledModel(8);
     stepBothWays(model, 9);

@@ -13,7 +13,8 @@
  * hand-written backward pass; big forward passes off the tape compute half of their rows on a
  * second thread (rowWorker.ts).
  * Its reliance on tfjs internals is here only: tensors' `dataId` (to notice a weight change),
- * `tf.engine().state.activeTape` (to share one weights node per tape), beside `tf.customGrad`, and
+ * `tf.engine().state.activeTape` (to share one weights node per tape) and `.gradientDepth` (whether
+ * a gradient is being recorded), beside `tf.customGrad`, and
  * the registered kernels' own functions (`tf.getKernel`, for `Kernels`). The
  * equivalence tests (test/unit/fastMlp.test.ts) hold it equal to the reference, values and
  * gradients, on every backend that registers here.

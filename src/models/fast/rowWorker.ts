@@ -77,7 +77,7 @@ type Run = { out: tf.Tensor3D; inputs: tf.Tensor3D[] };
 export function forwardRows(owner: object, xs: tf.Tensor3D[], weights: MemberWeights[]): Run[] | undefined {
   const [, n, inCols] = xs[0].shape;
   const perRow = weights[0].a.reduce((sum, a) => sum + a.shape[1] * a.shape[2], 0);
-  if (n * perRow < ROW_WORKER_DEFAULTS.minMultiplyAdds || tf.engine().state.activeTape != null) return undefined;
+  if (n * perRow < ROW_WORKER_DEFAULTS.minMultiplyAdds || tf.engine().state.gradientDepth > 0) return undefined;
   if (tf.getBackend() !== "wasm" || wasmThreads() > 1) return undefined;
   const w = readyWorker();
   if (!w) return undefined;
