@@ -15,7 +15,7 @@
  * Jacobians whose growth along the trajectory makes BPTT's gradients explode or vanish.
  *
  * Why write it out: the recursion needs only these kernels, and runs them directly (`Kernels`),
- * without the tape's nodes, saved copies and per-op bookkeeping: about a third of a BPTT step
+ * without the tape's nodes, saved copies and per-op bookkeeping: about a quarter of a BPTT step's time
  * (README, "Native speed"). The kernels are autodiff's, and λ_t sums its terms in the order the
  * tape does, so the gradient is autodiff's, bit for bit (test/unit/adjoint.test.ts).
  */
