@@ -107,18 +107,19 @@ describe("adjointLossGradient", () => {
     dispose();
   });
 
-  it("leaves no tensor behind", () => {
+  it.each([1, 4])("leaves no tensor behind (H = %i; at 1 the start states are the stacked states)", (horizon) => {
     const { rng, model, trainable, dispose } = setUp(1);
     const starts = rng.normalTensor([16, 3]) as tf.Tensor2D;
-    const options = { horizon: 4, discount: 1, terminalReward: undefined };
+    const options = { horizon, discount: 1, terminalReward: undefined };
     const buffers = tf.backend().numDataIds();
     const leaked = leakedTensors(() => {
-      const r = adjointLossGradient({ dynamics: model, reward: onNext }, trainable.squashedMlp!, starts, options)!;
+      const r = adjointLossGradient({ dynamics: model, reward: onAll }, trainable.squashedMlp!, starts, options)!;
       tf.dispose([r.value, ...Object.values(r.grads)]);
     });
     expect(leaked).toBe(0);
     expect(tf.backend().numDataIds()).toBe(buffers);
     starts.dispose();
+    expect(tf.backend().numDataIds()).toBe(buffers - 1); // and the caller's start states are freed with them
     dispose();
   });
 
