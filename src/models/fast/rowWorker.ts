@@ -1,30 +1,32 @@
 /**
- * A second thread that computes some rows of a forward pass (Node only).
+ * Big forward passes: their layers on the kernel of simdDense.ts, and the last rows of each
+ * member on a second thread (Node only).
  *
  * Why. A CEM plan through a learned ensemble steps thousands of rows through 250-unit layers,
- * and on the default wasm backend ~90% of its time is matrix products on one thread. tfjs's
- * threaded wasm build (MBRL_WASM_THREADS) splits every product, which makes every small op of
- * BPTT and model fitting pay a hand-over between threads. Here only big forward passes with no
- * gradient being recorded are split: a worker thread with its own single-threaded wasm backend
- * computes the last rows of each member while the calling thread computes the first ones. Each
- * row's products are computed by the same kernel code whatever the number of rows, so the
- * numbers are the same, bit for bit, with or without the worker (test/unit/rowWorker.test.ts).
+ * and ~90% of its time is matrix products. So forward passes big enough, with no gradient being
+ * recorded, on the single-threaded wasm backend, run on simdDense's kernel (about 1.3x tfjs-wasm's
+ * product on these layers), and a worker thread computes the last half of each member's rows
+ * while the calling thread computes the first half. tfjs's threaded wasm build
+ * (MBRL_WASM_THREADS) would split every product instead, and make every small op of BPTT and
+ * model fitting pay a hand-over between threads. Both threads run the same kernel on each row, so
+ * the numbers are the same, bit for bit, with or without the worker (test/unit/rowWorker.test.ts).
  *
  * Hand-over. The library's API is synchronous, and so is the hand-over: messages go through a
  * MessagePort and each side counts the messages it sent in a SharedArrayBuffer, waking the other
  * with Atomics.notify. A thread blocked in Atomics.wait receives nothing through its event loop,
  * so both sides read the port with `receiveMessageOnPort`.
  *
- * Weights. The worker keeps a copy of each ensemble's forward weights A_l, c_l (mlpPasses),
- * sent again only when the ensemble made them again; `forgetRows` drops the copy.
+ * Weights. Each side keeps each ensemble's forward weights A_l, c_l (mlpPasses) packed for the
+ * kernel, made again only when the ensemble made them again; `forgetRows` drops them.
  *
- * Start. The worker is started by the first call that could use it and used once its backend is
- * ready; until then, or if it cannot start, the calling thread computes every row (same numbers).
- * It is unref'd, so it never keeps Node alive. MBRL_WORKERS=0 turns it off (`rowWorkers` in backend.ts).
+ * Start. The worker is started by the first call that could use it and used once it is ready;
+ * until then, or if it cannot start, the calling thread computes every row (same numbers). It is
+ * unref'd, so it never keeps Node alive. MBRL_WORKERS=0 turns it off (`rowWorkers` in backend.ts).
  */
 import * as tf from "@tensorflow/tfjs";
 import { nodeRequire, rowWorkers, wasmThreads } from "../../backend";
-import { forwardMember, type MemberWeights } from "./mlpPasses";
+import type { MemberWeights } from "./mlpPasses";
+import { denseModule, denseRunner, type DenseRunner, type PackedLayers } from "./simdDense";
 
 export const ROW_WORKER_DEFAULTS = {
   /**
@@ -65,11 +67,15 @@ let rows: RowWorker | undefined | null;
 /** One member's forward pass as `forwardMember` returns it; nothing saved (no gradient is recorded). */
 type Run = { out: tf.Tensor3D; inputs: tf.Tensor3D[] };
 
+/** This thread's kernel, and each ensemble's weights packed for it (by the weights they were made from). */
+let runner: DenseRunner | undefined;
+const packedHere = new WeakMap<object, { weights: MemberWeights[]; packed: PackedLayers[] }>();
+
 /**
- * Each member's forward pass with the last rows computed by the worker, or undefined when the
- * caller should compute it alone: a gradient is being recorded, the work is small, the backend
- * is not single-threaded wasm, or the worker is off or not ready.
- * @param owner the ensemble the weights belong to (the key of the worker's copy)
+ * Each member's forward pass on simdDense's kernel, the last rows by the worker when it is ready,
+ * or undefined when the caller should compute it with tfjs's kernels: a gradient is being
+ * recorded, the work is small, or the backend is not single-threaded wasm.
+ * @param owner the ensemble the weights belong to (the key of both sides' packed copies)
  * @param xs per member (1, N, in)
  * @param weights per member, as made by `memberWeights`
  * @returns per member the output (1, N, out)
@@ -80,29 +86,48 @@ export function forwardRows(owner: object, xs: tf.Tensor3D[], weights: MemberWei
   if (n * perRow < ROW_WORKER_DEFAULTS.minMultiplyAdds || tf.engine().state.gradientDepth > 0) return undefined;
   if (tf.getBackend() !== "wasm" || wasmThreads() > 1) return undefined;
   const w = readyWorker();
-  if (!w) return undefined;
-  const mine = Math.ceil(n / 2);
+  const mine = w ? Math.ceil(n / 2) : n;
   const theirs = n - mine;
-  const x = new Float32Array(xs.length * theirs * inCols);
-  xs.forEach((xm, m) => x.set((xm.dataSync() as Float32Array).subarray(mine * inCols), m * theirs * inCols));
-  sendWeights(w, owner, weights);
-  post(w, { type: "forward", ask: true, id: w.ids.get(owner), rows: theirs, x }, [x.buffer]);
-  return tf.tidy(() => {
-    const part = (xm: tf.Tensor3D, m: number, from: number, count: number) =>
-      forwardMember(tf.slice(xm, [0, from, 0], [1, count, inCols]), weights[m]).out;
-    const own = xs.map((xm, m) => part(xm, m, 0, mine));
-    const y = answer(w)?.y;
-    const outCols = own[0].shape[2];
-    const theirOut = (m: number) =>
-      y // or, if the worker failed, the same rows computed here
-        ? tf.tensor3d(y.subarray(m * theirs * outCols, (m + 1) * theirs * outCols), [1, theirs, outCols])
-        : part(xs[m], m, mine, theirs);
-    return own.map((o, m) => ({ out: tf.concat([o, theirOut(m)], 1), inputs: [] }));
+  const x = xs.map((xm) => xm.dataSync() as Float32Array);
+  if (w) {
+    const their = new Float32Array(xs.length * theirs * inCols);
+    x.forEach((xm, m) => their.set(xm.subarray(mine * inCols), m * theirs * inCols));
+    sendWeights(w, owner, weights);
+    post(w, { type: "forward", ask: true, id: w.ids.get(owner), rows: theirs, x: their }, [their.buffer]);
+  }
+  const packed = packFor(owner, weights);
+  const here = (m: number, from: number, count: number) =>
+    (runner as DenseRunner).forward(packed[m], x[m].subarray(from * inCols, (from + count) * inCols), count);
+  const own = x.map((_, m) => here(m, 0, mine));
+  const y = w ? answer(w)?.y : undefined;
+  const outCols = weights[0].c[weights[0].c.length - 1].shape[0];
+  return own.map((o, m) => {
+    const out = new Float32Array(n * outCols);
+    out.set(o);
+    // the worker's rows, or, if it failed, the same rows computed here
+    if (theirs > 0) out.set(y ? y.subarray(m * theirs * outCols, (m + 1) * theirs * outCols) : here(m, mine, theirs), mine * outCols);
+    return { out: tf.tensor3d(out, [1, n, outCols]), inputs: [] };
   });
+}
+
+/** The ensemble's weights packed for this thread's kernel, packed again when they were made again. */
+function packFor(owner: object, weights: MemberWeights[]): PackedLayers[] {
+  runner ??= denseRunner(denseModule());
+  const kept = packedHere.get(owner);
+  if (kept?.weights === weights) return kept.packed;
+  const packed = weights.map((p) =>
+    (runner as DenseRunner).pack(
+      p.a.map((t) => t.dataSync() as Float32Array),
+      p.c.map((t) => t.dataSync() as Float32Array),
+    ),
+  );
+  packedHere.set(owner, { weights, packed });
+  return packed;
 }
 
 /** Tell the worker to drop an ensemble's weights (its `dispose`). */
 export function forgetRows(owner: object): void {
+  packedHere.delete(owner);
   const id = rows?.ids.get(owner);
   if (!rows || id === undefined) return;
   post(rows, { type: "drop", id });
@@ -147,13 +172,9 @@ function startWorker(): RowWorker | null {
     const { Worker, MessageChannel, receiveMessageOnPort } = nodeRequire("worker_threads");
     const { port1, port2 } = new MessageChannel();
     const flags = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
-    // Only tfjs's core and the wasm backend (the core it registers with): the whole of tfjs
-    // would add its other backends and layers to the worker's memory.
-    const wasm = require.resolve("@tensorflow/tfjs-backend-wasm");
-    const packages = { tfjs: require.resolve("@tensorflow/tfjs-core", { paths: [wasm] }), wasm };
-    const worker = new Worker(`(${serveRows.toString()})(require)`, {
+    const worker = new Worker(`(${serveRows.toString()})(require, ${denseRunner.toString()})`, {
       eval: true,
-      workerData: { port: port2, flags, packages },
+      workerData: { port: port2, flags, kernel: denseModule() },
       transferList: [port2],
     });
     worker.on("error", () => Atomics.store(flags, STATE, FAILED));
@@ -169,10 +190,7 @@ function startWorker(): RowWorker | null {
 function sendWeights(w: RowWorker, owner: object, weights: MemberWeights[]): void {
   if (w.sent.get(owner) === weights) return;
   if (!w.ids.has(owner)) w.ids.set(owner, w.nextId++);
-  const members = weights.map((p) => ({
-    a: p.a.map((t) => ({ data: t.dataSync(), shape: t.shape })),
-    c: p.c.map((t) => t.dataSync()),
-  }));
+  const members = weights.map((p) => ({ a: p.a.map((t) => t.dataSync()), c: p.c.map((t) => t.dataSync()) }));
   post(w, { type: "weights", id: w.ids.get(owner), members });
   w.sent.set(owner, weights);
 }
@@ -198,63 +216,39 @@ function stop(w: RowWorker): undefined {
 }
 
 /**
- * The worker's side, run there from its source text: it may use only its argument and globals.
- * Its forward pass is `forwardMember`'s (the same fused kernels, layer by layer).
+ * The worker's side, run there from its source text: it may use only its arguments and globals.
+ * Its forward pass is the calling thread's: `denseRunner`, given as source text too.
  */
-function serveRows(req: (id: string) => unknown): void {
-  type Tf = typeof tf;
+function serveRows(req: (id: string) => unknown, makeRunner: typeof denseRunner): void {
   const { workerData, receiveMessageOnPort } = req("worker_threads") as typeof import("worker_threads");
-  const { port, flags, packages } = workerData as {
+  const { port, flags, kernel } = workerData as {
     port: import("worker_threads").MessagePort;
     flags: Int32Array;
-    packages: { tfjs: string; wasm: string };
+    kernel: Uint8Array;
   };
-  const t = req(packages.tfjs) as Tf;
-  req(packages.wasm);
-  const models = new Map<number, { a: tf.Tensor3D[]; c: tf.Tensor1D[] }[]>();
+  const runner = makeRunner(kernel);
+  const models = new Map<number, PackedLayers[]>();
   let forwards = 0;
-  const dense = (u: tf.Tensor3D, a: tf.Tensor3D, c: tf.Tensor1D, hidden: boolean): tf.Tensor3D => {
-    const attrs = {
-      transposeA: false,
-      transposeB: false,
-      activation: hidden ? "sigmoid" : "linear",
-      leakyreluAlpha: 0,
-    };
-    return t.engine().runKernel(t._FusedMatMul, { a: u, b: a, bias: c }, attrs);
-  };
   type Message = {
     type: string;
     ask?: boolean;
     id: number;
     rows: number;
     x: Float32Array;
-    members: { a: { data: Float32Array; shape: [number, number, number] }[]; c: Float32Array[] }[];
+    members: { a: Float32Array[]; c: Float32Array[] }[];
   };
   type Reply = { transfer?: ArrayBuffer[]; [key: string]: unknown };
   const handlers: Record<string, (m: Message) => Reply | void> = {
-    weights: ({ id, members }) => {
-      t.dispose(models.get(id));
-      models.set(
-        id,
-        members.map((p) => ({ a: p.a.map((l) => t.tensor3d(l.data, l.shape)), c: p.c.map((d) => t.tensor1d(d)) })),
-      );
-    },
-    drop: ({ id }) => {
-      t.dispose(models.get(id));
-      models.delete(id);
-    },
+    weights: ({ id, members }) => void models.set(id, members.map((p) => runner.pack(p.a, p.c))),
+    drop: ({ id }) => void models.delete(id),
     count: () => ({ models: models.size, forwards }),
     forward: ({ id, rows, x }) => {
-      const model = models.get(id) as { a: tf.Tensor3D[]; c: tf.Tensor1D[] }[];
+      const model = models.get(id) as PackedLayers[];
       const inCols = x.length / (model.length * rows);
-      const outCols = model[0].a[model[0].a.length - 1].shape[2];
+      const outCols = model[0].layers[model[0].layers.length - 1].outputs;
       const y = new Float32Array(model.length * rows * outCols);
       model.forEach((p, m) =>
-        t.tidy(() => {
-          let u = t.tensor3d(x.subarray(m * rows * inCols, (m + 1) * rows * inCols), [1, rows, inCols]);
-          p.a.forEach((a, l) => (u = dense(u, a, p.c[l], l < p.a.length - 1)));
-          y.set(u.dataSync(), m * rows * outCols);
-        }),
+        y.set(runner.forward(p, x.subarray(m * rows * inCols, (m + 1) * rows * inCols), rows), m * rows * outCols),
       );
       forwards++;
       return { y, transfer: [y.buffer] };
@@ -282,8 +276,5 @@ function serveRows(req: (id: string) => unknown): void {
       }
     }
   };
-  t.setBackend("wasm").then(
-    (ok) => (ok ? serve() : Atomics.store(flags, 2, 2)),
-    () => Atomics.store(flags, 2, 2),
-  );
+  serve();
 }

@@ -1,0 +1,328 @@
+/**
+ * The dense layers of big forward passes on WebAssembly SIMD, in a module assembled here.
+ *
+ * Why. A CEM plan through a learned ensemble is bound by its matrix products (README, "The floor
+ * of `mpc-cem`"). tfjs-backend-wasm runs them with XNNPACK's SIMD128 kernel: a [1000, 250] ×
+ * [250, 250] layer at 23–25 GFLOP/s on this project's machines. The plain register-blocked kernel
+ * below, four rows by eight columns held in eight SIMD registers, runs it at 31–32 GFLOP/s.
+ *
+ * The kernel. `dense(x, ldx, packed, y, rows, K, panels, bias, hidden)` computes, for each row r
+ * and output column j,
+ *
+ *   y[r, j] = σ?(c_j + Σ_k x[r, k] · A[k, j])        (σ only if `hidden`)
+ *
+ * with A packed in panels of eight columns ([panel][k][8], zero past the last column), the sum
+ * taken in increasing k in float32, started from the bias c. σ(z) = 1 / (1 + e^−z), with e^t by
+ * Cephes' expf (t = n·ln 2 + r, a degree-6 polynomial in r, 2^n put into the exponent bits):
+ * within a few ulp of the exact σ. The rows are independent, so a row's numbers are the same
+ * whichever thread, and however many rows, it is computed with; they differ from tfjs's kernels
+ * (another summation order and σ) in the last bits.
+ *
+ * The layers are those of `mlpPasses` (u_l = σ(u_{l−1} A_l + c_l), the last one without σ). The
+ * hidden widths are padded to a multiple of eight columns; the padded columns hold σ(0) and meet
+ * zero rows of the next layer's packed A.
+ *
+ * `denseRunner` is self-contained (it uses only its argument and globals), so that the row
+ * worker runs the very same code from its source text (rowWorker.ts).
+ */
+
+/** A member's layers, packed for the kernel (`denseRunner().pack`). */
+export interface PackedLayers {
+  /** Per layer: A packed in panels of eight columns, the bias padded alike, and the sizes. */
+  layers: { packed: Float32Array; bias: Float32Array; inputs: number; outputs: number }[];
+}
+
+/** The kernel's module, as bytes (made once). */
+let bytes: Uint8Array | undefined;
+export function denseModule(): Uint8Array {
+  return (bytes ??= assemble());
+}
+
+/**
+ * A thread's copy of the kernel, and what it does with it: pack a member's weights, and run a
+ * forward pass through packed layers. Self-contained: see the module's comment.
+ */
+export function denseRunner(moduleBytes: Uint8Array) {
+  type Exports = { memory: { buffer: ArrayBuffer; grow(pages: number): number }; dense: (...args: number[]) => void };
+  const wasm = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => unknown; Instance: new (m: unknown) => { exports: Exports } } }).WebAssembly;
+  const { memory, dense } = new wasm.Instance(new wasm.Module(moduleBytes)).exports;
+  const round8 = (n: number) => Math.ceil(n / 8) * 8;
+
+  /** Make room for `floats` floats of memory, and give it as a Float32Array. */
+  const room = (floats: number): Float32Array => {
+    const missing = floats * 4 - memory.buffer.byteLength;
+    if (missing > 0) memory.grow(Math.ceil(missing / 65536));
+    return new Float32Array(memory.buffer);
+  };
+
+  return {
+    /**
+     * One member's layers for the kernel.
+     * @param a per layer A_l (in_l × out_l, row-major), as in `MemberWeights.a`
+     * @param c per layer c_l (out_l)
+     */
+    pack(a: Float32Array[], c: Float32Array[]): PackedLayers {
+      return {
+        layers: a.map((al, l) => {
+          const outputs = c[l].length;
+          const inputs = al.length / outputs;
+          // Rows of a hidden layer's input are its padded width: the padding's rows stay zero.
+          const K = l === 0 ? inputs : round8(inputs);
+          const panels = round8(outputs) / 8;
+          const packed = new Float32Array(panels * K * 8);
+          for (let k = 0; k < inputs; k++) {
+            for (let j = 0; j < outputs; j++) packed[(((j >> 3) * K + k) << 3) + (j & 7)] = al[k * outputs + j];
+          }
+          const bias = new Float32Array(panels * 8);
+          bias.set(c[l]);
+          return { packed, bias, inputs: K, outputs };
+        }),
+      };
+    },
+
+    /**
+     * The member's output for `rows` rows of x (rows × in, row-major): (rows × out).
+     */
+    forward(p: PackedLayers, x: Float32Array, rows: number): Float32Array {
+      const padded = Math.ceil(rows / 4) * 4; // the kernel takes four rows at a time
+      // Memory: the packed layers, then x, then each layer's output, one after another.
+      let size = 0;
+      const at = (floats: number) => ((size += floats), size - floats);
+      const places = p.layers.map((l) => ({ packed: at(l.packed.length), bias: at(l.bias.length) }));
+      const inCols = p.layers[0].inputs;
+      const input = at(padded * inCols);
+      const outputs = p.layers.map((l) => at(padded * round8(l.outputs)));
+      const f = room(size);
+      p.layers.forEach((l, i) => {
+        f.set(l.packed, places[i].packed);
+        f.set(l.bias, places[i].bias);
+      });
+      f.set(x, input);
+      f.fill(0, input + x.length, input + padded * inCols);
+      const last = p.layers.length - 1;
+      p.layers.forEach((l, i) => {
+        const [from, ldx] = i === 0 ? [input, inCols] : [outputs[i - 1], round8(p.layers[i - 1].outputs)];
+        const panels = round8(l.outputs) / 8;
+        dense(4 * from, ldx, 4 * places[i].packed, 4 * outputs[i], padded, l.inputs, panels, 4 * places[i].bias, i < last ? 1 : 0);
+      });
+      const out = p.layers[last].outputs;
+      const stride = round8(out);
+      const y = new Float32Array(rows * out);
+      for (let r = 0; r < rows; r++) y.set(f.subarray(outputs[last] + r * stride, outputs[last] + r * stride + out), r * out);
+      return y;
+    },
+  };
+}
+
+export type DenseRunner = ReturnType<typeof denseRunner>;
+
+// ---------------------------------------------------------------------------------------------
+// The module's bytes: a minimal WebAssembly encoder for the one function.
+
+const SIMD = 0xfd;
+/** The SIMD instructions used, by their opcodes (WebAssembly SIMD128). */
+const V = {
+  load: 0x00,
+  load32Splat: 0x09,
+  store: 0x0b,
+  f32x4Splat: 0x13,
+  f32x4Nearest: 0x6a,
+  i32x4Shl: 0xab,
+  i32x4Add: 0xae,
+  f32x4Add: 0xe4,
+  f32x4Sub: 0xe5,
+  f32x4Mul: 0xe6,
+  f32x4Div: 0xe7,
+  f32x4Pmin: 0xea,
+  f32x4Pmax: 0xeb,
+  i32x4TruncSatF32x4S: 0xf8,
+};
+/** The scalar instructions used. */
+const I = {
+  block: 0x02,
+  loop: 0x03,
+  br: 0x0c,
+  brIf: 0x0d,
+  end: 0x0b,
+  if: 0x04,
+  localGet: 0x20,
+  localSet: 0x21,
+  localTee: 0x22,
+  i32Const: 0x41,
+  f32Const: 0x43,
+  i32GeU: 0x4f,
+  i32Add: 0x6a,
+  i32Sub: 0x6b,
+  i32Mul: 0x6c,
+  i32Shl: 0x74,
+};
+const EMPTY = 0x40;
+const [I32, V128] = [0x7f, 0x7b];
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) return [...out, byte];
+    out.push(byte | 0x80);
+  }
+}
+
+const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
+const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
+const name = (s: string) => [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
+
+/** The whole module: memory "memory" and function "dense" (see the file's comment). */
+function assemble(): Uint8Array {
+  const params = ["x", "ldx", "packed", "y", "rows", "K", "panels", "bias", "hidden"];
+  const i32Locals = ["i", "p", "k", "xp", "ap", "yp", "xs", "ys"];
+  const v128Locals = ["b0", "b1", "s", "t", "n", ...[0, 1, 2, 3].flatMap((r) => [`c${r}0`, `c${r}1`])];
+  const index = new Map([...params, ...i32Locals, ...v128Locals].map((n, i) => [n, i]));
+  const code: number[] = [];
+  const emit = (...b: number[]) => code.push(...b);
+  const get = (n: string) => emit(I.localGet, ...uleb(index.get(n) as number));
+  const set = (n: string) => emit(I.localSet, ...uleb(index.get(n) as number));
+  const tee = (n: string) => emit(I.localTee, ...uleb(index.get(n) as number));
+  const i32 = (v: number) => emit(I.i32Const, ...sleb(v));
+  const simd = (op: number, ...imm: number[]) => emit(SIMD, ...uleb(op), ...imm);
+  const mem = (offset: number) => [4, ...uleb(offset)]; // align 16 as a hint, then the offset
+  const f32x4 = (v: number) => {
+    const b = new Uint8Array(new Float32Array([v]).buffer);
+    emit(I.f32Const, ...b);
+    simd(V.f32x4Splat);
+  };
+  // σ of the vector in local `v`, into `v`: 1 / (1 + e^−v).
+  const sigmoid = (v: string) => {
+    // t = −v clamped to [−87, 88], where e^t stays a normal float.
+    f32x4(88);
+    f32x4(0);
+    get(v);
+    simd(V.f32x4Sub);
+    simd(V.f32x4Pmin);
+    f32x4(-87);
+    simd(V.f32x4Pmax);
+    set("t");
+    // n = round(t / ln 2); r = t − n·ln 2 (in two parts, as Cephes does), kept in t.
+    get("t");
+    f32x4(1.4426950408889634);
+    simd(V.f32x4Mul);
+    simd(V.f32x4Nearest);
+    set("n");
+    get("t");
+    get("n");
+    f32x4(0.693359375);
+    simd(V.f32x4Mul);
+    simd(V.f32x4Sub);
+    get("n");
+    f32x4(-2.12194440e-4);
+    simd(V.f32x4Mul);
+    simd(V.f32x4Sub);
+    set("t");
+    // s = 1 + r + r²·P(r), Cephes' coefficients, by Horner.
+    f32x4(1.9875691500e-4);
+    for (const coeff of [1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]) {
+      get("t");
+      simd(V.f32x4Mul);
+      f32x4(coeff);
+      simd(V.f32x4Add);
+    }
+    get("t");
+    get("t");
+    simd(V.f32x4Mul);
+    simd(V.f32x4Mul);
+    get("t");
+    simd(V.f32x4Add);
+    f32x4(1);
+    simd(V.f32x4Add);
+    // e^t = s · 2^n, by adding n to the exponent bits; then σ = 1 / (1 + e^t).
+    get("n");
+    simd(V.i32x4TruncSatF32x4S);
+    i32(23);
+    simd(V.i32x4Shl);
+    simd(V.i32x4Add);
+    set("s");
+    f32x4(1);
+    f32x4(1);
+    get("s");
+    simd(V.f32x4Add);
+    simd(V.f32x4Div);
+    set(v);
+  };
+
+  // xs, ys: the row strides of x and y in bytes.
+  get("ldx"), i32(2), emit(I.i32Shl), set("xs");
+  get("panels"), i32(5), emit(I.i32Shl), set("ys");
+  i32(0), set("i");
+  emit(I.block, EMPTY, I.loop, EMPTY); // rows, four at a time
+  get("i"), get("rows"), emit(I.i32GeU, I.brIf, 1);
+  i32(0), set("p");
+  emit(I.block, EMPTY, I.loop, EMPTY); // panels of eight columns
+  get("p"), get("panels"), emit(I.i32GeU, I.brIf, 1);
+  for (let r = 0; r < 4; r++) {
+    for (const h of [0, 1]) {
+      get("bias"), get("p"), i32(5), emit(I.i32Shl, I.i32Add);
+      simd(V.load, ...mem(16 * h));
+      set(`c${r}${h}`);
+    }
+  }
+  get("x"), get("i"), get("xs"), emit(I.i32Mul, I.i32Add), set("xp");
+  get("packed"), get("p"), get("K"), emit(I.i32Mul), i32(5), emit(I.i32Shl, I.i32Add), set("ap");
+  get("K"), set("k");
+  emit(I.loop, EMPTY); // k
+  get("ap"), simd(V.load, ...mem(0)), set("b0");
+  get("ap"), simd(V.load, ...mem(16)), set("b1");
+  for (let r = 0; r < 4; r++) {
+    get("xp");
+    if (r > 0) get("xs"), i32(r), emit(I.i32Mul, I.i32Add);
+    simd(V.load32Splat, 2, 0);
+    set("s");
+    for (const h of [0, 1]) {
+      get(`c${r}${h}`), get("s"), get(`b${h}`), simd(V.f32x4Mul), simd(V.f32x4Add), set(`c${r}${h}`);
+    }
+  }
+  get("xp"), i32(4), emit(I.i32Add), set("xp");
+  get("ap"), i32(32), emit(I.i32Add), set("ap");
+  get("k"), i32(1), emit(I.i32Sub), tee("k"), emit(I.brIf, 0, I.end);
+  get("hidden");
+  emit(I.if, EMPTY);
+  for (let r = 0; r < 4; r++) for (const h of [0, 1]) sigmoid(`c${r}${h}`);
+  emit(I.end);
+  get("y"), get("i"), get("ys"), emit(I.i32Mul, I.i32Add), get("p"), i32(5), emit(I.i32Shl, I.i32Add), set("yp");
+  for (let r = 0; r < 4; r++) {
+    for (const h of [0, 1]) {
+      get("yp");
+      if (r > 0) get("ys"), i32(r), emit(I.i32Mul, I.i32Add);
+      get(`c${r}${h}`);
+      simd(V.store, ...mem(16 * h));
+    }
+  }
+  get("p"), i32(1), emit(I.i32Add), set("p"), emit(I.br, 0, I.end, I.end);
+  get("i"), i32(4), emit(I.i32Add), set("i"), emit(I.br, 0, I.end, I.end);
+  emit(I.end);
+
+  const locals = [
+    [...uleb(i32Locals.length), I32],
+    [...uleb(v128Locals.length), V128],
+  ];
+  const body = [...vec(locals), ...code];
+  return new Uint8Array([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, vec([[0x60, ...vec(params.map(() => [I32])), 0]])), // (i32 × 9) → ()
+    ...section(3, vec([[0]])),
+    ...section(5, vec([[0, 1]])), // one memory, 1 page to start
+    ...section(7, vec([[...name("memory"), 2, 0], [...name("dense"), 0, 0]])),
+    ...section(10, vec([[...uleb(body.length), ...body]])),
+  ]);
+}
