@@ -119,6 +119,11 @@ export class EnsembleLayers {
     const [B, L, rows] = [inputs.length, params.length / 2, inputs[0].shape[0]];
     const outCols = params[L - 1].shape[2] as number;
     const n = rows / members;
+    // A big batch with no gradient recorded: simdDense's kernel, each member's last rows on a second thread.
+    if (outputBound === undefined && tf.engine().state.gradientDepth === 0) {
+      const fast = forwardRows(this, inputs, this.keptWeights(params, scaling), { shift: scaling?.inShift, residual });
+      if (fast) return fast;
+    }
     const { token, handover } = this.weightsLink(params, scaling);
     const networkNode = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const save = args[B + 1] as tf.GradSaveFunc; // args: the inputs, the weights node's dummy, save
@@ -126,8 +131,7 @@ export class EnsembleLayers {
       const x = B === 1 ? inputs[0] : joinColumns(inputs);
       const shifted = scaling ? tf.sub(x, scaling.inShift) : x;
       const xs = splitMembers(shifted.reshape([members, n, -1]) as tf.Tensor3D, members);
-      // A big batch with no gradient recorded: the last half of each member's rows on a second thread.
-      const runs = forwardRows(this, xs, weights) ?? xs.map((xm, m) => forwardMember(xm, weights[m]));
+      const runs = xs.map((xm, m) => forwardMember(xm, weights[m]));
       const net = joinMembers(runs.map((r) => r.out)).reshape([rows, outCols]) as tf.Tensor2D;
       const squashed = outputBound === undefined ? undefined : tf.tanh(net);
       // per member: x and the L − 1 u's; then tanh of the output, if squashed

@@ -64,50 +64,91 @@ type Answer = { y?: Float32Array; models?: number; forwards?: number; error?: st
 /** The worker: undefined before the first use, null once it failed or was stopped. */
 let rows: RowWorker | undefined | null;
 
-/** One member's forward pass as `forwardMember` returns it; nothing saved (no gradient is recorded). */
-type Run = { out: tf.Tensor3D; inputs: tf.Tensor3D[] };
+/** How `forwardRows` makes the network's input from its blocks, and its output into the result. */
+export interface RowsOptions {
+  /** Subtracted from the joined input (the scaling's μ; `EnsembleLayers.apply`). */
+  shift?: tf.Tensor1D;
+  /** Add the first input block to the output (s' = s + …). */
+  residual: boolean;
+}
 
 /** This thread's kernel, and each ensemble's weights packed for it (by the weights they were made from). */
 let runner: DenseRunner | undefined;
 const packedHere = new WeakMap<object, { weights: MemberWeights[]; packed: PackedLayers[] }>();
 
 /**
- * Each member's forward pass on simdDense's kernel, the last rows by the worker when it is ready,
- * or undefined when the caller should compute it with tfjs's kernels: a gradient is being
+ * The ensemble's output on simdDense's kernel, each member's last rows by the worker when it is
+ * ready; or undefined when the caller should compute it with tfjs's kernels: a gradient is being
  * recorded, the work is small, or the backend is not single-threaded wasm.
+ *
+ * The kernel takes arrays, so the input is put together here from one read of each block,
+ * joined, shifted (x − μ) and cut into each member's rows in one loop, and the output likewise,
+ * with the residual added: each value one float32 subtraction or addition, as the engine's
+ * kernels would compute it.
  * @param owner the ensemble the weights belong to (the key of both sides' packed copies)
- * @param xs per member (1, N, in)
+ * @param inputs (M·N, width_i) each, member-major
  * @param weights per member, as made by `memberWeights`
- * @returns per member the output (1, N, out)
+ * @returns (M·N, out)
  */
-export function forwardRows(owner: object, xs: tf.Tensor3D[], weights: MemberWeights[]): Run[] | undefined {
-  const [, n, inCols] = xs[0].shape;
+export function forwardRows(
+  owner: object,
+  inputs: tf.Tensor2D[],
+  weights: MemberWeights[],
+  options: RowsOptions,
+): tf.Tensor2D | undefined {
+  const M = weights.length;
+  const n = inputs[0].shape[0] / M;
   const perRow = weights[0].a.reduce((sum, a) => sum + a.shape[1] * a.shape[2], 0);
   if (n * perRow < ROW_WORKER_DEFAULTS.minMultiplyAdds || tf.engine().state.gradientDepth > 0) return undefined;
   if (tf.getBackend() !== "wasm" || wasmThreads() > 1) return undefined;
   const w = readyWorker();
   const mine = w ? Math.ceil(n / 2) : n;
   const theirs = n - mine;
-  const x = xs.map((xm) => xm.dataSync() as Float32Array);
+  const x = joinedRows(inputs, options.shift);
+  const inCols = x.length / (M * n);
   if (w) {
-    const their = new Float32Array(xs.length * theirs * inCols);
-    x.forEach((xm, m) => their.set(xm.subarray(mine * inCols), m * theirs * inCols));
+    const their = new Float32Array(M * theirs * inCols);
+    for (let m = 0; m < M; m++) their.set(x.subarray((m * n + mine) * inCols, (m + 1) * n * inCols), m * theirs * inCols);
     sendWeights(w, owner, weights);
     post(w, { type: "forward", ask: true, id: w.ids.get(owner), rows: theirs, x: their }, [their.buffer]);
   }
   const packed = packFor(owner, weights);
   const here = (m: number, from: number, count: number) =>
-    (runner as DenseRunner).forward(packed[m], x[m].subarray(from * inCols, (from + count) * inCols), count);
-  const own = x.map((_, m) => here(m, 0, mine));
+    (runner as DenseRunner).forward(packed[m], x.subarray((m * n + from) * inCols, (m * n + from + count) * inCols), count);
+  const own = weights.map((_, m) => here(m, 0, mine));
   const y = w ? answer(w)?.y : undefined;
-  const outCols = weights[0].c[weights[0].c.length - 1].shape[0];
-  return own.map((o, m) => {
-    const out = new Float32Array(n * outCols);
-    out.set(o);
+  const outCols = own[0].length / mine;
+  const out = new Float32Array(M * n * outCols);
+  for (let m = 0; m < M; m++) {
+    out.set(own[m], m * n * outCols);
+    if (theirs === 0) continue;
     // the worker's rows, or, if it failed, the same rows computed here
-    if (theirs > 0) out.set(y ? y.subarray(m * theirs * outCols, (m + 1) * theirs * outCols) : here(m, mine, theirs), mine * outCols);
-    return { out: tf.tensor3d(out, [1, n, outCols]), inputs: [] };
-  });
+    const rest = y ? y.subarray(m * theirs * outCols, (m + 1) * theirs * outCols) : here(m, mine, theirs);
+    out.set(rest, (m * n + mine) * outCols);
+  }
+  if (options.residual) {
+    const first = inputs[0].dataSync() as Float32Array;
+    for (let i = 0; i < out.length; i++) out[i] = first[i] + out[i];
+  }
+  return tf.tensor2d(out, [M * n, outCols]);
+}
+
+/** The input blocks side by side, minus `shift` if given: (rows, Σ width_i), row-major. */
+function joinedRows(inputs: tf.Tensor2D[], shift?: tf.Tensor1D): Float32Array {
+  const cols = inputs.reduce((sum, t) => sum + t.shape[1], 0);
+  const rows = inputs[0].shape[0];
+  const mu = shift ? (shift.dataSync() as Float32Array) : new Float32Array(cols);
+  const x = new Float32Array(rows * cols);
+  let offset = 0;
+  for (const t of inputs) {
+    const values = t.dataSync() as Float32Array;
+    const width = t.shape[1];
+    for (let r = 0, i = 0, o = offset; r < rows; r++, o += cols - width) {
+      for (let j = offset; j < offset + width; j++, i++, o++) x[o] = values[i] - mu[j];
+    }
+    offset += width;
+  }
+  return x;
 }
 
 /** The ensemble's weights packed for this thread's kernel, packed again when they were made again. */
