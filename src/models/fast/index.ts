@@ -10,8 +10,8 @@
  * factors are in mlpPasses.ts and ensembleLayers.ts), and BPTT, model fitting and planning
  * run it thousands of times (npm run bench). This path computes the same function with fused
  * σ-form layers, normalisation folded into the weights, weights kept between calls and a
- * hand-written backward pass; big forward passes off the tape compute half of their rows on a
- * second thread (rowWorker.ts).
+ * hand-written backward pass; big forward passes off the tape run on a dense-layer kernel of
+ * its own (simdDense.ts), half of their rows on a second thread (rowWorker.ts).
  * Its reliance on tfjs internals is here only: tensors' `dataId` (to notice a weight change),
  * `tf.engine().state.activeTape` (to share one weights node per tape) and `.gradientDepth` (whether
  * a gradient is being recorded), beside `tf.customGrad`, and
