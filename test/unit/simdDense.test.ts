@@ -29,7 +29,9 @@ function problem(rows: number, sizes: number[], seed: number, scale = 0.5) {
 
 /** The same layers in float64: σ on every layer but the last. */
 function plainForward(a: Float32Array[], c: Float32Array[], x: Float32Array, rows: number): number[][] {
-  let h = Array.from({ length: rows }, (_, r) => Array.from(x.subarray((r * x.length) / rows, ((r + 1) * x.length) / rows)));
+  let h = Array.from({ length: rows }, (_, r) =>
+    Array.from(x.subarray((r * x.length) / rows, ((r + 1) * x.length) / rows)),
+  );
   a.forEach((al, l) => {
     const out = c[l].length;
     const K = al.length / out;
@@ -69,7 +71,10 @@ describe("simdDense: the kernel of big forward passes", () => {
   it("computes σ within a few float32 ulp of 1 / (1 + e^−z), and saturates far out", () => {
     const z = Float32Array.from({ length: 4001 }, (_, i) => -100 + 0.05 * i);
     // One hidden unit σ(z), then the identity: y = σ(z).
-    const p = runner.pack([new Float32Array([1]), new Float32Array([1])], [new Float32Array([0]), new Float32Array([0])]);
+    const p = runner.pack(
+      [new Float32Array([1]), new Float32Array([1])],
+      [new Float32Array([0]), new Float32Array([0])],
+    );
     const y = runner.forward(p, z, z.length);
     let worstUlps = 0;
     z.forEach((zi, i) => {
@@ -89,7 +94,10 @@ describe("simdDense: the kernel of big forward passes", () => {
     const p = runner.pack(a, c);
     const whole = runner.forward(p, x, rows);
     const [cut, inCols] = [19, sizes[0]];
-    const parts = [runner.forward(p, x.subarray(0, cut * inCols), cut), runner.forward(p, x.subarray(cut * inCols), rows - cut)];
+    const parts = [
+      runner.forward(p, x.subarray(0, cut * inCols), cut),
+      runner.forward(p, x.subarray(cut * inCols), rows - cut),
+    ];
     expect(Array.from(whole)).toEqual([...parts[0], ...parts[1]]);
   });
 
@@ -99,8 +107,14 @@ describe("simdDense: the kernel of big forward passes", () => {
     const rng = new Rng(21);
     const model = new DynamicsModel(S, A, rng.split(), { hiddenSizes: [128, 128], members: M });
     model.setNormalization(
-      new Normalizer(rng.normalArray(S + A, 1), Array.from(rng.uniformArray(S + A), (u) => 0.5 + u)),
-      new Normalizer(rng.normalArray(S), Array.from(rng.uniformArray(S), (u) => 0.5 + u)),
+      new Normalizer(
+        rng.normalArray(S + A, 1),
+        Array.from(rng.uniformArray(S + A), (u) => 0.5 + u),
+      ),
+      new Normalizer(
+        rng.normalArray(S),
+        Array.from(rng.uniformArray(S), (u) => 0.5 + u),
+      ),
     );
     const s = tf.tensor2d(rng.normalArray(M * rows * S), [M * rows, S]);
     const a = tf.tensor2d(rng.normalArray(M * rows * A), [M * rows, A]);
@@ -108,10 +122,10 @@ describe("simdDense: the kernel of big forward passes", () => {
       const [fast, reference] = [model.step(s, a), referenceStep(model, s, a)];
       const [y, want] = [fast.dataSync(), reference.dataSync()];
       // The same step while a gradient is recorded runs on tfjs's kernels instead.
-      let taped = new Float32Array(0);
+      let taped: ArrayLike<number> = [];
       const grad = tf.grad((x: tf.Tensor) => {
         const next = model.step(x as tf.Tensor2D, a);
-        taped = next.dataSync() as Float32Array;
+        taped = next.dataSync();
         return next.sum();
       })(s);
       tf.dispose([fast, reference, grad]);

@@ -30,11 +30,12 @@ import { denseModule, denseRunner, type DenseRunner, type PackedLayers } from ".
 
 export const ROW_WORKER_DEFAULTS = {
   /**
-   * Multiply-adds per member (rows × Σ_l in_l·out_l) from which a forward pass is split: the
-   * hand-over costs about the same whatever the work, so it must be worth it. On the mpc-cem
-   * network (68,500 per row; README, "Native speed") a step of 64 rows per member was slower
-   * split, one of 128 already faster; 16 million (about 256 of its rows) leaves a margin for a
-   * busier machine. A BPTT step's 256 rows through a 64-unit model (1.2 million) stay whole.
+   * Multiply-adds per member (rows × Σ_l in_l·out_l) from which a forward pass runs on the
+   * kernel and is split: the hand-over costs about the same whatever the work, so it must be
+   * worth it. On the mpc-cem network (68,500 per row; README, "Native speed") a step of 64 rows
+   * per member was slower split, one of 128 already faster; 16 million (about 256 of its rows)
+   * leaves a margin for a busier machine. A BPTT step's 256 rows through a 64-unit model (1.2
+   * million) stay on tfjs.
    */
   minMultiplyAdds: 16e6,
   /** How long the calling thread waits for the worker's rows before computing them itself. */
@@ -108,13 +109,18 @@ export function forwardRows(
   const inCols = x.length / (M * n);
   if (w) {
     const their = new Float32Array(M * theirs * inCols);
-    for (let m = 0; m < M; m++) their.set(x.subarray((m * n + mine) * inCols, (m + 1) * n * inCols), m * theirs * inCols);
+    for (let m = 0; m < M; m++)
+      their.set(x.subarray((m * n + mine) * inCols, (m + 1) * n * inCols), m * theirs * inCols);
     sendWeights(w, owner, weights);
     post(w, { type: "forward", ask: true, id: w.ids.get(owner), rows: theirs, x: their }, [their.buffer]);
   }
   const packed = packFor(owner, weights);
   const here = (m: number, from: number, count: number) =>
-    (runner as DenseRunner).forward(packed[m], x.subarray((m * n + from) * inCols, (m * n + from + count) * inCols), count);
+    (runner as DenseRunner).forward(
+      packed[m],
+      x.subarray((m * n + from) * inCols, (m * n + from + count) * inCols),
+      count,
+    );
   const own = weights.map((_, m) => here(m, 0, mine));
   const y = w ? answer(w)?.y : undefined;
   const outCols = own[0].length / mine;
@@ -280,7 +286,11 @@ function serveRows(req: (id: string) => unknown, makeRunner: typeof denseRunner)
   };
   type Reply = { transfer?: ArrayBuffer[]; [key: string]: unknown };
   const handlers: Record<string, (m: Message) => Reply | void> = {
-    weights: ({ id, members }) => void models.set(id, members.map((p) => runner.pack(p.a, p.c))),
+    weights: ({ id, members }) =>
+      void models.set(
+        id,
+        members.map((p) => runner.pack(p.a, p.c)),
+      ),
     drop: ({ id }) => void models.delete(id),
     count: () => ({ models: models.size, forwards }),
     forward: ({ id, rows, x }) => {

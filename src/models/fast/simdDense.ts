@@ -44,7 +44,11 @@ export function denseModule(): Uint8Array {
  */
 export function denseRunner(moduleBytes: Uint8Array) {
   type Exports = { memory: { buffer: ArrayBuffer; grow(pages: number): number }; dense: (...args: number[]) => void };
-  const wasm = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => unknown; Instance: new (m: unknown) => { exports: Exports } } }).WebAssembly;
+  const wasm = (
+    globalThis as unknown as {
+      WebAssembly: { Module: new (b: Uint8Array) => unknown; Instance: new (m: unknown) => { exports: Exports } };
+    }
+  ).WebAssembly;
   const { memory, dense } = new wasm.Instance(new wasm.Module(moduleBytes)).exports;
   const round8 = (n: number) => Math.ceil(n / 8) * 8;
 
@@ -103,12 +107,23 @@ export function denseRunner(moduleBytes: Uint8Array) {
       p.layers.forEach((l, i) => {
         const [from, ldx] = i === 0 ? [input, inCols] : [outputs[i - 1], round8(p.layers[i - 1].outputs)];
         const panels = round8(l.outputs) / 8;
-        dense(4 * from, ldx, 4 * places[i].packed, 4 * outputs[i], padded, l.inputs, panels, 4 * places[i].bias, i < last ? 1 : 0);
+        dense(
+          4 * from,
+          ldx,
+          4 * places[i].packed,
+          4 * outputs[i],
+          padded,
+          l.inputs,
+          panels,
+          4 * places[i].bias,
+          i < last ? 1 : 0,
+        );
       });
       const out = p.layers[last].outputs;
       const stride = round8(out);
       const y = new Float32Array(rows * out);
-      for (let r = 0; r < rows; r++) y.set(f.subarray(outputs[last] + r * stride, outputs[last] + r * stride + out), r * out);
+      for (let r = 0; r < rows; r++)
+        y.set(f.subarray(outputs[last] + r * stride, outputs[last] + r * stride + out), r * out);
       return y;
     },
   };
@@ -190,127 +205,68 @@ function assemble(): Uint8Array {
   const i32Locals = ["i", "p", "k", "xp", "ap", "yp", "xs", "ys"];
   const v128Locals = ["b0", "b1", "s", "t", "n", ...[0, 1, 2, 3].flatMap((r) => [`c${r}0`, `c${r}1`])];
   const index = new Map([...params, ...i32Locals, ...v128Locals].map((n, i) => [n, i]));
+  // Each helper gives an instruction's bytes; `emit` appends instructions in order.
   const code: number[] = [];
-  const emit = (...b: number[]) => code.push(...b);
-  const get = (n: string) => emit(I.localGet, ...uleb(index.get(n) as number));
-  const set = (n: string) => emit(I.localSet, ...uleb(index.get(n) as number));
-  const tee = (n: string) => emit(I.localTee, ...uleb(index.get(n) as number));
-  const i32 = (v: number) => emit(I.i32Const, ...sleb(v));
-  const simd = (op: number, ...imm: number[]) => emit(SIMD, ...uleb(op), ...imm);
+  const emit = (...instructions: number[][]) => instructions.forEach((b) => code.push(...b));
+  const local = (op: number) => (n: string) => [op, ...uleb(index.get(n) as number)];
+  const [get, set, tee] = [local(I.localGet), local(I.localSet), local(I.localTee)];
+  const i32 = (v: number) => [I.i32Const, ...sleb(v)];
+  const op = (...bytes: number[]) => bytes;
+  const simd = (opcode: number, ...immediates: number[]) => [SIMD, ...uleb(opcode), ...immediates];
   const mem = (offset: number) => [4, ...uleb(offset)]; // align 16 as a hint, then the offset
-  const f32x4 = (v: number) => {
-    const b = new Uint8Array(new Float32Array([v]).buffer);
-    emit(I.f32Const, ...b);
-    simd(V.f32x4Splat);
-  };
+  const f32x4 = (v: number) => [I.f32Const, ...new Uint8Array(new Float32Array([v]).buffer), ...simd(V.f32x4Splat)];
+  const [add, sub, mul] = [simd(V.f32x4Add), simd(V.f32x4Sub), simd(V.f32x4Mul)];
   // σ of the vector in local `v`, into `v`: 1 / (1 + e^−v).
   const sigmoid = (v: string) => {
     // t = −v clamped to [−87, 88], where e^t stays a normal float.
-    f32x4(88);
-    f32x4(0);
-    get(v);
-    simd(V.f32x4Sub);
-    simd(V.f32x4Pmin);
-    f32x4(-87);
-    simd(V.f32x4Pmax);
-    set("t");
-    // n = round(t / ln 2); r = t − n·ln 2 (in two parts, as Cephes does), kept in t.
-    get("t");
-    f32x4(1.4426950408889634);
-    simd(V.f32x4Mul);
-    simd(V.f32x4Nearest);
-    set("n");
-    get("t");
-    get("n");
-    f32x4(0.693359375);
-    simd(V.f32x4Mul);
-    simd(V.f32x4Sub);
-    get("n");
-    f32x4(-2.12194440e-4);
-    simd(V.f32x4Mul);
-    simd(V.f32x4Sub);
-    set("t");
+    emit(f32x4(88), f32x4(0), get(v), sub, simd(V.f32x4Pmin), f32x4(-87), simd(V.f32x4Pmax), set("t"));
+    // n = round(t / ln 2); r = t − n·ln 2 (ln 2 in two parts, as Cephes does), kept in t.
+    emit(get("t"), f32x4(1.4426950408889634), mul, simd(V.f32x4Nearest), set("n"));
+    emit(get("t"), get("n"), f32x4(0.693359375), mul, sub, get("n"), f32x4(-2.1219444e-4), mul, sub, set("t"));
     // s = 1 + r + r²·P(r), Cephes' coefficients, by Horner.
-    f32x4(1.9875691500e-4);
+    emit(f32x4(1.98756915e-4));
     for (const coeff of [1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]) {
-      get("t");
-      simd(V.f32x4Mul);
-      f32x4(coeff);
-      simd(V.f32x4Add);
+      emit(get("t"), mul, f32x4(coeff), add);
     }
-    get("t");
-    get("t");
-    simd(V.f32x4Mul);
-    simd(V.f32x4Mul);
-    get("t");
-    simd(V.f32x4Add);
-    f32x4(1);
-    simd(V.f32x4Add);
+    emit(get("t"), get("t"), mul, mul, get("t"), add, f32x4(1), add);
     // e^t = s · 2^n, by adding n to the exponent bits; then σ = 1 / (1 + e^t).
-    get("n");
-    simd(V.i32x4TruncSatF32x4S);
-    i32(23);
-    simd(V.i32x4Shl);
-    simd(V.i32x4Add);
-    set("s");
-    f32x4(1);
-    f32x4(1);
-    get("s");
-    simd(V.f32x4Add);
-    simd(V.f32x4Div);
-    set(v);
+    emit(get("n"), simd(V.i32x4TruncSatF32x4S), i32(23), simd(V.i32x4Shl), simd(V.i32x4Add), set("s"));
+    emit(f32x4(1), f32x4(1), get("s"), add, simd(V.f32x4Div), set(v));
   };
+  // The address of row r of a block of four, from the block's first row and the row stride.
+  const row = (first: string, stride: string, r: number) =>
+    r === 0 ? get(first) : [...get(first), ...get(stride), ...i32(r), I.i32Mul, I.i32Add];
 
   // xs, ys: the row strides of x and y in bytes.
-  get("ldx"), i32(2), emit(I.i32Shl), set("xs");
-  get("panels"), i32(5), emit(I.i32Shl), set("ys");
-  i32(0), set("i");
-  emit(I.block, EMPTY, I.loop, EMPTY); // rows, four at a time
-  get("i"), get("rows"), emit(I.i32GeU, I.brIf, 1);
-  i32(0), set("p");
-  emit(I.block, EMPTY, I.loop, EMPTY); // panels of eight columns
-  get("p"), get("panels"), emit(I.i32GeU, I.brIf, 1);
+  emit(get("ldx"), i32(2), op(I.i32Shl), set("xs"), get("panels"), i32(5), op(I.i32Shl), set("ys"));
+  emit(i32(0), set("i"), op(I.block, EMPTY, I.loop, EMPTY)); // rows, four at a time
+  emit(get("i"), get("rows"), op(I.i32GeU, I.brIf, 1));
+  emit(i32(0), set("p"), op(I.block, EMPTY, I.loop, EMPTY)); // panels of eight columns
+  emit(get("p"), get("panels"), op(I.i32GeU, I.brIf, 1));
   for (let r = 0; r < 4; r++) {
-    for (const h of [0, 1]) {
-      get("bias"), get("p"), i32(5), emit(I.i32Shl, I.i32Add);
-      simd(V.load, ...mem(16 * h));
-      set(`c${r}${h}`);
-    }
+    for (const h of [0, 1])
+      emit(get("bias"), get("p"), i32(5), op(I.i32Shl, I.i32Add), simd(V.load, ...mem(16 * h)), set(`c${r}${h}`));
   }
-  get("x"), get("i"), get("xs"), emit(I.i32Mul, I.i32Add), set("xp");
-  get("packed"), get("p"), get("K"), emit(I.i32Mul), i32(5), emit(I.i32Shl, I.i32Add), set("ap");
-  get("K"), set("k");
-  emit(I.loop, EMPTY); // k
-  get("ap"), simd(V.load, ...mem(0)), set("b0");
-  get("ap"), simd(V.load, ...mem(16)), set("b1");
+  emit(get("x"), get("i"), get("xs"), op(I.i32Mul, I.i32Add), set("xp"));
+  emit(get("packed"), get("p"), get("K"), op(I.i32Mul), i32(5), op(I.i32Shl, I.i32Add), set("ap"));
+  emit(get("K"), set("k"), op(I.loop, EMPTY)); // k
+  emit(get("ap"), simd(V.load, ...mem(0)), set("b0"), get("ap"), simd(V.load, ...mem(16)), set("b1"));
   for (let r = 0; r < 4; r++) {
-    get("xp");
-    if (r > 0) get("xs"), i32(r), emit(I.i32Mul, I.i32Add);
-    simd(V.load32Splat, 2, 0);
-    set("s");
-    for (const h of [0, 1]) {
-      get(`c${r}${h}`), get("s"), get(`b${h}`), simd(V.f32x4Mul), simd(V.f32x4Add), set(`c${r}${h}`);
-    }
+    emit(row("xp", "xs", r), simd(V.load32Splat, 2, 0), set("s"));
+    for (const h of [0, 1]) emit(get(`c${r}${h}`), get("s"), get(`b${h}`), mul, add, set(`c${r}${h}`));
   }
-  get("xp"), i32(4), emit(I.i32Add), set("xp");
-  get("ap"), i32(32), emit(I.i32Add), set("ap");
-  get("k"), i32(1), emit(I.i32Sub), tee("k"), emit(I.brIf, 0, I.end);
-  get("hidden");
-  emit(I.if, EMPTY);
+  emit(get("xp"), i32(4), op(I.i32Add), set("xp"), get("ap"), i32(32), op(I.i32Add), set("ap"));
+  emit(get("k"), i32(1), op(I.i32Sub), tee("k"), op(I.brIf, 0, I.end));
+  emit(get("hidden"), op(I.if, EMPTY));
   for (let r = 0; r < 4; r++) for (const h of [0, 1]) sigmoid(`c${r}${h}`);
-  emit(I.end);
-  get("y"), get("i"), get("ys"), emit(I.i32Mul, I.i32Add), get("p"), i32(5), emit(I.i32Shl, I.i32Add), set("yp");
+  emit(op(I.end));
+  emit(get("y"), get("i"), get("ys"), op(I.i32Mul, I.i32Add), get("p"), i32(5), op(I.i32Shl, I.i32Add), set("yp"));
   for (let r = 0; r < 4; r++) {
-    for (const h of [0, 1]) {
-      get("yp");
-      if (r > 0) get("ys"), i32(r), emit(I.i32Mul, I.i32Add);
-      get(`c${r}${h}`);
-      simd(V.store, ...mem(16 * h));
-    }
+    for (const h of [0, 1]) emit(row("yp", "ys", r), get(`c${r}${h}`), simd(V.store, ...mem(16 * h)));
   }
-  get("p"), i32(1), emit(I.i32Add), set("p"), emit(I.br, 0, I.end, I.end);
-  get("i"), i32(4), emit(I.i32Add), set("i"), emit(I.br, 0, I.end, I.end);
-  emit(I.end);
+  emit(get("p"), i32(1), op(I.i32Add), set("p"), op(I.br, 0, I.end, I.end)); // next panel
+  emit(get("i"), i32(4), op(I.i32Add), set("i"), op(I.br, 0, I.end, I.end)); // next rows
+  emit(op(I.end));
 
   const locals = [
     [...uleb(i32Locals.length), I32],
@@ -322,7 +278,13 @@ function assemble(): Uint8Array {
     ...section(1, vec([[0x60, ...vec(params.map(() => [I32])), 0]])), // (i32 × 9) → ()
     ...section(3, vec([[0]])),
     ...section(5, vec([[0, 1]])), // one memory, 1 page to start
-    ...section(7, vec([[...name("memory"), 2, 0], [...name("dense"), 0, 0]])),
+    ...section(
+      7,
+      vec([
+        [...name("memory"), 2, 0],
+        [...name("dense"), 0, 0],
+      ]),
+    ),
     ...section(10, vec([[...uleb(body.length), ...body]])),
   ]);
 }
