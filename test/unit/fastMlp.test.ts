@@ -246,4 +246,22 @@ describe.each(registerBackends())("the MLP's fast path against the reference, on
     tf.dispose([s, a]);
     model.dispose();
   });
+
+  it("leaks no kept weights after a gradient whose function threw (tfjs then leaves its tape behind)", () => {
+    const rng = new Rng(52);
+    const model = modelWithStats(53, 2);
+    const s = tf.tensor2d(rng.normalArray(4 * 3), [4, 3]);
+    const a = tf.tensor2d(rng.normalArray(4), [4, 1]);
+    expect(() => tf.grad(() => tf.sum(tf.ones([2])).reshape([3]) as tf.Scalar)(tf.ones([1]))).toThrow();
+    const once = () => {
+      model.step(s, a).dispose();
+      model.net.setFlat(model.net.getFlat().map((v) => v * 0.9));
+    };
+    once();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) once();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([s, a]);
+    model.dispose();
+  });
 });

@@ -59,6 +59,12 @@ function sourcesOf(params: tf.Tensor[], scaling?: Scaling): tf.DataId[] {
 
 const sameSources = (a: tf.DataId[], b: tf.DataId[]) => a.length === b.length && a.every((id, i) => id === b[i]);
 
+/**
+ * The tape of the gradient being recorded, or null. tfjs leaves `activeTape` set after a gradient
+ * whose function threw, so it counts only while `gradientDepth` says a gradient is recorded.
+ */
+const recordingTape = (): unknown => (tf.engine().state.gradientDepth > 0 ? tf.engine().state.activeTape : null);
+
 /** Join (1, N_i, d) blocks along their rows. */
 const joinRows = (blocks: tf.Tensor3D[]): tf.Tensor3D => (blocks.length === 1 ? blocks[0] : tf.concat(blocks, 1));
 
@@ -163,7 +169,7 @@ export class EnsembleLayers {
    * output is kept across the callers' tidy scopes, and freed when it is replaced.
    */
   private weightsLink(params: tf.Tensor[], scaling?: Scaling): { token: tf.Tensor; handover: Handover[] } {
-    const tape = tf.engine().state.activeTape;
+    const tape = recordingTape();
     const sources = sourcesOf(params, scaling);
     const link = this.link;
     if (link && link.tape === tape && sameSources(link.sources, sources)) return link;
@@ -223,7 +229,7 @@ export class EnsembleLayers {
    */
   private keptWeights(params: tf.Tensor[], scaling?: Scaling): MemberWeights[] {
     const sources = sourcesOf(params, scaling);
-    const tape = tf.engine().state.activeTape;
+    const tape = recordingTape();
     if (this.made && sameSources(this.made.sources, sources)) {
       this.made.tape = tape;
       return this.made.weights;

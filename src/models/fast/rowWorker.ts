@@ -73,8 +73,11 @@ export interface RowsOptions {
   residual: boolean;
 }
 
-/** This thread's kernel, and each ensemble's weights packed for it (by the weights they were made from). */
-let runner: DenseRunner | undefined;
+/**
+ * This thread's kernel (null where WebAssembly has no SIMD: tfjs's kernels then), and each
+ * ensemble's weights packed for it (by the weights they were made from).
+ */
+let runner: DenseRunner | null | undefined;
 const packedHere = new WeakMap<object, { weights: MemberWeights[]; packed: PackedLayers[] }>();
 
 /**
@@ -101,7 +104,7 @@ export function forwardRows(
   const n = inputs[0].shape[0] / M;
   const perRow = weights[0].a.reduce((sum, a) => sum + a.shape[1] * a.shape[2], 0);
   if (n * perRow < ROW_WORKER_DEFAULTS.minMultiplyAdds || tf.engine().state.gradientDepth > 0) return undefined;
-  if (tf.getBackend() !== "wasm" || wasmThreads() > 1) return undefined;
+  if (tf.getBackend() !== "wasm" || wasmThreads() > 1 || !thisThreadsKernel()) return undefined;
   const w = readyWorker();
   const mine = w ? Math.ceil(n / 2) : n;
   const theirs = n - mine;
@@ -157,9 +160,19 @@ function joinedRows(inputs: tf.Tensor2D[], shift?: tf.Tensor1D): Float32Array {
   return x;
 }
 
+function thisThreadsKernel(): DenseRunner | null {
+  if (runner === undefined) {
+    try {
+      runner = denseRunner(denseModule());
+    } catch {
+      runner = null;
+    }
+  }
+  return runner;
+}
+
 /** The ensemble's weights packed for this thread's kernel, packed again when they were made again. */
 function packFor(owner: object, weights: MemberWeights[]): PackedLayers[] {
-  runner ??= denseRunner(denseModule());
   const kept = packedHere.get(owner);
   if (kept?.weights === weights) return kept.packed;
   const packed = weights.map((p) =>
