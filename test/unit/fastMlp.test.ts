@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../../src/random";
+import { leakedTensors } from "./helpers";
 import type { Dynamics, RewardFn } from "../../src/envs/types";
 import { DynamicsModel } from "../../src/models/dynamicsModel";
 import { MLP } from "../../src/models/mlp";
@@ -239,10 +240,7 @@ describe.each(registerBackends())("the MLP's fast path against the reference, on
       model.step(s, a).dispose();
       model.net.setFlat(model.net.getFlat().map((v) => v * 0.9));
     };
-    once();
-    const before = tf.memory().numTensors;
-    for (let i = 0; i < 3; i++) once();
-    expect(tf.memory().numTensors).toBe(before);
+    expect(leakedTensors(once)).toBe(0);
     tf.dispose([s, a]);
     model.dispose();
   });
@@ -257,10 +255,7 @@ describe.each(registerBackends())("the MLP's fast path against the reference, on
       model.step(s, a).dispose();
       model.net.setFlat(model.net.getFlat().map((v) => v * 0.9));
     };
-    once();
-    const before = tf.memory().numTensors;
-    for (let i = 0; i < 3; i++) once();
-    expect(tf.memory().numTensors).toBe(before);
+    expect(leakedTensors(once)).toBe(0);
     tf.dispose([s, a]);
     model.dispose();
   });
