@@ -126,7 +126,7 @@ export class EnsembleLayers {
     const outCols = params[L - 1].shape[2] as number;
     const n = rows / members;
     // A big batch with no gradient recorded: simdDense's kernel, each member's last rows on a second thread.
-    if (outputBound === undefined && tf.engine().state.gradientDepth === 0) {
+    if (outputBound === undefined) {
       const fast = forwardRows(this, inputs, this.keptWeights(params, scaling), { shift: scaling?.inShift, residual });
       if (fast) return fast;
     }
