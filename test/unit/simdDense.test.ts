@@ -7,16 +7,17 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../src/backend";
 import { DynamicsModel } from "../../src/models/dynamicsModel";
-import { denseModule, denseRunner, type DenseRunner } from "../../src/models/fast/simdDense";
+import { denseModule, denseModules, denseRunner } from "../../src/models/fast/simdDense";
 import { Normalizer } from "../../src/models/normalizer";
 import { referenceStep } from "../../src/models/reference";
 import { Rng } from "../../src/random";
 
-let runner: DenseRunner;
 beforeAll(async () => {
   await initBackend("wasm");
-  runner = denseRunner(denseModule());
 });
+
+// The module's two versions: with fused multiply-adds (relaxed SIMD) and without.
+const modules = denseModules();
 
 /** Layers of these sizes with weights and biases in [−scale, scale), and `rows` inputs in [−1, 1). */
 function problem(rows: number, sizes: number[], seed: number, scale = 0.5) {
@@ -46,7 +47,31 @@ function plainForward(a: Float32Array[], c: Float32Array[], x: Float32Array, row
   return h;
 }
 
-describe("simdDense: the kernel of big forward passes", () => {
+describe("simdDense: the module the library picks", () => {
+  it("is the fused one on this Node (its relaxed SIMD turned on where it is behind a flag)", () => {
+    expect(modules.fused).toBeDefined();
+    expect(denseModule()).toEqual(modules.fused);
+    expect(modules.plain).not.toEqual(modules.fused);
+  });
+
+  it("is the same function either way: fused and plain agree to float32 rounding, and differ in it", () => {
+    const rows = 64;
+    const { a, c, x } = problem(rows, [23, 250, 250, 17], 9);
+    const [fused, plain] = [modules.fused, modules.plain].map((m) => {
+      const r = denseRunner(m as Uint8Array);
+      return r.forward(r.pack(a, c), x, rows);
+    });
+    fused.forEach((v, i) => expect(Math.abs(v - plain[i])).toBeLessThan(2e-5 * (1 + Math.abs(v))));
+    expect(Array.from(fused)).not.toEqual(Array.from(plain));
+  });
+});
+
+describe.each([
+  ["fused", modules.fused],
+  ["plain", modules.plain],
+])("simdDense (%s): the kernel of big forward passes", (_, module) => {
+  const runner = denseRunner(module as Uint8Array);
+
   it("computes σ-layers as a plain float64 loop does, to float32 rounding, whatever the rows and widths", () => {
     // Rows not a multiple of the kernel's four, widths not a multiple of its eight, one layer or three.
     const cases: [number, number[]][] = [
@@ -100,7 +125,9 @@ describe("simdDense: the kernel of big forward passes", () => {
     ];
     expect(Array.from(whole)).toEqual([...parts[0], ...parts[1]]);
   });
+});
 
+describe("simdDense: DynamicsModel.step on the kernel", () => {
   it("runs DynamicsModel.step's big batches: the reference model's numbers, to float32 rounding", () => {
     // 3 members of [7 → 128 → 128 → 5], 1001 rows each: over the big-pass threshold.
     const [S, A, M, rows] = [5, 2, 3, 1001];
