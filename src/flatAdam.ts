@@ -29,7 +29,7 @@ export function readFlat(tensors: tf.Tensor[]): Float32Array {
 }
 
 /** Set every variable from its block of a flat vector laid out as `readFlat` reads them. */
-function assignFlat(variables: tf.Variable[], flat: Float32Array): void {
+export function assignFlat(variables: tf.Variable[], flat: Float32Array): void {
   let offset = 0;
   for (const x of variables) {
     const block = flat.subarray(offset, offset + x.size);
@@ -74,6 +74,19 @@ export class FlatAdam extends tf.Optimizer {
    * @param g (P) the gradients of `variables`, one after another, each row-major
    */
   applyFlat(variables: tf.Variable[], g: Float32Array): void {
+    const theta = readFlat(variables);
+    this.updateFlat(variables, theta, g);
+    assignFlat(variables, theta);
+  }
+
+  /**
+   * One Adam step on parameters held as one flat vector, which it updates in place: for a loop
+   * that keeps them there between steps and sets the variables itself (`assignFlat`).
+   * @param variables the variables θ stands for (their names key the moments)
+   * @param theta (P) their values, one after another, each row-major
+   * @param g (P) the gradients, laid out alike
+   */
+  updateFlat(variables: tf.Variable[], theta: Float32Array, g: Float32Array): void {
     const { m, v } = this.momentsFor(
       variables.map((x) => x.name),
       g.length,
@@ -85,7 +98,6 @@ export class FlatAdam extends tf.Optimizer {
     const [b1, b2, a1, a2] = [f(this.beta1), f(this.beta2), f(1 - this.beta1), f(1 - this.beta2)];
     const [c1, c2] = [f(1 - this.beta1 ** this.t), f(1 - this.beta2 ** this.t)];
     const [eps, minusLr] = [f(this.epsilon), f(-this.learningRate)];
-    const theta = readFlat(variables);
     for (let i = 0; i < theta.length; i++) {
       m[i] = f(m[i] * b1) + f(g[i] * a1);
       v[i] = f(v[i] * b2) + f(f(g[i] * g[i]) * a2);
@@ -93,7 +105,6 @@ export class FlatAdam extends tf.Optimizer {
       const vHat = f(v[i] / c2);
       theta[i] += f(f(mHat / f(f(Math.sqrt(vHat)) + eps)) * minusLr);
     }
-    assignFlat(variables, theta);
     this.incrementIterations();
   }
 

@@ -9,7 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { check, fillOptions, inRange, positive, positiveInt } from "../checks";
-import { FlatAdam, readFlat } from "../flatAdam";
+import { FlatAdam, assignFlat, readFlat } from "../flatAdam";
 import { Rng } from "../random";
 import { dataTensor, type TransitionData } from "./data";
 import type { DynamicsModel } from "./dynamicsModel";
@@ -97,16 +97,16 @@ function minibatchRows(orders: Int32Array[], rows: Int32Array[], start: number, 
 }
 
 /**
- * The given rows of a row-major table, as a (M, n, width) tensor. The training data stay in
- * JavaScript and each minibatch is copied out here: on wasm that costs less than a gather kernel.
+ * The given rows of a row-major table, one after another. The training data stay in JavaScript
+ * and each minibatch is copied out here.
  */
-function rowsTensor(table: Float32Array, width: number, rows: Int32Array, members: number): tf.Tensor3D {
+function rowsOf(table: Float32Array, width: number, rows: Int32Array): Float32Array {
   const out = new Float32Array(rows.length * width);
   // A plain loop: rows are a few numbers wide, and a subarray per row costs more than its copy.
   for (let i = 0, o = 0; i < rows.length; i++) {
     for (let j = rows[i] * width, end = j + width; j < end; j++, o++) out[o] = table[j];
   }
-  return tf.tensor3d(out, [members, rows.length / members, width]);
+  return out;
 }
 
 /** The training and validation data, normalised for the network, and every tensor to free. */
@@ -193,6 +193,8 @@ function trainEpoch(
   const { members, net } = model;
   const [inWidth, outWidth] = [net.inputSize, net.outputSize];
   const variables = net.variables(); // W_0, b_0, W_1, b_1, …
+  // The parameters stay in one array through the epoch; the variables are set at its end.
+  const theta = readFlat(variables);
   const orders = memberRngs.map((r) => r.permutation(nTrain));
   let lossSum = 0;
   for (let start = 0; start < nTrain; start += batchSize) {
@@ -200,19 +202,17 @@ function trainEpoch(
     const batchRows = minibatchRows(orders, rows, start, size);
     // The loss is the sum over members of their own MSE, so each member's gradient is exactly
     // that of its own loss (see mseGradients).
-    const { loss, dw, db } = tf.tidy(() =>
-      mseGradients(
-        net.weights,
-        net.biases,
-        rowsTensor(p.xTrain, inWidth, batchRows, members),
-        rowsTensor(p.yTrain, outWidth, batchRows, members),
-      ),
+    const { loss, grad } = mseGradients(
+      net.sizes,
+      members,
+      theta,
+      rowsOf(p.xTrain, inWidth, batchRows),
+      rowsOf(p.yTrain, outWidth, batchRows),
     );
-    const g = readFlat(dw.flatMap((d, l) => [d, db[l]]));
-    lossSum += (loss.dataSync()[0] * size) / members;
-    tf.dispose([loss, ...dw, ...db]);
-    optimizer.applyFlat(variables, g);
+    lossSum += (loss * size) / members;
+    optimizer.updateFlat(variables, theta, grad);
   }
+  assignFlat(variables, theta);
   return lossSum / nTrain;
 }
 

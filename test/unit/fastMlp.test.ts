@@ -9,6 +9,8 @@ import { Normalizer } from "../../src/models/normalizer";
 import { policyObjective } from "../../src/control/rollout";
 import { referenceForward, referenceStep } from "../../src/models/reference";
 import { mseGradients } from "../../src/models/fast";
+import { denseKernel, plainKernel } from "../../src/models/fast/simdDense";
+import { readFlat } from "../../src/flatAdam";
 import { initBackend, registerBackends, type BackendName } from "../../src/backend";
 
 // The library's MLP runs a fused σ-form forward pass and a hand-written backward pass
@@ -182,51 +184,79 @@ describe.each(registerBackends())("the MLP's fast path against the reference, on
     net.dispose();
   });
 
-  it("gives model fitting's loss and gradients off the tape (mseGradients), for one member and an ensemble", () => {
-    for (const members of [1, 3]) {
-      const rng = new Rng(60 + members);
-      const net = new MLP([4, 8, 8, 3], rng, { members });
+  // Networks of widths that the kernel pads (inputs not a multiple of 4, widths not of 8, rows
+  // not of 4), one member or several, on simdDense's kernel and on its plain-loop stand-in.
+  const fitCases = [
+    { sizes: [4, 8, 8, 3], members: 1, N: 5 },
+    { sizes: [4, 8, 8, 3], members: 3, N: 5 },
+    { sizes: [5, 10, 7, 2], members: 2, N: 9 },
+    { sizes: [3, 12, 1], members: 1, N: 6 },
+  ];
+  it.each(
+    fitCases.flatMap((c) => [
+      { ...c, kernel: "simd" },
+      { ...c, kernel: "plain" },
+    ]),
+  )(
+    "gives model fitting's loss and gradients off the tape (mseGradients): $members × $sizes, N = $N, $kernel kernel",
+    ({ sizes, members, N, kernel }) => {
+      const rng = new Rng(60 + members + sizes.length);
+      const net = new MLP(sizes, rng, { members });
       net.setFlat(rng.normalArray(net.parameterCount(), 0, 0.5));
-      const N = 5;
-      const x = tf.tensor3d(rng.normalArray(members * N * 4), [members, N, 4]);
-      const y = tf.tensor3d(rng.normalArray(members * N * 3), [members, N, 3]);
+      const [inW, outW] = [sizes[0], sizes[sizes.length - 1]];
+      const xs = Float32Array.from(rng.normalArray(members * N * inW));
+      const ys = Float32Array.from(rng.normalArray(members * N * outW));
+      const [x, y] = [tf.tensor2d(xs, [members * N, inW]), tf.tensor2d(ys, [members * N, outW])];
       // The plain loss: Σ_m mean over member m's rows and outputs of the squared error.
       const plainLoss = () =>
-        tf.tidy(() => {
-          const err = tf.sub(plainForward(net, x.reshape([members * N, 4])), y.reshape([members * N, 3]));
-          return tf.mul(tf.mean(tf.square(err)), members) as tf.Scalar;
-        });
-      const ours = tf.tidy(() => {
-        const { loss, dw, db } = mseGradients(net.weights, net.biases, x, y);
-        const byName = net.variables().map((v, i) => [v.name, (i % 2 === 0 ? dw : db)[i >> 1].dataSync()]);
-        return { loss: loss.dataSync()[0], grads: Object.fromEntries(byName) as Record<string, Float32Array> };
-      });
+        tf.tidy(() => tf.mul(tf.mean(tf.square(tf.sub(plainForward(net, x), y))), members) as tf.Scalar);
+      const variables = net.variables();
+      const theta = readFlat(variables);
+      const ours = mseGradients(
+        sizes,
+        members,
+        theta,
+        xs,
+        ys,
+        kernel === "simd" ? (denseKernel() ?? undefined) : plainKernel(),
+      );
+      let offset = 0;
+      const byName = Object.fromEntries(variables.map((v) => [v.name, ours.grad.subarray(offset, (offset += v.size))]));
       const plainValue = tf.tidy(() => plainLoss().dataSync()[0]);
       expect(Math.abs(ours.loss - plainValue)).toBeLessThanOrEqual(1e-5 * (1 + plainValue));
-      expectSameGradients(ours.grads, gradients(plainLoss, net.variables()));
+      expectSameGradients(byName, gradients(plainLoss, variables));
       // And one entry of each layer's W against a central finite difference of the plain loss.
       const flat = net.getFlat();
       const P = net.memberParameterCount();
       const last = members - 1;
-      let offset = 0;
-      for (let l = 0; l + 1 < net.sizes.length; l++) {
-        const [inW, outW] = [net.sizes[l], net.sizes[l + 1]];
-        const k = last * P + offset + inW * outW - 1; // member `last`, W_l's last entry
+      offset = 0;
+      for (let l = 0; l + 1 < sizes.length; l++) {
+        const [i, o] = [sizes[l], sizes[l + 1]];
+        const k = last * P + offset + i * o - 1; // member `last`, W_l's last entry
         const h = 1e-2;
         const at = (d: number) => {
-          net.setFlat(flat.map((v, i) => (i === k ? v + d : v)));
+          net.setFlat(flat.map((v, j) => (j === k ? v + d : v)));
           return tf.tidy(() => plainLoss().dataSync()[0]);
         };
         const fd = (at(h) - at(-h)) / (2 * h);
         net.setFlat(flat);
-        const W = ours.grads[net.weights[l].name];
-        const analytic = W[last * inW * outW + inW * outW - 1];
+        const analytic = byName[net.weights[l].name][last * i * o + i * o - 1];
         expect(Math.abs(analytic - fd)).toBeLessThanOrEqual(2e-3 * (1 + Math.abs(fd)));
-        offset += (inW + 1) * outW;
+        offset += (i + 1) * o;
       }
       tf.dispose([x, y]);
       net.dispose();
-    }
+    },
+  );
+
+  it("mseGradients refuses arrays that do not fit the network", () => {
+    const theta = new Float32Array(4 * 8 + 8 + 8 * 3 + 3);
+    expect(() => mseGradients([4, 8, 3], 1, theta, new Float32Array(10), new Float32Array(6))).toThrow(
+      /67 parameters, 10 inputs and 6 targets do not fit 1 member\(s\) of \[4,8,3\]/,
+    );
+    expect(() => mseGradients([4, 8, 3], 1, theta.subarray(1), new Float32Array(8), new Float32Array(6))).toThrow(
+      /do not fit 1 member\(s\) of \[4,8,3\]/,
+    );
   });
 
   it("leaks no tensors across repeated gradients and weight changes", () => {

@@ -26,7 +26,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { nodeRequire, rowWorkers, wasmThreads } from "../../backend";
 import type { MemberWeights } from "./mlpPasses";
-import { denseModule, denseRunner, type DenseRunner, type PackedLayers } from "./simdDense";
+import { denseKernel, denseModule, denseRunner, type DenseRunner, type PackedLayers } from "./simdDense";
 
 export const ROW_WORKER_DEFAULTS = {
   /**
@@ -73,11 +73,7 @@ export interface RowsOptions {
   residual: boolean;
 }
 
-/**
- * This thread's kernel (null where WebAssembly has no SIMD: tfjs's kernels then), and each
- * ensemble's weights packed for it (by the weights they were made from).
- */
-let runner: DenseRunner | null | undefined;
+/** Each ensemble's weights packed for this thread's kernel (by the weights they were made from). */
 const packedHere = new WeakMap<object, { weights: MemberWeights[]; packed: PackedLayers[] }>();
 
 /**
@@ -104,7 +100,8 @@ export function forwardRows(
   const n = inputs[0].shape[0] / M;
   const perRow = weights[0].a.reduce((sum, a) => sum + a.shape[1] * a.shape[2], 0);
   if (n * perRow < ROW_WORKER_DEFAULTS.minMultiplyAdds || tf.engine().state.gradientDepth > 0) return undefined;
-  if (tf.getBackend() !== "wasm" || wasmThreads() > 1 || !thisThreadsKernel()) return undefined;
+  const kernel = denseKernel();
+  if (tf.getBackend() !== "wasm" || wasmThreads() > 1 || !kernel) return undefined;
   const w = readyWorker();
   const mine = w ? Math.ceil(n / 2) : n;
   const theirs = n - mine;
@@ -117,13 +114,9 @@ export function forwardRows(
     sendWeights(w, owner, weights);
     post(w, { type: "forward", ask: true, id: w.ids.get(owner), rows: theirs, x: their }, [their.buffer]);
   }
-  const packed = packFor(owner, weights);
+  const packed = packFor(kernel, owner, weights);
   const here = (m: number, from: number, count: number) =>
-    (runner as DenseRunner).forward(
-      packed[m],
-      x.subarray((m * n + from) * inCols, (m * n + from + count) * inCols),
-      count,
-    );
+    kernel.forward(packed[m], x.subarray((m * n + from) * inCols, (m * n + from + count) * inCols), count);
   const own = weights.map((_, m) => here(m, 0, mine));
   const y = w ? answer(w)?.y : undefined;
   const outCols = own[0].length / mine;
@@ -160,23 +153,12 @@ function joinedRows(inputs: tf.Tensor2D[], shift?: tf.Tensor1D): Float32Array {
   return x;
 }
 
-function thisThreadsKernel(): DenseRunner | null {
-  if (runner === undefined) {
-    try {
-      runner = denseRunner(denseModule());
-    } catch {
-      runner = null;
-    }
-  }
-  return runner;
-}
-
 /** The ensemble's weights packed for this thread's kernel, packed again when they were made again. */
-function packFor(owner: object, weights: MemberWeights[]): PackedLayers[] {
+function packFor(kernel: DenseRunner, owner: object, weights: MemberWeights[]): PackedLayers[] {
   const kept = packedHere.get(owner);
   if (kept?.weights === weights) return kept.packed;
   const packed = weights.map((p) =>
-    (runner as DenseRunner).pack(
+    kernel.pack(
       p.a.map((t) => t.dataSync() as Float32Array),
       p.c.map((t) => t.dataSync() as Float32Array),
     ),

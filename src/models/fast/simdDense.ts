@@ -32,7 +32,7 @@ import { nodeRequire } from "../../backend";
 /** A member's layers, packed for the kernel (`denseRunner().pack`). */
 export interface PackedLayers {
   /** Per layer: A packed in panels of eight columns, the bias padded alike, and the sizes. */
-  layers: { packed: Float32Array; bias: Float32Array; inputs: number; outputs: number }[];
+  layers: { packed: Float32Array; bias: Float32Array; inputs: number; outputs: number; hidden: boolean }[];
 }
 
 /**
@@ -96,12 +96,17 @@ export function denseRunner(moduleBytes: Uint8Array) {
   };
 
   return {
+    /** The kernel itself, on byte addresses in `room`'s memory (see the module's comment). */
+    dense: dense as KernelFunction,
+    room,
+
     /**
      * One member's layers for the kernel.
      * @param a per layer A_l (in_l × out_l, row-major), as in `MemberWeights.a`
      * @param c per layer c_l (out_l)
+     * @param hidden per layer, whether σ is applied (the network's: all but the last)
      */
-    pack(a: Float32Array[], c: Float32Array[]): PackedLayers {
+    pack(a: Float32Array[], c: Float32Array[], hidden = a.map((_, l) => l < a.length - 1)): PackedLayers {
       return {
         layers: a.map((al, l) => {
           const outputs = c[l].length;
@@ -115,7 +120,7 @@ export function denseRunner(moduleBytes: Uint8Array) {
           }
           const bias = new Float32Array(panels * 8);
           bias.set(c[l]);
-          return { packed, bias, inputs: K, outputs };
+          return { packed, bias, inputs: K, outputs, hidden: hidden[l] };
         }),
       };
     },
@@ -145,14 +150,17 @@ export function denseRunner(moduleBytes: Uint8Array) {
         const panels = round8(l.outputs) / 8;
         dense(
           4 * from,
-          ldx,
+          4 * ldx,
+          4,
           4 * places[i].packed,
+          32 * l.inputs,
+          32,
           4 * outputs[i],
           padded,
           l.inputs,
           panels,
           4 * places[i].bias,
-          i < last ? 1 : 0,
+          l.hidden ? 1 : 0,
         );
       });
       const out = p.layers[last].outputs;
@@ -162,10 +170,88 @@ export function denseRunner(moduleBytes: Uint8Array) {
         y.set(f.subarray(outputs[last] + r * stride, outputs[last] + r * stride + out), r * out);
       return y;
     },
+
+    /**
+     * One layer of any sizes: σ?(c + x·A) for x (rows × K) and A (K × n), row-major.
+     * @param c the bias (n), zero if none
+     */
+    product(x: Float32Array, rows: number, a: Float32Array, n: number, c?: Float32Array, hidden = false): Float32Array {
+      return this.forward(this.pack([a], [c ?? new Float32Array(n)], [hidden]), x, rows);
+    },
   };
 }
 
+/** This thread's kernel, made once: null where WebAssembly has no SIMD (callers then use tfjs's kernels). */
+let runner: DenseRunner | null | undefined;
+export function denseKernel(): DenseRunner | null {
+  if (runner === undefined) {
+    try {
+      runner = denseRunner(denseModule());
+    } catch {
+      runner = null;
+    }
+  }
+  return runner;
+}
+
 export type DenseRunner = ReturnType<typeof denseRunner>;
+
+/**
+ * The kernel's function: `dense(x, xs, xk, packed, bp, bk, y, rows, K, panels, bias, hidden)`,
+ * all addresses and steps in bytes. Row r of x starts at x + r·xs and its entry k is xk further
+ * on; panel p of A starts at packed + p·bp and its row k is bk further on; y's rows are
+ * 8·panels floats apart. So A may be a row-major matrix (bp = 32, bk = its row stride) and x a
+ * transposed one (xs = 4, xk = its row stride): a product xᵀ·g needs no copy of either.
+ */
+export type KernelFunction = (
+  x: number,
+  xs: number,
+  xk: number,
+  packed: number,
+  bp: number,
+  bk: number,
+  y: number,
+  rows: number,
+  K: number,
+  panels: number,
+  bias: number,
+  hidden: number,
+) => void;
+
+/** The kernel and its memory: `room(floats)` makes room and gives the memory as floats. */
+export interface Kernel {
+  dense: KernelFunction;
+  room(floats: number): Float32Array;
+}
+
+/**
+ * The kernel's arithmetic as a JavaScript loop over a Float32Array for memory, for where
+ * WebAssembly has no SIMD: the same sums in the same order, each rounded to float32, and σ
+ * from Math.exp.
+ */
+export function plainKernel(): Kernel {
+  let f = new Float32Array(0);
+  const room = (floats: number) => {
+    if (f.length < floats) {
+      const grown = new Float32Array(floats);
+      grown.set(f);
+      f = grown;
+    }
+    return f;
+  };
+  const dense: KernelFunction = (x, xs, xk, packed, bp, bk, y, rows, K, panels, bias, hidden) => {
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < 8 * panels; j++) {
+        const [at, p, lane] = [(packed + (j >> 3) * bp) / 4 + (j & 7), j >> 3, j & 7];
+        let z = f[bias / 4 + 8 * p + lane];
+        for (let k = 0; k < K; k++)
+          z = Math.fround(z + Math.fround(f[(x + r * xs + k * xk) / 4] * f[at + (k * bk) / 4]));
+        f[y / 4 + r * 8 * panels + j] = hidden ? 1 / (1 + Math.exp(-z)) : z;
+      }
+    }
+  };
+  return { dense, room };
+}
 
 // ---------------------------------------------------------------------------------------------
 // The module's bytes: a minimal WebAssembly encoder for the one function.
@@ -241,8 +327,8 @@ const name = (s: string) => [...uleb(s.length), ...Array.from(s, (ch) => ch.char
  * @param fused each step of the products one `f32x4.relaxed_madd`, else a multiply and an add
  */
 function assemble(fused: boolean): Uint8Array {
-  const params = ["x", "ldx", "packed", "y", "rows", "K", "panels", "bias", "hidden"];
-  const i32Locals = ["i", "p", "k", "xp", "ap", "yp", "xs", "ys"];
+  const params = ["x", "xs", "xk", "packed", "bp", "bk", "y", "rows", "K", "panels", "bias", "hidden"];
+  const i32Locals = ["i", "p", "k", "xp", "ap", "yp", "ys"];
   const v128Locals = ["b0", "b1", "s", "t", "n", ...[0, 1, 2, 3].flatMap((r) => [`c${r}0`, `c${r}1`])];
   const index = new Map([...params, ...i32Locals, ...v128Locals].map((n, i) => [n, i]));
   // Each helper gives an instruction's bytes; `emit` appends instructions in order.
@@ -277,8 +363,8 @@ function assemble(fused: boolean): Uint8Array {
   const row = (first: string, stride: string, r: number) =>
     r === 0 ? get(first) : [...get(first), ...get(stride), ...i32(r), I.i32Mul, I.i32Add];
 
-  // xs, ys: the row strides of x and y in bytes.
-  emit(get("ldx"), i32(2), op(I.i32Shl), set("xs"), get("panels"), i32(5), op(I.i32Shl), set("ys"));
+  // ys: the row stride of y in bytes (a padded row).
+  emit(get("panels"), i32(5), op(I.i32Shl), set("ys"));
   emit(i32(0), set("i"), op(I.block, EMPTY, I.loop, EMPTY)); // rows, four at a time
   emit(get("i"), get("rows"), op(I.i32GeU, I.brIf, 1));
   emit(i32(0), set("p"), op(I.block, EMPTY, I.loop, EMPTY)); // panels of eight columns
@@ -288,7 +374,7 @@ function assemble(fused: boolean): Uint8Array {
       emit(get("bias"), get("p"), i32(5), op(I.i32Shl, I.i32Add), simd(V.load, ...mem(16 * h)), set(`c${r}${h}`));
   }
   emit(get("x"), get("i"), get("xs"), op(I.i32Mul, I.i32Add), set("xp"));
-  emit(get("packed"), get("p"), get("K"), op(I.i32Mul), i32(5), op(I.i32Shl, I.i32Add), set("ap"));
+  emit(get("packed"), get("p"), get("bp"), op(I.i32Mul, I.i32Add), set("ap"));
   emit(get("K"), set("k"), op(I.loop, EMPTY)); // k
   emit(get("ap"), simd(V.load, ...mem(0)), set("b0"), get("ap"), simd(V.load, ...mem(16)), set("b1"));
   for (let r = 0; r < 4; r++) {
@@ -298,7 +384,7 @@ function assemble(fused: boolean): Uint8Array {
       emit(...(fused ? [get("s"), get(b), get(c), madd] : [get(c), get("s"), get(b), mul, add]), set(c));
     }
   }
-  emit(get("xp"), i32(4), op(I.i32Add), set("xp"), get("ap"), i32(32), op(I.i32Add), set("ap"));
+  emit(get("xp"), get("xk"), op(I.i32Add), set("xp"), get("ap"), get("bk"), op(I.i32Add), set("ap"));
   emit(get("k"), i32(1), op(I.i32Sub), tee("k"), op(I.brIf, 0, I.end));
   emit(get("hidden"), op(I.if, EMPTY));
   for (let r = 0; r < 4; r++) for (const h of [0, 1]) sigmoid(`c${r}${h}`);
@@ -318,7 +404,7 @@ function assemble(fused: boolean): Uint8Array {
   const body = [...vec(locals), ...code];
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([[0x60, ...vec(params.map(() => [I32])), 0]])), // (i32 × 9) → ()
+    ...section(1, vec([[0x60, ...vec(params.map(() => [I32])), 0]])), // (i32 × 12) → ()
     ...section(3, vec([[0]])),
     ...section(5, vec([[0, 1]])), // one memory, 1 page to start
     ...section(
