@@ -192,12 +192,8 @@ describe.each(registerBackends())("the MLP's fast path against the reference, on
     { sizes: [5, 10, 7, 2], members: 2, N: 9 },
     { sizes: [3, 12, 1], members: 1, N: 6 },
   ];
-  it.each(
-    fitCases.flatMap((c) => [
-      { ...c, kernel: "simd" },
-      { ...c, kernel: "plain" },
-    ]),
-  )(
+  const kernels = { exact: () => denseKernel("exact"), fused: () => denseKernel("fastest"), plain: plainKernel };
+  it.each(fitCases.flatMap((c) => (["exact", "fused", "plain"] as const).map((kernel) => ({ ...c, kernel }))))(
     "gives model fitting's loss and gradients off the tape (mseGradients): $members × $sizes, N = $N, $kernel kernel",
     ({ sizes, members, N, kernel }) => {
       const rng = new Rng(60 + members + sizes.length);
@@ -212,14 +208,7 @@ describe.each(registerBackends())("the MLP's fast path against the reference, on
         tf.tidy(() => tf.mul(tf.mean(tf.square(tf.sub(plainForward(net, x), y))), members) as tf.Scalar);
       const variables = net.variables();
       const theta = readFlat(variables);
-      const ours = mseGradients(
-        sizes,
-        members,
-        theta,
-        xs,
-        ys,
-        kernel === "simd" ? (denseKernel() ?? undefined) : plainKernel(),
-      );
+      const ours = mseGradients(sizes, members, theta, xs, ys, kernels[kernel]() ?? undefined);
       let offset = 0;
       const byName = Object.fromEntries(variables.map((v) => [v.name, ours.grad.subarray(offset, (offset += v.size))]));
       const plainValue = tf.tidy(() => plainLoss().dataSync()[0]);

@@ -181,17 +181,23 @@ export function denseRunner(moduleBytes: Uint8Array) {
   };
 }
 
-/** This thread's kernel, made once: null where WebAssembly has no SIMD (callers then use tfjs's kernels). */
-let runner: DenseRunner | null | undefined;
-export function denseKernel(): DenseRunner | null {
-  if (runner === undefined) {
+/**
+ * This thread's kernels, each made once; null where WebAssembly has no SIMD.
+ * - `fastest`: fused multiply-adds where the engine has them (`denseModule`): big forward passes.
+ * - `exact`: the plain module, whose every operation WebAssembly specifies exactly, so that its
+ *   numbers are the same on every machine and engine, where relaxed SIMD lets an engine fuse or
+ *   not: model fitting, whose numbers the notebooks print.
+ */
+const runners: { fastest?: DenseRunner | null; exact?: DenseRunner | null } = {};
+export function denseKernel(kind: "fastest" | "exact" = "fastest"): DenseRunner | null {
+  if (runners[kind] === undefined) {
     try {
-      runner = denseRunner(denseModule());
+      runners[kind] = denseRunner(kind === "fastest" ? denseModule() : denseModules().plain);
     } catch {
-      runner = null;
+      runners[kind] = null;
     }
   }
-  return runner;
+  return runners[kind] ?? null;
 }
 
 export type DenseRunner = ReturnType<typeof denseRunner>;
