@@ -178,7 +178,7 @@ function prepare(model: DynamicsModel, data: TransitionData, o: FitOptions, spli
 
 /**
  * One pass over the training rows: every member steps through its own shuffled rows in
- * minibatches, all members in one batched step. Returns the mean over rows and members of
+ * minibatches, all members in one step. Returns the mean over rows and members of
  * the normalised-delta MSE.
  */
 function trainEpoch(

@@ -1,7 +1,7 @@
 /**
  * The fast path of the MLP, behind one seam: `MLP.forward` and `DynamicsModel.step` call
- * `EnsembleLayers`, `fitDynamics` calls `mseGradients` (its minibatch gradient, off the tape),
- * BPTT's adjoint recursion (control/adjoint.ts) runs the passes on `Kernels` (tfjs's kernels
+ * `EnsembleLayers`, `fitDynamics` calls `mseGradients` (its minibatch gradient, by hand on
+ * the library's own kernel), BPTT's adjoint recursion (control/adjoint.ts) runs the passes on `Kernels` (tfjs's kernels
  * called directly), and nothing else in the library reaches in here.
  *
  * Why it exists: on the default wasm backend, the readable forward pass (`models/reference.ts`:
@@ -11,7 +11,8 @@
  * run it thousands of times (npm run bench). This path computes the same function with fused
  * σ-form layers, normalisation folded into the weights, weights kept between calls and a
  * hand-written backward pass; big forward passes off the tape run on a dense-layer kernel of
- * its own (simdDense.ts), half of their rows on a second thread (rowWorker.ts).
+ * its own (simdDense.ts), half of their rows on a second thread (rowWorker.ts), and so does
+ * model fitting's whole minibatch gradient (mseGradients.ts).
  * Its reliance on tfjs internals is here only: tensors' `dataId` (to notice a weight change),
  * `tf.engine().state.activeTape` (to share one weights node per tape) and `.gradientDepth` (whether
  * a gradient is being recorded), beside `tf.customGrad`, and

@@ -1,7 +1,7 @@
 /**
  * tfjs kernels called directly, for code that owns every intermediate it makes: the adjoint
  * recursion of BPTT (control/adjoint.ts) makes thousands of small tensors and frees them all at
- * its end; model fitting's minibatch gradient (mseGradients.ts) a few dozen.
+ * its end.
  *
  * Why: an op such as `tf.mul` runs its kernel inside the engine's bookkeeping (a scope per op,
  * a Tensor object tracked and counted, tape checks, saved inputs). For the (256, 64) tensors of a

@@ -1,23 +1,26 @@
 /**
- * The dense layers of big forward passes on WebAssembly SIMD, in a module assembled here.
+ * A dense-layer kernel on WebAssembly SIMD, in a module assembled here: the products of big
+ * forward passes (rowWorker.ts) and of model fitting's minibatch gradient (mseGradients.ts).
  *
  * Why. A CEM plan through a learned ensemble is bound by its matrix products (README, "The floor
  * of `mpc-cem`"). tfjs-backend-wasm runs them with XNNPACK's SIMD128 kernel: a [1000, 250] ×
  * [250, 250] layer at 23–25 GFLOP/s on this project's machines. The plain register-blocked kernel
- * below, four rows by eight columns held in eight SIMD registers, runs it at 31–32 GFLOP/s.
+ * below, four rows by eight columns held in eight SIMD registers, runs it at 31–32 GFLOP/s, and
+ * faster with fused multiply-adds (`denseModule`). Fitting's products are small, and there the
+ * gain is in calling one function on arrays in place of tfjs's kernels and their fixed costs.
  *
- * The kernel. `dense(x, ldx, packed, y, rows, K, panels, bias, hidden)` computes, for each row r
- * and output column j,
+ * The kernel. `dense(…)` (its arguments: `KernelFunction`) computes, for each row r and output
+ * column j,
  *
  *   y[r, j] = σ?(c_j + Σ_k x[r, k] · A[k, j])        (σ only if `hidden`)
  *
- * with A packed in panels of eight columns ([panel][k][8], zero past the last column), the sum
- * taken in increasing k in float32, started from the bias c, each step one fused multiply-add
- * where the engine has them (see `denseModule`). σ(z) = 1 / (1 + e^−z), with e^t by
- * Cephes' expf (t = n·ln 2 + r, a degree-6 polynomial in r, 2^n put into the exponent bits):
- * within a few ulp of the exact σ. The rows are independent, so a row's numbers are the same
- * whichever thread, and however many rows, it is computed with; they differ from tfjs's kernels
- * (another summation order, σ and rounding) in the last bits.
+ * with A in panels of eight columns (packed, [panel][k][8], zero past the last column; or any
+ * matrix read with strides), the sum taken in increasing k in float32, started from the bias c,
+ * each step a multiply and an add, or one fused multiply-add where the engine has them.
+ * σ(z) = 1 / (1 + e^−z), with e^t by Cephes' expf (t = n·ln 2 + r, a degree-6 polynomial in r,
+ * 2^n put into the exponent bits): within a few ulp of the exact σ. The rows are independent, so
+ * a row's numbers are the same whichever thread, and however many rows, it is computed with;
+ * they differ from tfjs's kernels (another summation order, σ and rounding) in the last bits.
  *
  * The layers are those of `mlpPasses` (u_l = σ(u_{l−1} A_l + c_l), the last one without σ). The
  * hidden widths are padded to a multiple of eight columns; the padded columns hold σ(0) and meet
