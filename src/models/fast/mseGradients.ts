@@ -69,11 +69,12 @@ export function mseGradients(
     const mine = (v: Float32Array, at: number, size: number) => v.subarray(at + m * size, at + (m + 1) * size);
     places.forEach(({ i, o, w, b }, l) => keepWeights(c, l, mine(theta, w, i * o), mine(theta, b, o)));
     forward(c, mine(x, 0, N * inW));
-    loss += outputError(c, mine(y, 0, N * out));
+    const squares = outputError(c, mine(y, 0, N * out));
+    loss = m === 0 ? squares : Math.fround(loss + squares);
     backward(c);
     places.forEach(({ i, o, w, b }, l) => weightGradients(c, l, mine(grad, w, i * o), mine(grad, b, o)));
   }
-  return { loss: loss / (N * out), grad };
+  return { loss: Math.fround(loss * Math.fround(1 / (N * out))), grad };
 }
 
 /** Where each layer's W_l (M, i, o) and b_l (M, 1, o) start in θ. */
@@ -127,7 +128,7 @@ function forward({ f, plan, dense }: Step, x: Float32Array): void {
   });
 }
 
-/** g_L = 2 (ŷ − y) / (N·out) into its place; returns Σ (ŷ − y)². */
+/** g_L = 2 (ŷ − y) / (N·out) into its place; returns Σ (ŷ − y)², summed in float32 in row order. */
 function outputError({ f, plan, N }: Step, y: Float32Array): number {
   const { u, g, width, o } = plan.layers[plan.layers.length - 1];
   const scale = Math.fround(2 / (N * o));
@@ -135,7 +136,7 @@ function outputError({ f, plan, N }: Step, y: Float32Array): number {
   for (let r = 0; r < N; r++) {
     for (let j = 0; j < o; j++) {
       const e = Math.fround(f[u + r * width + j] - y[r * o + j]);
-      sum += e * e;
+      sum = Math.fround(sum + Math.fround(e * e));
       f[g + r * width + j] = e * scale;
     }
   }

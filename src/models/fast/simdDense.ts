@@ -16,11 +16,12 @@
  *
  * with A in panels of eight columns (packed, [panel][k][8], zero past the last column; or any
  * matrix read with strides), the sum taken in increasing k in float32, started from the bias c,
- * each step a multiply and an add, or one fused multiply-add where the engine has them.
- * σ(z) = 1 / (1 + e^−z), with e^t by Cephes' expf (t = n·ln 2 + r, a degree-6 polynomial in r,
- * 2^n put into the exponent bits): within a few ulp of the exact σ. The rows are independent, so
- * a row's numbers are the same whichever thread, and however many rows, it is computed with;
- * they differ from tfjs's kernels (another summation order, σ and rounding) in the last bits.
+ * each step a multiply and an add, or one fused multiply-add where the engine has them. σ is
+ * XNNPACK's (`SIGMOID`). That is the order, the rounding and the σ of tfjs-backend-wasm's fused
+ * product (XNNPACK's GEMM, then its σ), so the plain module's numbers are tfjs-wasm's, bit for bit
+ * (test/unit/simdDense.test.ts); the fused module's differ in the last bits. The rows are
+ * independent, so a row's numbers are the same whichever thread, and however many rows, it is
+ * computed with.
  *
  * The layers are those of `mlpPasses` (u_l = σ(u_{l−1} A_l + c_l), the last one without σ). The
  * hidden widths are padded to a multiple of eight columns; the padded columns hold σ(0) and meet
@@ -235,8 +236,8 @@ export interface Kernel {
 
 /**
  * The kernel's arithmetic as a JavaScript loop over a Float32Array for memory, for where
- * WebAssembly has no SIMD: the same sums in the same order, each rounded to float32, and σ
- * from Math.exp.
+ * WebAssembly has no SIMD: the same sums in the same order, each rounded to float32, and the
+ * same σ, so the same numbers as the plain module.
  */
 export function plainKernel(): Kernel {
   let f = new Float32Array(0);
@@ -255,11 +256,59 @@ export function plainKernel(): Kernel {
         let z = f[bias / 4 + 8 * p + lane];
         for (let k = 0; k < K; k++)
           z = Math.fround(z + Math.fround(f[(x + r * xs + k * xk) / 4] * f[at + (k * bk) / 4]));
-        f[y / 4 + r * 8 * panels + j] = hidden ? 1 / (1 + Math.exp(-z)) : z;
+        f[y / 4 + r * 8 * panels + j] = hidden ? xnnSigmoid(z) : z;
       }
     }
   };
   return { dense, room };
+}
+
+/** A float32 constant written as C's hex floats are: 1.m (m: six hex digits) × 2^e, with a sign. */
+const hex = (sign: number, m: string, e: number) => Math.fround(sign * (1 + parseInt(m, 16) / 2 ** 24) * 2 ** e);
+
+/**
+ * σ as tfjs-backend-wasm computes it: XNNPACK's wasmsimd kernel `f32-vsigmoid rr2_p5_div` (its
+ * constants below). With z = |x|: e^−z = 2^n · (1 + t·p(t)) for n = round(−z / ln 2), t the
+ * remainder (ln 2 in two parts) and p a degree-5 polynomial; f = e^−z / (e^−z + 1) = σ(−z), zero
+ * where z is past the last normal result; σ(x) = f for x < 0, else 1 − f. Every step is one
+ * float32 operation, in XNNPACK's order, so the results are the same bits (checked over 400,000
+ * inputs against tfjs's own σ: test/unit/simdDense.test.ts).
+ */
+const SIGMOID = {
+  magicBias: hex(1, "8000FE", 23),
+  minusLog2e: hex(-1, "715476", 0),
+  ln2Hi: hex(1, "62E400", -1),
+  ln2Lo: hex(1, "7F7D1C", -20),
+  c5: hex(-1, "0F9F9C", -7),
+  c4: hex(1, "573A1A", -5),
+  c3: hex(-1, "555A80", -3),
+  c2: hex(1, "FFFDC6", -2),
+  c1: hex(-1, "FFFFF6", -1),
+  cutoff: hex(1, "5D589E", 6),
+};
+
+/** The same σ in JavaScript, each operation rounded to float32 (for `plainKernel`). */
+export function xnnSigmoid(x: number): number {
+  const [f, c] = [Math.fround, SIGMOID];
+  const z = Math.abs(x);
+  let n = f(c.magicBias + f(z * c.minusLog2e));
+  const s = scaleBits(n);
+  n = f(n - c.magicBias);
+  let t = f(f(z + f(n * c.ln2Hi)) + f(n * c.ln2Lo));
+  let p = f(c.c4 + f(t * c.c5));
+  for (const k of [c.c3, c.c2, c.c1]) p = f(k + f(t * p));
+  t = f(t * s);
+  const e = f(s + f(t * p));
+  const fz = z > c.cutoff ? 0 : f(e / f(e + 1));
+  return x < 0 || Object.is(x, -0) ? fz : f(1 - fz);
+}
+
+/** The float32 whose bits are those of n shifted left by 23 (2^k, for n holding k in its low bits). */
+function scaleBits(n: number): number {
+  const bits = new Float32Array([n]);
+  const int = new Int32Array(bits.buffer);
+  int[0] <<= 23;
+  return bits[0];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -272,16 +321,16 @@ const V = {
   load32Splat: 0x09,
   store: 0x0b,
   f32x4Splat: 0x13,
-  f32x4Nearest: 0x6a,
+  f32x4Gt: 0x44,
+  v128Andnot: 0x4f,
+  v128Bitselect: 0x52,
   i32x4Shl: 0xab,
-  i32x4Add: 0xae,
+  i32x4ShrS: 0xac,
+  f32x4Abs: 0xe0,
   f32x4Add: 0xe4,
   f32x4Sub: 0xe5,
   f32x4Mul: 0xe6,
   f32x4Div: 0xe7,
-  f32x4Pmin: 0xea,
-  f32x4Pmax: 0xeb,
-  i32x4TruncSatF32x4S: 0xf8,
   f32x4RelaxedMadd: 0x105, // relaxed SIMD: a·b + c
 };
 /** The scalar instructions used. */
@@ -338,7 +387,7 @@ const name = (s: string) => [...uleb(s.length), ...Array.from(s, (ch) => ch.char
 function assemble(fused: boolean): Uint8Array {
   const params = ["x", "xs", "xk", "packed", "bp", "bk", "y", "rows", "K", "panels", "bias", "hidden"];
   const i32Locals = ["i", "p", "k", "xp", "ap", "yp", "ys"];
-  const v128Locals = ["b0", "b1", "s", "t", "n", ...[0, 1, 2, 3].flatMap((r) => [`c${r}0`, `c${r}1`])];
+  const v128Locals = ["b0", "b1", "s", "t", "n", "z", "poly", ...[0, 1, 2, 3].flatMap((r) => [`c${r}0`, `c${r}1`])];
   const index = new Map([...params, ...i32Locals, ...v128Locals].map((n, i) => [n, i]));
   // Each helper gives an instruction's bytes; `emit` appends instructions in order.
   const code: number[] = [];
@@ -351,22 +400,36 @@ function assemble(fused: boolean): Uint8Array {
   const mem = (offset: number) => [4, ...uleb(offset)]; // align 16 as a hint, then the offset
   const f32x4 = (v: number) => [I.f32Const, ...new Uint8Array(new Float32Array([v]).buffer), ...simd(V.f32x4Splat)];
   const [add, sub, mul, madd] = [V.f32x4Add, V.f32x4Sub, V.f32x4Mul, V.f32x4RelaxedMadd].map((o) => simd(o));
-  // σ of the vector in local `v`, into `v`: 1 / (1 + e^−v).
+  // σ of the vector in local `v`, into `v`: XNNPACK's σ, operation for operation (`SIGMOID`).
   const sigmoid = (v: string) => {
-    // t = −v clamped to [−87, 88], where e^t stays a normal float.
-    emit(f32x4(88), f32x4(0), get(v), sub, simd(V.f32x4Pmin), f32x4(-87), simd(V.f32x4Pmax), set("t"));
-    // n = round(t / ln 2); r = t − n·ln 2 (ln 2 in two parts, as Cephes does), kept in t.
-    emit(get("t"), f32x4(1.4426950408889634), mul, simd(V.f32x4Nearest), set("n"));
-    emit(get("t"), get("n"), f32x4(0.693359375), mul, sub, get("n"), f32x4(-2.1219444e-4), mul, sub, set("t"));
-    // s = 1 + r + r²·P(r), Cephes' coefficients, by Horner.
-    emit(f32x4(1.98756915e-4));
-    for (const coeff of [1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]) {
-      emit(get("t"), mul, f32x4(coeff), add);
-    }
-    emit(get("t"), get("t"), mul, mul, get("t"), add, f32x4(1), add);
-    // e^t = s · 2^n, by adding n to the exponent bits; then σ = 1 / (1 + e^t).
-    emit(get("n"), simd(V.i32x4TruncSatF32x4S), i32(23), simd(V.i32x4Shl), simd(V.i32x4Add), set("s"));
-    emit(f32x4(1), f32x4(1), get("s"), add, simd(V.f32x4Div), set(v));
+    const c = SIGMOID;
+    // n = −z / ln 2 rounded, by the magic bias, whose low bits then hold n: s = 2^n from them.
+    emit(get(v), simd(V.f32x4Abs), set("z"));
+    emit(f32x4(c.magicBias), get("z"), f32x4(c.minusLog2e), mul, add, set("n"));
+    emit(get("n"), i32(23), simd(V.i32x4Shl), set("s"), get("n"), f32x4(c.magicBias), sub, set("n"));
+    // t = z + n·ln 2 (ln 2 in two parts); p = c1 + t(c2 + t(c3 + t(c4 + t·c5))).
+    emit(
+      get("z"),
+      get("n"),
+      f32x4(c.ln2Hi),
+      mul,
+      add,
+      set("t"),
+      get("t"),
+      get("n"),
+      f32x4(c.ln2Lo),
+      mul,
+      add,
+      set("t"),
+    );
+    emit(f32x4(c.c4), get("t"), f32x4(c.c5), mul, add, set("poly"));
+    for (const k of [c.c3, c.c2, c.c1]) emit(f32x4(k), get("t"), get("poly"), mul, add, set("poly"));
+    // e = s + (t·s)·p = e^−z, into poly; f = e / (e + 1) = σ(−z), zero past the cutoff, into t.
+    emit(get("t"), get("s"), mul, set("t"), get("s"), get("t"), get("poly"), mul, add, set("poly"));
+    emit(get("poly"), get("poly"), f32x4(1), add, simd(V.f32x4Div));
+    emit(get("z"), f32x4(c.cutoff), simd(V.f32x4Gt), simd(V.v128Andnot), set("t"));
+    // σ(v) = f where v < 0 (its sign bit, spread over the lane, selects), else 1 − f.
+    emit(get("t"), f32x4(1), get("t"), sub, get(v), i32(31), simd(V.i32x4ShrS), simd(V.v128Bitselect), set(v));
   };
   // The address of row r of a block of four, from the block's first row and the row stride.
   const row = (first: string, stride: string, r: number) =>
