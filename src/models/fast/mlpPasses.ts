@@ -58,10 +58,9 @@ export interface MemberWeights<T extends tf.TensorInfo = tf.Tensor3D, C extends 
 }
 
 /**
- * The ops the passes are written in: tfjs's (`engineOps`, recorded and tracked like any op), or
- * its kernels called directly (`Kernels`, for computations that own all they make: BPTT's
- * adjoint recursion). Same kernels, same numbers either way. (Model fitting runs the same passes
- * on the library's own kernel instead: mseGradients.ts.)
+ * The ops the passes are written in: tfjs's (`engineOps`, recorded and tracked like any op).
+ * (Model fitting and BPTT's recursion run the same passes on the library's own kernel, on arrays:
+ * mseGradients.ts and control/adjoint.ts.)
  */
 export interface PassOps<T extends tf.TensorInfo> {
   /** u A + c and, for a hidden layer, σ of it: one fused kernel. */

@@ -22,7 +22,7 @@
  * kernel computes them; the padded rows of x and g are zero, so they add nothing to a sum over
  * rows, and the padded columns of g are zero, so they add nothing to a product.
  */
-import { denseKernel, plainKernel, type Kernel, type KernelFunction } from "./simdDense";
+import { LINEAR, SIGMA, TIMES_SLOPE, denseKernel, plainKernel, type Kernel, type KernelFunction } from "./simdDense";
 
 const round4 = (n: number) => Math.ceil(n / 4) * 4;
 const round8 = (n: number) => Math.ceil(n / 8) * 8;
@@ -98,8 +98,8 @@ interface Step {
 
 /** The kernel with its addresses and steps counted in floats instead of bytes. */
 function inFloats(dense: KernelFunction): KernelFunction {
-  return (x, xs, xk, a, bp, bk, y, rows, K, panels, bias, hidden) =>
-    dense(4 * x, 4 * xs, 4 * xk, 4 * a, 4 * bp, 4 * bk, 4 * y, rows, K, panels, 4 * bias, hidden);
+  return (x, xs, xk, a, bp, bk, y, rows, K, panels, bias, mode, slope) =>
+    dense(4 * x, 4 * xs, 4 * xk, 4 * a, 4 * bp, 4 * bk, 4 * y, rows, K, panels, 4 * bias, mode, 4 * slope);
 }
 
 /** Layer l's kept weights from W (i × o) and b (o): A_l and c_l packed in panels, and 4W_lᵀ likewise. */
@@ -124,7 +124,7 @@ function forward({ f, plan, dense }: Step, x: Float32Array): void {
   f.set(x, plan.x);
   plan.layers.forEach(({ a, c, K, u, width, hidden }, l) => {
     const [from, stride] = l === 0 ? [plan.x, K] : [plan.layers[l - 1].u, plan.layers[l - 1].width];
-    dense(from, stride, 1, a, 8 * K, 8, u, plan.rows, K, width / 8, c, hidden ? 1 : 0);
+    dense(from, stride, 1, a, 8 * K, 8, u, plan.rows, K, width / 8, c, hidden ? SIGMA : LINEAR, 0);
   });
 }
 
@@ -143,19 +143,13 @@ function outputError({ f, plan, N }: Step, y: Float32Array): number {
   return sum;
 }
 
-/** g_{l−1} = (g_l · 4W_lᵀ) ⊙ u_{l−1}(1 − u_{l−1}), down to g_1: the product into g_{l−1}'s place, then the factor. */
-function backward({ f, plan, dense, N }: Step): void {
+/** g_{l−1} = (g_l · 4W_lᵀ) ⊙ u_{l−1}(1 − u_{l−1}), down to g_1: one kernel call each, factor included. */
+function backward({ plan, dense }: Step): void {
   for (let l = plan.layers.length - 1; l > 0; l--) {
     const [here, below] = [plan.layers[l], plan.layers[l - 1]];
     const K = here.width;
-    dense(here.g, K, 1, here.back, 8 * K, 8, below.g, plan.rows, K, below.width / 8, plan.zero, 0);
-    // Rows from N on are products of zero rows of g_l: zero already.
-    for (let r = 0; r < N; r++) {
-      for (let j = 0, q = r * below.width; j < below.o; j++, q++) {
-        const u = f[below.u + q];
-        f[below.g + q] *= Math.fround(u * Math.fround(1 - u));
-      }
-    }
+    // Rows from N on are products of zero rows of g_l: zero.
+    dense(here.g, K, 1, here.back, 8 * K, 8, below.g, plan.rows, K, below.width / 8, plan.zero, TIMES_SLOPE, below.u);
   }
 }
 
@@ -166,8 +160,8 @@ function backward({ f, plan, dense, N }: Step): void {
 function weightGradients({ f, plan, dense }: Step, l: number, dW: Float32Array, db: Float32Array): void {
   const { i, o, g, width } = plan.layers[l];
   const [h, stride] = l === 0 ? [plan.x, i] : [plan.layers[l - 1].u, plan.layers[l - 1].width];
-  dense(plan.one, 0, 0, g, 8, width, plan.db, 4, plan.rows, width / 8, plan.zero, 0);
-  dense(h, 1, stride, g, 8, width, plan.dw, round4(i), plan.rows, width / 8, plan.zero, 0);
+  dense(plan.one, 0, 0, g, 8, width, plan.db, 4, plan.rows, width / 8, plan.zero, LINEAR, 0);
+  dense(h, 1, stride, g, 8, width, plan.dw, round4(i), plan.rows, width / 8, plan.zero, LINEAR, 0);
   for (let k = 0; k < i; k++) {
     for (let j = 0; j < o; j++) {
       const v = f[plan.dw + k * width + j];

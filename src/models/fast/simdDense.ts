@@ -164,15 +164,72 @@ export function denseRunner(moduleBytes: Uint8Array) {
           l.inputs,
           panels,
           4 * places[i].bias,
-          l.hidden ? 1 : 0,
+          l.hidden ? 1 : 0, // σ or linear (simdDense's SIGMA, LINEAR)
+          0,
         );
       });
       const out = p.layers[last].outputs;
       const stride = round8(out);
+      if (stride === out) return f.slice(outputs[last], outputs[last] + rows * out);
       const y = new Float32Array(rows * out);
-      for (let r = 0; r < rows; r++)
-        y.set(f.subarray(outputs[last] + r * stride, outputs[last] + r * stride + out), r * out);
+      for (let r = 0, i = 0; r < rows; r++) {
+        for (let j = 0, from = outputs[last] + r * stride; j < out; j++) y[i++] = f[from + j];
+      }
       return y;
+    },
+
+    /**
+     * Back through one layer and the σ below it: (g·B) ⊙ u(1 − u), for g (rows × K), B packed by
+     * `pack` (one layer, no σ, zero bias) and u (rows × its width) the σ's saved output.
+     */
+    backThrough(p: PackedLayers, g: Float32Array, rows: number, u: Float32Array): Float32Array {
+      const [{ packed, inputs: K, outputs: n }] = p.layers;
+      const [padded, width] = [Math.ceil(rows / 4) * 4, round8(n)];
+      // Memory: B, a zero bias, g, u laid out as the output (rows of `width`), the output.
+      const [gAt, uAt] = [packed.length + width, packed.length + width + padded * K];
+      const out = uAt + padded * width;
+      const f = room(out + padded * width);
+      f.set(packed, 0);
+      f.fill(0, packed.length, gAt);
+      f.set(g, gAt);
+      f.fill(0, gAt + g.length, uAt);
+      if (width === n) f.set(u, uAt);
+      else for (let r = 0; r < rows; r++) f.set(u.subarray(r * n, (r + 1) * n), uAt + r * width);
+      dense(4 * gAt, 4 * K, 4, 0, 32 * K, 32, 4 * out, padded, K, width / 8, 4 * packed.length, 2, 4 * uAt);
+      if (width === n) return f.slice(out, out + rows * n);
+      const y = new Float32Array(rows * n);
+      for (let r = 0, i = 0; r < rows; r++) for (let j = 0; j < n; j++) y[i++] = f[out + r * width + j];
+      return y;
+    },
+
+    /**
+     * The sums over rows uᵀg (i × o) and 1ᵀg (o), for u (rows × i) and g (rows × o) row-major,
+     * each in row order from zero: u and g are read where they lie, with strides.
+     */
+    sumsOverRows(
+      u: Float32Array,
+      g: Float32Array,
+      rows: number,
+      i: number,
+      o: number,
+    ): { uTg: Float32Array; sums: Float32Array } {
+      const [iRows, width] = [Math.ceil(i / 4) * 4, round8(o)];
+      // Memory: u and g, each with room for the columns read past their last row; then the
+      // products' outputs, a zero bias and a 1 (which stands for every row of 1ᵀ).
+      const [at, gAt] = [0, u.length + 4];
+      const [out, sums] = [gAt + g.length + 8, gAt + g.length + 8 + iRows * width];
+      const one = sums + 4 * width;
+      const bias = one + 1;
+      const f = room(bias + width);
+      f.set(u, at);
+      f.set(g, gAt);
+      f.fill(0, bias, bias + width);
+      f[one] = 1;
+      dense(4 * at, 4, 4 * i, 4 * gAt, 32, 4 * o, 4 * out, iRows, rows, width / 8, 4 * bias, 0, 0);
+      dense(4 * one, 0, 0, 4 * gAt, 32, 4 * o, 4 * sums, 4, rows, width / 8, 4 * bias, 0, 0);
+      const uTg = new Float32Array(i * o);
+      for (let r = 0, n = 0; r < i; r++) for (let j = 0; j < o; j++) uTg[n++] = f[out + r * width + j];
+      return { uTg, sums: f.slice(sums, sums + o) };
     },
 
     /**
@@ -206,8 +263,11 @@ export function denseKernel(kind: "fastest" | "exact" = "fastest"): DenseRunner 
 
 export type DenseRunner = ReturnType<typeof denseRunner>;
 
+/** The kernel's `mode`: the product as it is, σ of it, or it times u(1 − u) for u read from `slope`. */
+export const [LINEAR, SIGMA, TIMES_SLOPE] = [0, 1, 2];
+
 /**
- * The kernel's function: `dense(x, xs, xk, packed, bp, bk, y, rows, K, panels, bias, hidden)`,
+ * The kernel's function: `dense(x, xs, xk, packed, bp, bk, y, rows, K, panels, bias, mode, slope)`,
  * all addresses and steps in bytes. Row r of x starts at x + r·xs and its entry k is xk further
  * on; panel p of A starts at packed + p·bp and its row k is bk further on; y's rows are
  * 8·panels floats apart. So A may be a row-major matrix (bp = 32, bk = its row stride) and x a
@@ -225,7 +285,8 @@ export type KernelFunction = (
   K: number,
   panels: number,
   bias: number,
-  hidden: number,
+  mode: number,
+  slope: number,
 ) => void;
 
 /** The kernel and its memory: `room(floats)` makes room and gives the memory as floats. */
@@ -249,14 +310,18 @@ export function plainKernel(): Kernel {
     }
     return f;
   };
-  const dense: KernelFunction = (x, xs, xk, packed, bp, bk, y, rows, K, panels, bias, hidden) => {
+  const dense: KernelFunction = (x, xs, xk, packed, bp, bk, y, rows, K, panels, bias, mode, slope) => {
     for (let r = 0; r < rows; r++) {
       for (let j = 0; j < 8 * panels; j++) {
-        const [at, p, lane] = [(packed + (j >> 3) * bp) / 4 + (j & 7), j >> 3, j & 7];
-        let z = f[bias / 4 + 8 * p + lane];
-        for (let k = 0; k < K; k++)
-          z = Math.fround(z + Math.fround(f[(x + r * xs + k * xk) / 4] * f[at + (k * bk) / 4]));
-        f[y / 4 + r * 8 * panels + j] = hidden ? xnnSigmoid(z) : z;
+        const column = (packed + (j >> 3) * bp) / 4 + (j & 7);
+        let z = f[bias / 4 + j];
+        for (let k = 0; k < K; k++) {
+          z = Math.fround(z + Math.fround(f[(x + r * xs + k * xk) / 4] * f[column + (k * bk) / 4]));
+        }
+        const [to, u] = [y / 4 + r * 8 * panels + j, f[slope / 4 + r * 8 * panels + j]];
+        if (mode === SIGMA) z = xnnSigmoid(z);
+        if (mode === TIMES_SLOPE) z = Math.fround(z * Math.fround(u * Math.fround(1 - u)));
+        f[to] = z;
       }
     }
   };
@@ -346,6 +411,7 @@ const I = {
   localTee: 0x22,
   i32Const: 0x41,
   f32Const: 0x43,
+  i32Eq: 0x46,
   i32GeU: 0x4f,
   i32Add: 0x6a,
   i32Sub: 0x6b,
@@ -385,8 +451,8 @@ const name = (s: string) => [...uleb(s.length), ...Array.from(s, (ch) => ch.char
  * @param fused each step of the products one `f32x4.relaxed_madd`, else a multiply and an add
  */
 function assemble(fused: boolean): Uint8Array {
-  const params = ["x", "xs", "xk", "packed", "bp", "bk", "y", "rows", "K", "panels", "bias", "hidden"];
-  const i32Locals = ["i", "p", "k", "xp", "ap", "yp", "ys"];
+  const params = ["x", "xs", "xk", "packed", "bp", "bk", "y", "rows", "K", "panels", "bias", "mode", "slope"];
+  const i32Locals = ["i", "p", "k", "xp", "ap", "yp", "sp", "ys"];
   const v128Locals = ["b0", "b1", "s", "t", "n", "z", "poly", ...[0, 1, 2, 3].flatMap((r) => [`c${r}0`, `c${r}1`])];
   const index = new Map([...params, ...i32Locals, ...v128Locals].map((n, i) => [n, i]));
   // Each helper gives an instruction's bytes; `emit` appends instructions in order.
@@ -458,10 +524,30 @@ function assemble(fused: boolean): Uint8Array {
   }
   emit(get("xp"), get("xk"), op(I.i32Add), set("xp"), get("ap"), get("bk"), op(I.i32Add), set("ap"));
   emit(get("k"), i32(1), op(I.i32Sub), tee("k"), op(I.brIf, 0, I.end));
-  emit(get("hidden"), op(I.if, EMPTY));
+  // The same place in y, and in the array `slope` laid out as y: row i, column 8p.
+  const at = (base: string) => [
+    ...get(base),
+    ...get("i"),
+    ...get("ys"),
+    I.i32Mul,
+    I.i32Add,
+    ...get("p"),
+    ...i32(5),
+    I.i32Shl,
+    I.i32Add,
+  ];
+  emit(get("mode"), i32(SIGMA), op(I.i32Eq, I.if, EMPTY));
   for (let r = 0; r < 4; r++) for (const h of [0, 1]) sigmoid(`c${r}${h}`);
-  emit(op(I.end));
-  emit(get("y"), get("i"), get("ys"), op(I.i32Mul, I.i32Add), get("p"), i32(5), op(I.i32Shl, I.i32Add), set("yp"));
+  emit(op(I.end), get("mode"), i32(TIMES_SLOPE), op(I.i32Eq, I.if, EMPTY), at("slope"), set("sp"));
+  for (let r = 0; r < 4; r++) {
+    for (const h of [0, 1]) {
+      // c ⊙ (u ⊙ (1 − u)), u read from `slope`: the backward pass through a σ whose output u is saved.
+      const c = `c${r}${h}`;
+      emit(row("sp", "ys", r), simd(V.load, ...mem(16 * h)), set("t"));
+      emit(get(c), get("t"), f32x4(1), get("t"), sub, mul, mul, set(c));
+    }
+  }
+  emit(op(I.end), at("y"), set("yp"));
   for (let r = 0; r < 4; r++) {
     for (const h of [0, 1]) emit(row("yp", "ys", r), get(`c${r}${h}`), simd(V.store, ...mem(16 * h)));
   }
