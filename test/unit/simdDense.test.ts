@@ -7,8 +7,20 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../src/backend";
 import { DynamicsModel } from "../../src/models/dynamicsModel";
-import { denseModule, denseModules, denseRunner } from "../../src/models/fast/simdDense";
+import {
+  TIMES_SLOPE,
+  denseModule,
+  denseModules,
+  denseRunner,
+  plainKernel,
+  xnnSigmoid,
+  type Kernel,
+} from "../../src/models/fast/simdDense";
 import { Normalizer } from "../../src/models/normalizer";
+import { MLP } from "../../src/models/mlp";
+import { readFlat } from "../../src/flatAdam";
+import { mseGradients } from "../../src/models/fast/mseGradients";
+import { backwardMember, forwardMember, memberWeights, weightGradients } from "../../src/models/fast/mlpPasses";
 import { referenceStep } from "../../src/models/reference";
 import { Rng } from "../../src/random";
 
@@ -63,6 +75,132 @@ describe("simdDense: the module the library picks", () => {
     });
     fused.forEach((v, i) => expect(Math.abs(v - plain[i])).toBeLessThan(2e-5 * (1 + Math.abs(v))));
     expect(Array.from(fused)).not.toEqual(Array.from(plain));
+  });
+});
+
+describe("simdDense's plain module: tfjs-backend-wasm's numbers, bit for bit", () => {
+  const runner = denseRunner(modules.plain);
+
+  it("σ is tfjs's σ (XNNPACK's), bit for bit, in the module and in JavaScript", () => {
+    // 200,000 inputs over the range where σ is neither 0 nor 1 in float32, and far beyond it.
+    const rng = new Rng(3);
+    const z = Float32Array.from(rng.uniformArray(200_000), (u, i) => (2 * u - 1) * (i % 2 === 0 ? 20 : 120));
+    const theirs = tf.tidy(() => tf.sigmoid(tf.tensor1d(z)).dataSync());
+    // One hidden unit σ(z), then the identity: y = σ(z).
+    const p = runner.pack(
+      [new Float32Array([1]), new Float32Array([1])],
+      [new Float32Array([0]), new Float32Array([0])],
+    );
+    const mismatches = (ours: ArrayLike<number>) => Array.from(ours).filter((v, i) => v !== theirs[i]).length;
+    expect(mismatches(runner.forward(p, z, z.length))).toBe(0);
+    expect(mismatches(Array.from(z, xnnSigmoid))).toBe(0);
+  });
+
+  it.each([
+    [256, 64, 64],
+    [256, 4, 64],
+    [256, 64, 3],
+    [37, 23, 250],
+    [5, 1, 9],
+  ])("a [%i, %i] × [%i] layer is tf.fused.matMul's, bit for bit, with σ and without", (rows, K, n) => {
+    const { a, c, x } = problem(rows, [K, n], rows + K + n, 1);
+    for (const activation of ["linear", "sigmoid"] as const) {
+      const theirs = tf.tidy(() =>
+        tf.fused
+          .matMul({ a: tf.tensor2d(x, [rows, K]), b: tf.tensor2d(a[0], [K, n]), bias: tf.tensor1d(c[0]), activation })
+          .dataSync(),
+      );
+      const ours = runner.product(x, rows, a[0], n, c[0], activation === "sigmoid");
+      expect(Array.from(ours)).toEqual(Array.from(theirs));
+    }
+  });
+
+  it("its JavaScript stand-in (plainKernel) gives the same bits, in every mode, with strides", () => {
+    // x read transposed (xs = 4 bytes, xk = a row), A a row-major matrix (bp = 32, bk = a row);
+    // then the same product times u(1 − u) of a saved σ output u, laid out as the result.
+    const [rows, K, n] = [12, 9, 16];
+    const rng = new Rng(8);
+    const draw = (count: number, lo: number) => Float32Array.from(rng.uniformArray(count), (v) => lo + (1 - lo) * v);
+    const [x, a, c, u] = [draw(K * rows + 4, -1), draw(K * n + 8, -1), draw(n, -1), draw(rows * n, 0)];
+    const [X, A, C, U, Y, YU] = [0, 512, 1024, 1536, 2048, 3072]; // where each lies, in floats
+    const run = (k: Kernel) => {
+      const f = k.room(4096);
+      [x, a, c, u].forEach((v, i) => f.set(v, [X, A, C, U][i]));
+      k.dense(4 * X, 4, 4 * rows, 4 * A, 32, 4 * n, 4 * Y, rows, K, n / 8, 4 * C, 0, 0);
+      k.dense(4 * X, 4, 4 * rows, 4 * A, 32, 4 * n, 4 * YU, rows, K, n / 8, 4 * C, TIMES_SLOPE, 4 * U);
+      return { y: f.slice(Y, Y + rows * n), yu: f.slice(YU, YU + rows * n) };
+    };
+    const [simd, js] = [run(denseRunner(modules.plain)), run(plainKernel())];
+    expect(Array.from(simd.y)).toEqual(Array.from(js.y));
+    expect(Array.from(simd.yu)).toEqual(Array.from(js.yu));
+    // The product is xᵀA + c, and the slope mode multiplies it by u(1 − u), each a float32 operation.
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < n; j++) {
+        let z = c[j];
+        for (let k = 0; k < K; k++) z = Math.fround(z + Math.fround(x[k * rows + r] * a[k * n + j]));
+        const v = u[r * n + j];
+        expect(simd.y[r * n + j]).toBe(z);
+        expect(simd.yu[r * n + j]).toBe(Math.fround(z * Math.fround(v * Math.fround(1 - v))));
+      }
+    }
+  });
+
+  it("sums over rows (uᵀg and 1ᵀg) as a plain loop in row order does", () => {
+    const [rows, i, o] = [301, 5, 3];
+    const rng = new Rng(4);
+    const u = Float32Array.from(rng.uniformArray(rows * i), (v) => 2 * v - 1);
+    const g = Float32Array.from(rng.uniformArray(rows * o), (v) => 2 * v - 1);
+    const { uTg, sums } = runner.sumsOverRows(u, g, rows, i, o);
+    for (let k = 0; k < i; k++) {
+      for (let j = 0; j < o; j++) {
+        let want = 0;
+        for (let r = 0; r < rows; r++) want = Math.fround(want + Math.fround(u[r * i + k] * g[r * o + j]));
+        expect(uTg[k * o + j]).toBe(want);
+      }
+    }
+    for (let j = 0; j < o; j++) {
+      let want = 0;
+      for (let r = 0; r < rows; r++) want = Math.fround(want + g[r * o + j]);
+      expect(sums[j]).toBe(want);
+    }
+  });
+});
+
+describe("model fitting's gradient on the kernel", () => {
+  it("is mlpPasses' on tfjs-wasm's kernels, bit for bit: loss and every parameter's gradient", () => {
+    // What keeps fitted models, and so the notebooks' numbers, as they were on tfjs's kernels.
+    const [sizes, members, N] = [[5, 10, 7, 2], 2, 9];
+    const rng = new Rng(12);
+    const net = new MLP(sizes, rng, { members });
+    net.setFlat(rng.normalArray(net.parameterCount(), 0, 0.5));
+    const [inW, out] = [sizes[0], sizes[sizes.length - 1]];
+    const x = Float32Array.from(rng.normalArray(members * N * inW));
+    const y = Float32Array.from(rng.normalArray(members * N * out));
+    const ours = mseGradients(sizes, members, readFlat(net.variables()), x, y);
+    const theirs = tf.tidy(() => {
+      const member = (t: tf.Tensor, m: number) => t.slice([m, 0, 0], [1, -1, -1]) as tf.Tensor3D;
+      const runs = Array.from({ length: members }, (_, m) => {
+        const p = memberWeights(
+          net.weights.map((w) => member(w, m)),
+          net.biases.map((b) => member(b, m)),
+          [],
+        );
+        const rows = (v: Float32Array, width: number) =>
+          tf.tensor3d(v.subarray(m * N * width, (m + 1) * N * width), [1, N, width]);
+        const { out: prediction, inputs } = forwardMember(rows(x, inW), p);
+        const error = tf.sub(prediction, rows(y, out));
+        const { g } = backwardMember(tf.mul(error, 2 / (N * out)), inputs, p.back);
+        return { loss: tf.sum(tf.square(error)), ...weightGradients(inputs, g) };
+      });
+      const loss = tf.mul(tf.addN(runs.map((r) => r.loss)), 1 / (N * out)).dataSync()[0];
+      const grad = net.weights.flatMap((_, l) =>
+        (["dw", "db"] as const).flatMap((k) => runs.flatMap((r) => Array.from(r[k][l].dataSync()))),
+      );
+      return { loss, grad };
+    });
+    expect(ours.loss).toBe(theirs.loss);
+    expect(Array.from(ours.grad)).toEqual(theirs.grad);
+    net.dispose();
   });
 });
 
