@@ -92,6 +92,14 @@ export function denseRunner(moduleBytes: Uint8Array) {
   const { memory, dense } = new wasm.Instance(new wasm.Module(moduleBytes)).exports;
   const round8 = (n: number) => Math.ceil(n / 8) * 8;
 
+  /** Rows of n floats, copied out of memory where they lie `width` apart from `at`. */
+  const rowsOut = (f: Float32Array, at: number, rows: number, n: number, width: number): Float32Array => {
+    if (width === n) return f.slice(at, at + rows * n);
+    const y = new Float32Array(rows * n);
+    for (let r = 0, i = 0; r < rows; r++) for (let j = 0; j < n; j++) y[i++] = f[at + r * width + j];
+    return y;
+  };
+
   /** Make room for `floats` floats of memory, and give it as a Float32Array. */
   const room = (floats: number): Float32Array => {
     const missing = floats * 4 - memory.buffer.byteLength;
@@ -169,13 +177,7 @@ export function denseRunner(moduleBytes: Uint8Array) {
         );
       });
       const out = p.layers[last].outputs;
-      const stride = round8(out);
-      if (stride === out) return f.slice(outputs[last], outputs[last] + rows * out);
-      const y = new Float32Array(rows * out);
-      for (let r = 0, i = 0; r < rows; r++) {
-        for (let j = 0, from = outputs[last] + r * stride; j < out; j++) y[i++] = f[from + j];
-      }
-      return y;
+      return rowsOut(f, outputs[last], rows, out, round8(out));
     },
 
     /**
@@ -195,11 +197,9 @@ export function denseRunner(moduleBytes: Uint8Array) {
       f.fill(0, gAt + g.length, uAt);
       if (width === n) f.set(u, uAt);
       else for (let r = 0; r < rows; r++) f.set(u.subarray(r * n, (r + 1) * n), uAt + r * width);
-      dense(4 * gAt, 4 * K, 4, 0, 32 * K, 32, 4 * out, padded, K, width / 8, 4 * packed.length, 2, 4 * uAt);
-      if (width === n) return f.slice(out, out + rows * n);
-      const y = new Float32Array(rows * n);
-      for (let r = 0, i = 0; r < rows; r++) for (let j = 0; j < n; j++) y[i++] = f[out + r * width + j];
-      return y;
+      const timesSlope = 2; // TIMES_SLOPE
+      dense(4 * gAt, 4 * K, 4, 0, 32 * K, 32, 4 * out, padded, K, width / 8, 4 * packed.length, timesSlope, 4 * uAt);
+      return rowsOut(f, out, rows, n, width);
     },
 
     /**
@@ -227,8 +227,7 @@ export function denseRunner(moduleBytes: Uint8Array) {
       f[one] = 1;
       dense(4 * at, 4, 4 * i, 4 * gAt, 32, 4 * o, 4 * out, iRows, rows, width / 8, 4 * bias, 0, 0);
       dense(4 * one, 0, 0, 4 * gAt, 32, 4 * o, 4 * sums, 4, rows, width / 8, 4 * bias, 0, 0);
-      const uTg = new Float32Array(i * o);
-      for (let r = 0, n = 0; r < i; r++) for (let j = 0; j < o; j++) uTg[n++] = f[out + r * width + j];
+      const uTg = rowsOut(f, out, i, o, width);
       return { uTg, sums: f.slice(sums, sums + o) };
     },
 
