@@ -7,8 +7,10 @@
  * cost more in its fixed part than in arithmetic, and a fitting epoch made about 2,000 of them
  * (and V8 took seven epochs to optimise the many small functions they go through). Here every
  * array lives in the kernel's memory, every product is one kernel call, and the rest are a few
- * loops: an epoch of the benchmark's `fit-dynamics` went from 40–44 ms to 24–30 ms, from its
- * second epoch on (README, "Model fitting on the kernel").
+ * loops: the benchmark's `fit-dynamics` epochs went from medians of 81–95 ms to 32–34 ms (README,
+ * "Native speed"). The kernel's plain module computes tfjs-wasm's products and σ bit for bit, and
+ * the loss is summed in float32 as tfjs sums it, so the loss and gradient are those of the same
+ * passes on tfjs's kernels, bit for bit (test/unit/simdDense.test.ts).
  *
  * The passes are mlpPasses' (its comment derives them), for each member:
  *
