@@ -35,3 +35,25 @@ export function joinColumns(blocks: tf.Tensor[]): tf.Tensor2D {
     return tf.concat(transposed, 0).transpose() as tf.Tensor2D;
   });
 }
+
+/**
+ * Blocks of columns side by side, minus `shift` if given, on plain arrays: what `joinColumns`
+ * then a subtraction compute, each value one float32 subtraction (x − 0 = x without a shift).
+ * @param blocks (rows, k_i) each, row-major
+ * @param shift (Σ k_i)
+ * @returns (rows, Σ k_i), row-major
+ */
+export function joinedShifted(blocks: Float32Array[], rows: number, shift?: Float32Array): Float32Array {
+  const cols = blocks.reduce((sum, b) => sum + b.length / rows, 0);
+  const mu = shift ?? new Float32Array(cols);
+  const x = new Float32Array(rows * cols);
+  let offset = 0;
+  for (const values of blocks) {
+    const width = values.length / rows;
+    for (let r = 0, i = 0, o = offset; r < rows; r++, o += cols - width) {
+      for (let j = offset; j < offset + width; j++, i++, o++) x[o] = values[i] - mu[j];
+    }
+    offset += width;
+  }
+  return x;
+}

@@ -24,6 +24,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { System } from "../envs/types";
+import { joinedShifted } from "../columns";
 import { DynamicsModel } from "../models/dynamicsModel";
 import type { MemberWeights } from "../models/fast";
 import { denseKernel, type DenseRunner, type PackedLayers } from "../models/fast/simdDense";
@@ -89,7 +90,7 @@ function recursion(
     const p = forward(kernel, policy.layers, s, B);
     const y = tf.tidy(() => tf.tanh(tf.tensor2d(p.out, [B, A])).dataSync() as Float32Array);
     const a = y.map((v) => v * bound);
-    const m = forward(kernel, dynamicsNet.layers, joinedShifted(s, a, inShift, B), B);
+    const m = forward(kernel, dynamicsNet.layers, joinedShifted([s, a], B, inShift), B);
     states.push(s);
     actions.push(a);
     squashed.push(y);
@@ -187,17 +188,6 @@ function backward(kernel: DenseRunner, dy: Float32Array, inputs: Float32Array[],
   g[back.length - 1] = dy;
   for (let l = back.length - 1; l > 0; l--) g[l - 1] = kernel.backThrough(back[l][0], g[l], rows, inputs[l]);
   return { dx: back[0].map((block) => kernel.forward(block, g[0], rows)), g };
-}
-
-/** [s, a] − μ, row by row: the model's shifted input. */
-function joinedShifted(s: Float32Array, a: Float32Array, mu: Float32Array, rows: number): Float32Array {
-  const [S, A] = [s.length / rows, a.length / rows];
-  const x = new Float32Array(rows * (S + A));
-  for (let r = 0, o = 0; r < rows; r++) {
-    for (let j = 0; j < S; j++) x[o++] = s[r * S + j] - mu[j];
-    for (let j = 0; j < A; j++) x[o++] = a[r * A + j] - mu[S + j];
-  }
-  return x;
 }
 
 /** x + y, element by element. */

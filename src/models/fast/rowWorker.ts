@@ -25,6 +25,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { nodeRequire, rowWorkers, wasmThreads } from "../../backend";
+import { joinedShifted } from "../../columns";
 import type { MemberWeights } from "./mlpPasses";
 import { denseKernel, denseModule, denseRunner, type DenseRunner, type PackedLayers } from "./simdDense";
 
@@ -105,7 +106,11 @@ export function forwardRows(
   const w = readyWorker();
   const mine = w ? Math.ceil(n / 2) : n;
   const theirs = n - mine;
-  const x = joinedRows(inputs, options.shift);
+  const x = joinedShifted(
+    inputs.map((t) => t.dataSync() as Float32Array),
+    inputs[0].shape[0],
+    options.shift?.dataSync() as Float32Array | undefined,
+  );
   const inCols = x.length / (M * n);
   if (w) {
     const their = new Float32Array(M * theirs * inCols);
@@ -133,24 +138,6 @@ export function forwardRows(
     for (let i = 0; i < out.length; i++) out[i] = first[i] + out[i];
   }
   return tf.tensor2d(out, [M * n, outCols]);
-}
-
-/** The input blocks side by side, minus `shift` if given: (rows, Σ width_i), row-major. */
-function joinedRows(inputs: tf.Tensor2D[], shift?: tf.Tensor1D): Float32Array {
-  const cols = inputs.reduce((sum, t) => sum + t.shape[1], 0);
-  const rows = inputs[0].shape[0];
-  const mu = shift ? (shift.dataSync() as Float32Array) : new Float32Array(cols);
-  const x = new Float32Array(rows * cols);
-  let offset = 0;
-  for (const t of inputs) {
-    const values = t.dataSync() as Float32Array;
-    const width = t.shape[1];
-    for (let r = 0, i = 0, o = offset; r < rows; r++, o += cols - width) {
-      for (let j = offset; j < offset + width; j++, i++, o++) x[o] = values[i] - mu[j];
-    }
-    offset += width;
-  }
-  return x;
 }
 
 /** The ensemble's weights packed for this thread's kernel, packed again when they were made again. */
